@@ -1,0 +1,93 @@
+"""Command line: build / check / serve / new / init. Parses arguments, prints, sets the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from generator import __version__
+from generator.build import BuildOptions, build
+from generator.diagnostics import ContentError, format_report
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefing", description="Build a static briefing site.")
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build_cmd = commands.add_parser("build", help="build the site")
+    build_cmd.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+    build_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    build_cmd.add_argument("--verbose", action="store_true", help="print per-stage timings")
+
+    check_cmd = commands.add_parser("check", help="validate content and links, write nothing")
+    check_cmd.add_argument("--content", type=Path, default=Path("content"))
+    check_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        if args.command == "build":
+            return _build(args)
+        if args.command == "check":
+            return _check(args)
+    except ContentError as error:
+        print(format_report(error.diagnostics), file=sys.stderr)
+        count = len(error.diagnostics)
+        print(f"build failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # an internal error, not the user's content
+        if args.debug:
+            traceback.print_exc()
+        else:
+            error = sys.exc_info()[1]
+            print(f"internal error: {type(error).__name__}: {error} (run with --debug for a traceback, "
+                  "and please report it)", file=sys.stderr)
+        return 70
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % 50 == 0:
+        print(f"\rrendering {done}/{total}", end="" if done < total else "\r\033[K", file=sys.stderr, flush=True)
+
+
+def _build(args: argparse.Namespace) -> int:
+    progress = _progress if sys.stderr.isatty() else None
+    result = build(BuildOptions(content=args.content, out=args.out, progress=progress))
+    if result.warnings:
+        print(format_report(result.warnings), file=sys.stderr)
+    print(f"built {result.pages} pages ({result.files} files, {result.written} written) into {args.out} "
+          f"in {result.seconds * 1000:.0f} ms")
+    if args.verbose:
+        last = 0.0
+        for stage, at in result.timings.items():
+            print(f"  {stage:<8} {(at - last) * 1000:7.1f} ms")
+            last = at
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    result = build(BuildOptions(content=args.content, out=Path("site"), write=False))
+    if result.warnings:
+        print(format_report(result.warnings), file=sys.stderr)
+        if args.strict:
+            print(f"check failed: {len(result.warnings)} warnings (--strict)", file=sys.stderr)
+            return EXIT_CONTENT
+    print(f"checked {result.pages} pages: no errors, {len(result.warnings)} warnings")
+    return EXIT_OK

@@ -1,0 +1,161 @@
+"""Markdown: one markdown-it-py instance and our two syntax rules, `[[id]]` and `[@source]`.
+
+Compiling a text happens once, before ids are resolved: the result is HTML in which entity links and
+citations are left as markers, plus the list of references found (with their lines). Once every id
+is known, `render.finish_html` replaces each marker with the final link, relative to the page, and
+numbers the citations in the order the page shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MARKER = re.compile(r"\x00([EC])([^\x00]*)\x00")
+_ENTITY_MAX = 200
+
+
+@dataclass(frozen=True)
+class Reference:
+    target: str
+    line: int
+    label: str = ""
+
+
+@dataclass(eq=False)
+class Markdown:
+    """A compiled Markdown text: HTML with markers, and what it refers to."""
+
+    text: str
+    file: Path
+    line: int
+    inline: bool
+    html: str = ""
+    links: list[Reference] = field(default_factory=list)
+    citations: list[Reference] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.text.strip())
+
+
+def _entity_link_rule(state: StateInline, silent: bool) -> bool:
+    """`[[id]]` or `[[id|label]]`: a link to any entity of the briefing."""
+    src, pos = state.src, state.pos
+    if not src.startswith("[[", pos):
+        return False
+    end = src.find("]]", pos + 2, pos + 2 + _ENTITY_MAX)
+    if end < 0:
+        return False
+    inner = src[pos + 2 : end]
+    if not inner.strip() or "\n" in inner or "[" in inner:
+        return False
+    target, _, label = inner.partition("|")
+    if not silent:
+        token = state.push("entity_link", "", 0)
+        token.meta = {"target": target.strip(), "label": label.strip()}
+        token.content = inner
+    state.pos = end + 2
+    return True
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    """`[@source-id]` or `[@a; @b]`: numbered citations of entries in sources.yaml."""
+    src, pos = state.src, state.pos
+    if not src.startswith("[@", pos):
+        return False
+    end = src.find("]", pos + 2, pos + 2 + _ENTITY_MAX * 4)
+    if end < 0:
+        return False
+    inner = src[pos + 1 : end]
+    if "\n" in inner or "[" in inner:
+        return False
+    keys = [part.strip() for part in inner.split(";")]
+    if not all(key.startswith("@") and len(key) > 1 for key in keys):
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"sources": [key[1:].strip() for key in keys]}
+        token.content = inner
+    state.pos = end + 1
+    return True
+
+
+def _render_entity_link(self, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
+    meta = tokens[idx].meta
+    return f"\x00E{meta['target']}|{meta['label']}\x00"
+
+
+def _render_citation(self, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
+    return "".join(f"\x00C{key}\x00" for key in tokens[idx].meta["sources"])
+
+
+def _heading_slug(text: str) -> str:
+    slug = re.sub(r"[^\w\s-]", "", text.lower()).strip()
+    return re.sub(r"[\s_-]+", "-", slug) or "section"
+
+
+def make_parser() -> MarkdownIt:
+    md = (
+        MarkdownIt("js-default", {"typographer": False})  # js-default: raw HTML off, safe links
+        .use(footnote_plugin)
+        .use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_slug, permalink=False)
+    )
+    md.inline.ruler.before("link", "entity_link", _entity_link_rule)
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    md.add_render_rule("entity_link", _render_entity_link)
+    md.add_render_rule("citation", _render_citation)
+    return md
+
+
+_PARSER = make_parser()
+_CACHE: dict[tuple[str, bool], tuple[str, list[tuple[str, int, str]], list[tuple[str, int]]]] = {}
+
+
+def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> Markdown:
+    """Parse `text` (found in `file` from `line` on) once; memoised by content."""
+    key = (hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), inline)
+    cached = _CACHE.get(key)
+    if cached is None:
+        tokens = _PARSER.parseInline(text) if inline else _PARSER.parse(text)
+        html = _PARSER.renderer.render(tokens, _PARSER.options, {})
+        links: list[tuple[str, int, str]] = []
+        citations: list[tuple[str, int]] = []
+        for token, offset in _walk(tokens):
+            if token.type == "entity_link":
+                links.append((token.meta["target"], offset, token.meta["label"]))
+            elif token.type == "citation":
+                citations.extend((key_, offset) for key_ in token.meta["sources"])
+        cached = (html.strip() if inline else html, links, citations)
+        _CACHE[key] = cached
+    html, links, citations = cached
+    return Markdown(
+        text=text,
+        file=file,
+        line=line,
+        inline=inline,
+        html=html,
+        links=[Reference(target, line + offset, label) for target, offset, label in links],
+        citations=[Reference(target, line + offset) for target, offset in citations],
+    )
+
+
+def _walk(tokens: list[Token], offset: int = 0) -> Iterator[tuple[Token, int]]:
+    for token in tokens:
+        line = token.map[0] if token.map else offset
+        yield token, line
+        if token.children:
+            yield from _walk(token.children, line)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()

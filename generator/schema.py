@@ -1,0 +1,286 @@
+"""What each content kind may contain: one declaration used by the validator (and JSON Schemas).
+
+A field's type says how its text is read. Validation turns a YamlMap into a dict of typed values
+and reports every problem at its own line; later stages never see an unchecked value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.dates import PartialDate
+from generator.diagnostics import Diagnostics, did_you_mean
+from generator.markdown import SLUG, compile_markdown
+from generator.yamltext import YamlList, YamlMap
+
+FieldType = Literal["text", "markdown", "date", "full_date", "int", "bool", "id", "ids", "url",
+                    "choice", "records", "record", "texts"]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    required: bool = False
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    refers_to: str = ""  # for id / ids: the kind the ids name ("" = any)
+    min_items: int = 0
+    record: Schema | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    kind: str
+    fields: tuple[Field, ...]
+    doc: str = ""
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An id written in content, with its line, checked later by resolve()."""
+
+    id: str
+    line: int
+
+
+POSITION = Schema("position", (
+    Field("stakeholder", "id", True, "The stakeholder who holds this position.", refers_to="stakeholder"),
+    Field("stance", "markdown", True, "The position in one or two sentences."),
+    Field("sources", "ids", True, "Sources for the position.", refers_to="source", min_items=1),
+))
+
+NEXT_DATE = Schema("next_date", (
+    Field("date", "date", True, "The date."),
+    Field("label", "text", True, "What happens then."),
+    Field("event", "id", False, "The timeline event for it.", refers_to="event"),
+))
+
+BRIEFING = Schema("briefing", (
+    Field("title", "text", True, "The briefing's title."),
+    Field("summary", "text", True, "One sentence: used in page descriptions and feeds."),
+    Field("as_of", "full_date", True, "When the briefing was last brought up to date (YYYY-MM-DD)."),
+    Field("language", "text", False, "Language code of the content, default `en`."),
+    Field("base_url", "url", False, "Absolute address the site is published at, ending in `/`."),
+    Field("publisher", "text", True, "Who publishes the briefing."),
+    Field("licence", "text", True, "The content licence."),
+    Field("state_of_play", "markdown", True, "The home page's opening: the state of play in a few sentences."),
+    Field("next_date", "record", False, "The next date to watch.", record=NEXT_DATE),
+    Field("key_dates", "ids", False, "Events shown as key dates.", refers_to="event"),
+    Field("navigation", "texts", False, "Menu entries: built-in sections or page ids."),
+), "briefing.yaml: the briefing's settings and home page text.")
+
+ISSUE = Schema("issue", (
+    Field("title", "text", True, "Short title."),
+    Field("summary", "markdown", True, "One or two sentences."),
+    Field("status", "choice", True, "Where the issue stands.",
+          choices=("open", "addressed", "settled", "lapsed")),
+    Field("status_note", "text", False, "One line on how the issue was left."),
+    Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
+    Field("positions", "records", False, "Each side's position.", record=POSITION),
+    Field("related", "ids", False, "Related issues.", refers_to="issue"),
+), "issues/<id>.md: one contested issue (front matter, then a Markdown body).")
+
+STAKEHOLDER = Schema("stakeholder", (
+    Field("name", "text", True, "Display name."),
+    Field("kind", "choice", True, "What sort of stakeholder.",
+          choices=("person", "institution", "government", "group")),
+    Field("country", "text", True, "Country, in words."),
+    Field("role", "text", True, "Role, as of when they matter to the briefing."),
+    Field("affiliation", "text", False, "A stakeholder id, or free text."),
+    Field("stance", "markdown", False, "The stakeholder's stance in one sentence."),
+), "stakeholders/<id>.md: one person, institution, government or group.")
+
+EVENT = Schema("event", (
+    Field("id", "id", True, "Unique id."),
+    Field("date", "date", True, "YYYY, YYYY-MM or YYYY-MM-DD."),
+    Field("date_note", "text", False, "A qualifier shown with the date (approximate, a span…)."),
+    Field("title", "text", True, "Short headline."),
+    Field("summary", "markdown", True, "What happened, with citations."),
+    Field("issues", "ids", True, "The issues the event bears on.", refers_to="issue", min_items=1),
+    Field("stakeholders", "ids", False, "Who took part.", refers_to="stakeholder"),
+    Field("sources", "ids", True, "Sources for the event.", refers_to="source", min_items=1),
+    Field("key", "bool", False, "A key date (signing, expiry, extension, end of term)."),
+), "timeline.yaml or timeline/*.yaml: a list of dated events.")
+
+SOURCE = Schema("source", (
+    Field("id", "id", True, "Unique id."),
+    Field("title", "text", True, "Title as published."),
+    Field("publisher", "text", True, "The original publisher."),
+    Field("date", "date", True, "Publication date, as precise as known."),
+    Field("author", "text", False, "Author(s)."),
+    Field("url", "url", False, "The original publisher's own address (never a mirror)."),
+    Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…"),
+), "sources.yaml: the bibliography.")
+
+QUOTE = Schema("quote", (
+    Field("id", "id", True, "Unique id."),
+    Field("speaker", "id", True, "The stakeholder quoted.", refers_to="stakeholder"),
+    Field("text", "text", True, "The exact words, without quotation marks."),
+    Field("source", "id", True, "Where the words were published.", refers_to="source"),
+    Field("date", "date", True, "When they were said or published."),
+    Field("issues", "ids", False, "Issues the quotation bears on.", refers_to="issue"),
+    Field("context", "markdown", False, "When and why it was said."),
+), "quotes.yaml: quotations.")
+
+PAGE = Schema("page", (
+    Field("title", "text", True, "Page title."),
+    Field("summary", "text", False, "One sentence for the page description."),
+), "pages/<id>.md: a free page (about, method).")
+
+SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOTE, PAGE)}
+
+_SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+
+
+def check_slug(value: str) -> str:
+    """An empty string if `value` is a valid id, else what is wrong with it."""
+    if SLUG.fullmatch(value):
+        return ""
+    suggestion = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    suggestion = re.sub(r"[^a-z0-9]+", "-", suggestion).strip("-")
+    hint = f"ids are lowercase letters, digits and single hyphens, e.g. `{suggestion or 'my-id'}`"
+    return hint
+
+
+def validate(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics) -> dict[str, Any] | None:
+    """Check one record against its schema; None if it is unusable."""
+    if not isinstance(data, YamlMap):
+        what = "empty" if data is None else "a list" if isinstance(data, list) else "plain text"
+        diags.error(file, line, f"expected a mapping of fields for this {schema.kind}, found {what}")
+        return None
+    values: dict[str, Any] = {}
+    ok = True
+    for key in data:
+        if key not in schema.by_name:
+            hint = did_you_mean(key, schema.by_name) or "known fields: " + ", ".join(schema.by_name)
+            diags.error(file, data.key_lines[key], f"unknown field `{key}` in {schema.kind}", hint)
+            ok = False
+    for spec in schema.fields:
+        raw = data.get(spec.name)
+        at = data.key_lines.get(spec.name, data.line)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if spec.required:
+                state = "is empty" if spec.name in data else "is missing"
+                diags.error(file, at, f"required field `{spec.name}` {state} in {schema.kind}",
+                            spec.doc[0].lower() + spec.doc[1:] if spec.doc else "")
+                ok = False
+            values[spec.name] = _default(spec)
+            continue
+        try:
+            values[spec.name] = _convert(spec, raw, file, at, diags)
+        except _Invalid as problem:
+            diags.error(file, problem.line or at, f"field `{spec.name}`: {problem.message}", problem.hint)
+            ok = False
+            values[spec.name] = _default(spec)
+    return values if ok else None
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, hint: str = "", line: int = 0) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.line = message, hint, line
+
+
+def _default(spec: Field) -> Any:
+    if spec.type in ("ids", "records", "texts"):
+        return []
+    if spec.type == "bool":
+        return False
+    if spec.type in ("text", "url", "choice"):
+        return ""
+    return None
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _Invalid(f"expected text, found {'a list' if isinstance(raw, list) else 'a mapping'}",
+                       "quote the value if it contains `: ` or starts with `[` or `{`")
+    return raw.strip()
+
+
+def _convert(spec: Field, raw: Any, file: Path, line: int, diags: Diagnostics) -> Any:
+    kind = spec.type
+    if kind == "records":
+        if not isinstance(raw, YamlList):
+            raise _Invalid("expected a list")
+        records = []
+        for item, item_line in zip(raw, raw.item_lines, strict=True):
+            assert spec.record is not None
+            record = validate(item, spec.record, file, item_line, diags)
+            if record is None:
+                raise _Invalid("has an invalid entry (see above)", line=item_line)
+            records.append(record)
+        return records
+    if kind == "record":
+        assert spec.record is not None
+        record = validate(raw, spec.record, file, line, diags)
+        if record is None:
+            raise _Invalid("is invalid (see above)")
+        return record
+    if kind in ("ids", "texts"):
+        items = raw if isinstance(raw, YamlList) else None
+        if items is None:
+            if isinstance(raw, str) and kind == "ids":
+                raise _Invalid("expected a list of ids", f"write `[{raw.strip()}]`")
+            raise _Invalid("expected a list")
+        out = []
+        for item, item_line in zip(items, items.item_lines, strict=True):
+            if item is None:
+                raise _Invalid("has an empty entry", line=item_line)
+            text = _text(item)
+            if kind == "ids":
+                problem = check_slug(text)
+                if problem:
+                    raise _Invalid(f"`{text}` is not a valid id", problem, item_line)
+                out.append(Ref(text, item_line))
+            else:
+                out.append(text)
+        if len(out) < spec.min_items:
+            raise _Invalid(f"needs at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}")
+        return out
+    text = _text(raw)
+    if kind == "text":
+        return text
+    if kind == "markdown":
+        return compile_markdown(text, file, line, inline=True)
+    if kind in ("date", "full_date"):
+        try:
+            date = PartialDate.parse(text)
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from None
+        if kind == "full_date" and date.precision != "day":
+            raise _Invalid(f"`{text}` must be a full date", "write YYYY-MM-DD")
+        return date
+    if kind == "int":
+        if not re.fullmatch(r"[+-]?\d{1,9}", text):
+            raise _Invalid(f"`{text}` is not a whole number")
+        return int(text)
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered not in ("true", "false"):
+            raise _Invalid(f"`{text}` is not `true` or `false`")
+        return lowered == "true"
+    if kind == "id":
+        problem = check_slug(text)
+        if problem:
+            raise _Invalid(f"`{text}` is not a valid id", problem)
+        return Ref(text, line)
+    if kind == "url":
+        if not _SAFE_URL.fullmatch(text):
+            raise _Invalid(f"`{text}` is not an http(s) address", "write the full address, https://…")
+        return text
+    if kind == "choice":
+        if text not in spec.choices:
+            hint = did_you_mean(text, spec.choices) or "one of: " + ", ".join(spec.choices)
+            raise _Invalid(f"`{text}` is not allowed", hint)
+        return text
+    raise AssertionError(kind)

@@ -1,0 +1,46 @@
+"""The one place that turns a site path into a link: always relative, always naming a file.
+
+Site paths are POSIX paths from the site root (`issues/renewal/index.html`). Links from one page to
+another are made relative to the linking page, so the site works under any sub-path of a host and
+when opened from disk; they name `index.html` explicitly, because a browser reading from `file://`
+shows a folder listing for `issues/`. Absolute, clean addresses (`…/issues/renewal/`) are used only
+where a full URL is required: canonical links, the sitemap and the feed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from generator.model import Entity, Event, Issue, Page, Quote, Source, Stakeholder
+
+
+def entity_path(entity: Entity) -> str:
+    """The site path of the page that shows `entity`, with a fragment where it is one item of a page."""
+    if isinstance(entity, Issue):
+        return f"issues/{entity.id}/index.html"
+    if isinstance(entity, Stakeholder):
+        return f"stakeholders/{entity.id}/index.html"
+    if isinstance(entity, Event):
+        return f"timeline/index.html#{entity.id}"
+    if isinstance(entity, Source):
+        return f"sources/index.html#{entity.id}"
+    if isinstance(entity, Quote):
+        return f"stakeholders/{entity.speaker}/index.html#{entity.id}"
+    assert isinstance(entity, Page)
+    return f"{entity.id}/index.html"
+
+
+def relative(target: str, from_page: str) -> str:
+    """Link to site path `target` from the page at site path `from_page`."""
+    path, _, fragment = target.partition("#")
+    if path == from_page and fragment:
+        return f"#{fragment}"
+    start = posixpath.dirname(from_page) or "."
+    link = posixpath.relpath(path or from_page, start)
+    return f"{link}#{fragment}" if fragment else link
+
+
+def absolute(base_url: str, target: str) -> str:
+    """Full, clean URL for `target` under `base_url` (which ends in `/`)."""
+    path = target.removesuffix("index.html")
+    return base_url + path

@@ -1,0 +1,117 @@
+"""The output folder: build beside it, then swap it in at once; unchanged files are hard-linked.
+
+A build writes into a fresh sibling folder. Files whose bytes equal the previous build's (known from
+the manifest kept in the marker file) are hard-linked from the old folder instead of written again.
+The new folder replaces the old one by an atomic exchange of names (Linux `renameat2`), or by two
+renames elsewhere, so a reader or a killed build never sees a half-written site.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+MARKER = ".briefing-build"
+
+
+class OutputProblem(Exception):
+    pass
+
+
+def refuse_dangerous_output(out: Path, content: Path) -> None:
+    """Never replace a folder that holds anything but a previous build."""
+    out = out.resolve()
+    content = content.resolve()
+    home = Path.home().resolve()
+    forbidden = {Path("/"), home, content, content.parent}
+    if out in forbidden or content.is_relative_to(out):
+        raise OutputProblem(f"refusing to use {out} as the output folder: it holds the content or the project")
+    if out.exists() and not out.is_dir():
+        raise OutputProblem(f"the output path {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise OutputProblem(f"refusing to replace {out}: it was not made by `briefing build` "
+                            f"(no {MARKER} file); remove it or choose another --out")
+
+
+class SiteWriter:
+    """Collects the files of one build in a staging folder; `commit()` swaps it in."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._clean_stale_siblings()
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        self.previous = self._read_manifest()
+        self.manifest: dict[str, str] = {}
+        self.written = 0
+        self.linked = 0
+
+    def _read_manifest(self) -> dict[str, str]:
+        try:
+            data = json.loads((self.out / MARKER).read_text("utf-8"))
+            return dict(data.get("files", {}))
+        except (OSError, ValueError, AttributeError):
+            return {}
+
+    def _clean_stale_siblings(self) -> None:
+        for sibling in self.out.parent.glob(f".{self.out.name}.*-*"):
+            if sibling.is_dir() and (sibling.name.startswith(f".{self.out.name}.new-")
+                                     or sibling.name.startswith(f".{self.out.name}.old-")):
+                shutil.rmtree(sibling, ignore_errors=True)
+
+    def add(self, path: str, data: bytes) -> None:
+        if path in self.manifest:
+            raise OutputProblem(f"two files for {path}")
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.manifest[path] = digest
+        target = self.staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self.previous.get(path) == digest:
+            try:
+                os.link(self.out / path, target)
+                self.linked += 1
+                return
+            except OSError:
+                pass
+        target.write_bytes(data)
+        self.written += 1
+
+    def add_file(self, path: str, source: Path) -> None:
+        self.add(path, source.read_bytes())
+
+    def commit(self) -> None:
+        marker = {"generator": "briefing", "files": dict(sorted(self.manifest.items()))}
+        (self.staging / MARKER).write_text(json.dumps(marker, indent=0) + "\n", "utf-8")
+        os.chmod(self.staging, 0o755)
+        if self.out.exists():
+            if not _exchange(self.staging, self.out):
+                old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+                os.rename(self.out, old / "site")
+                os.rename(self.staging, self.out)
+                self.staging = old
+            shutil.rmtree(self.staging, ignore_errors=True)
+        else:
+            os.rename(self.staging, self.out)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
