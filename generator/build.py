@@ -8,10 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
+from generator.linkcheck import LinkChecker
 from generator.load import load_content
 from generator.model import Briefing
-from generator.render import (Route, TemplateProblem, make_environment, render_template, routes, static_files,
-                              template_dirs)
+from generator.render import (
+    Route,
+    TemplateProblem,
+    make_environment,
+    render_template,
+    routes,
+    static_files,
+    template_dirs,
+)
 from generator.resolve import resolve
 from generator.write import OutputProblem, SiteWriter, refuse_dangerous_output
 
@@ -41,8 +49,16 @@ def build(options: BuildOptions) -> BuildResult:
     result = BuildResult()
     diags = Diagnostics(root=options.content.parent)
     if not options.content.is_dir():
-        raise ContentError([Diagnostic(str(options.content), 0, "content folder not found",
-                                       "pass --content DIR, or run `briefing init DIR`")])
+        raise ContentError(
+            [
+                Diagnostic(
+                    str(options.content),
+                    0,
+                    "content folder not found",
+                    "pass --content DIR, or run `briefing init DIR`",
+                )
+            ]
+        )
     if options.write:
         try:
             refuse_dangerous_output(options.out, options.content)
@@ -65,18 +81,27 @@ def build(options: BuildOptions) -> BuildResult:
     diags.raise_if_errors()
 
     writer = SiteWriter(options.out) if options.write else None
+    links = None if options.write else LinkChecker()
     try:
         for done, route in enumerate(site_routes, 1):
             data = _render(route, diags)
             if writer is not None and data is not None:
                 writer.add(route.path, data)
+            if links is not None and data is not None:
+                links.add(route.path, data)
             if options.progress:
                 options.progress(done, len(site_routes))
         diags.raise_if_errors()
         for path, source in static_files(dirs).items():
             if writer is not None:
                 writer.add_file(path, source)
+            if links is not None:
+                links.add(path, b"")
         result.timings["render"] = time.perf_counter() - started
+        if links is not None:
+            for page, link, problem in links.problems():
+                diags.error(page, 0, f"broken link `{link}`: {problem}", "a template builds a wrong URL")
+            diags.raise_if_errors()
         if writer is not None:
             writer.commit()
             result.written = writer.written
@@ -105,11 +130,17 @@ def _check_collisions(site_routes: list[Route], diags: Diagnostics) -> None:
         if first is None:
             seen[route.path] = route
             continue
-        where = (lambda r: f"{diags.display(r.origin.file)}" if r.origin else "a built-in page")
+
+        def where(r: Route) -> str:
+            return diags.display(r.origin.file) if r.origin else "a built-in page"
+
         file = route.origin.file if route.origin else Path(route.path)
-        diags.error(file, route.origin.line if route.origin else 0,
-                    f"two pages would be written to /{route.path}: {where(first)} and {where(route)}",
-                    "rename one of them")
+        diags.error(
+            file,
+            route.origin.line if route.origin else 0,
+            f"two pages would be written to /{route.path}: {where(first)} and {where(route)}",
+            "rename one of them",
+        )
 
 
 def render_one(content: Path, name: str) -> bytes:  # pragma: no cover - debugging helper

@@ -55,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         else:
             error = sys.exc_info()[1]
-            print(f"internal error: {type(error).__name__}: {error} (run with --debug for a traceback, "
-                  "and please report it)", file=sys.stderr)
+            print(
+                f"internal error: {type(error).__name__}: {error} (run with --debug for a traceback, "
+                "and please report it)",
+                file=sys.stderr,
+            )
         return 70
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
@@ -72,8 +75,10 @@ def _build(args: argparse.Namespace) -> int:
     result = build(BuildOptions(content=args.content, out=args.out, progress=progress))
     if result.warnings:
         print(format_report(result.warnings), file=sys.stderr)
-    print(f"built {result.pages} pages ({result.files} files, {result.written} written) into {args.out} "
-          f"in {result.seconds * 1000:.0f} ms")
+    print(
+        f"built {result.pages} pages ({result.files} files, {result.written} written) into {args.out} "
+        f"in {result.seconds * 1000:.0f} ms"
+    )
     if args.verbose:
         last = 0.0
         for stage, at in result.timings.items():

@@ -51,24 +51,28 @@ def _link(briefing: Briefing, path: str) -> str:
 def atom_feed(briefing: Briefing) -> bytes:
     config = briefing.config
     updated = f"{config.as_of.iso}T00:00:00Z"
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
-             f"  <title>{escape(config.title)}: timeline</title>",
-             f"  <subtitle>{escape(config.summary)}</subtitle>",
-             f"  <id>{escape(_feed_id(briefing, 'feed.xml'))}</id>",
-             f"  <updated>{updated}</updated>",
-             f"  <author><name>{escape(config.publisher)}</name></author>",
-             f"  <link rel=\"alternate\" href={quoteattr(_link(briefing, 'timeline/index.html'))}/>",
-             f"  <generator version=\"{__version__}\">Briefing</generator>"]
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
+        f"  <title>{escape(config.title)}: timeline</title>",
+        f"  <subtitle>{escape(config.summary)}</subtitle>",
+        f"  <id>{escape(_feed_id(briefing, 'feed.xml'))}</id>",
+        f"  <updated>{updated}</updated>",
+        f"  <author><name>{escape(config.publisher)}</name></author>",
+        f'  <link rel="alternate" href={quoteattr(_link(briefing, "timeline/index.html"))}/>',
+        f'  <generator version="{__version__}">Briefing</generator>',
+    ]
     for event in sorted(briefing.events, key=lambda e: e.date, reverse=True):
         path = entity_path(event)
-        lines += ["  <entry>",
-                  f"    <title>{escape(event.date.display)}: {escape(event.title)}</title>",
-                  f"    <id>{escape(_feed_id(briefing, path))}</id>",
-                  f"    <updated>{event.date.earliest_iso}T00:00:00Z</updated>",
-                  f"    <link href={quoteattr(_link(briefing, path))}/>",
-                  f"    <summary>{escape(plain(event.summary))}</summary>",
-                  "  </entry>"]
+        lines += [
+            "  <entry>",
+            f"    <title>{escape(event.date.display)}: {escape(event.title)}</title>",
+            f"    <id>{escape(_feed_id(briefing, path))}</id>",
+            f"    <updated>{event.date.earliest_iso}T00:00:00Z</updated>",
+            f"    <link href={quoteattr(_link(briefing, path))}/>",
+            f"    <summary>{escape(plain(event.summary))}</summary>",
+            "  </entry>",
+        ]
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -77,16 +81,21 @@ def sitemap(briefing: Briefing, paths: list[str] | None = None) -> bytes:
     """All HTML pages; without a base URL the locations are relative (set `base_url` to publish)."""
     pages = paths if paths is not None else html_paths(briefing)
     lastmod = briefing.config.as_of.iso
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     lines += [f"  <url><loc>{escape(_link(briefing, p))}</loc><lastmod>{lastmod}</lastmod></url>" for p in pages]
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def html_paths(briefing: Briefing) -> list[str]:
-    paths = ["index.html", "issues/index.html", "stakeholders/index.html", "timeline/index.html",
-             "positions/index.html", "sources/index.html"]
+    paths = [
+        "index.html",
+        "issues/index.html",
+        "stakeholders/index.html",
+        "timeline/index.html",
+        "positions/index.html",
+        "sources/index.html",
+    ]
     paths += [entity_path(e) for e in [*briefing.issues, *briefing.stakeholders, *briefing.pages]]
     return paths
 
@@ -106,8 +115,9 @@ def plain(text: Markdown | None) -> str:
     if text is None:
         return ""
     without_citations = re.sub(r"\s*\[@[^\]]*\]", "", text.text)
-    return re.sub(r"\[\[([^\]|]+)\|([^\]]+)\]\]|\[\[([^\]]+)\]\]", lambda m: m.group(2) or m.group(3),
-                  without_citations).strip()
+    return re.sub(
+        r"\[\[([^\]|]+)\|([^\]]+)\]\]|\[\[([^\]]+)\]\]", lambda m: m.group(2) or m.group(3), without_citations
+    ).strip()
 
 
 def briefing_json(briefing: Briefing) -> bytes:
@@ -118,31 +128,94 @@ def briefing_json(briefing: Briefing) -> bytes:
 
     data: dict[str, Any] = {
         "generator": f"Briefing {__version__}",
-        "title": config.title, "summary": config.summary, "as_of": config.as_of.iso,
-        "language": config.language, "base_url": config.base_url or None, "publisher": config.publisher,
-        "licence": config.licence, "state_of_play": md(config.state_of_play),
-        "next_date": ({"date": config.next_date.date.iso, "label": config.next_date.label,
-                       "event": config.next_date.event or None} if config.next_date else None),
+        "title": config.title,
+        "summary": config.summary,
+        "as_of": config.as_of.iso,
+        "language": config.language,
+        "base_url": config.base_url or None,
+        "publisher": config.publisher,
+        "licence": config.licence,
+        "state_of_play": md(config.state_of_play),
+        "next_date": (
+            {
+                "date": config.next_date.date.iso,
+                "label": config.next_date.label,
+                "event": config.next_date.event or None,
+            }
+            if config.next_date
+            else None
+        ),
         "key_dates": config.key_dates,
-        "issues": [{"id": i.id, "url": entity_path(i), "title": i.title, "summary": md(i.summary),
-                    "status": i.status, "status_note": i.status_note or None,
-                    "positions": [{"stakeholder": p.stakeholder, "stance": md(p.stance), "sources": p.sources}
-                                  for p in i.positions],
-                    "related": i.related, "body": md(i.body)} for i in briefing.issues],
-        "stakeholders": [{"id": s.id, "url": entity_path(s), "name": s.name, "kind": s.kind_of,
-                          "country": s.country, "role": s.role, "affiliation": s.affiliation or None,
-                          "stance": md(s.stance), "body": md(s.body)} for s in briefing.stakeholders],
-        "events": [{"id": e.id, "url": entity_path(e), "date": e.date.iso, "date_note": e.date_note or None,
-                    "title": e.title, "summary": md(e.summary), "issues": e.issues,
-                    "stakeholders": e.stakeholders, "sources": e.sources, "key": e.key}
-                   for e in briefing.events],
-        "sources": [{"id": s.id, "url": s.url or None, "title": s.title, "publisher": s.publisher,
-                     "date": s.date.iso, "author": s.author or None, "note": md(s.note)}
-                    for s in briefing.sources],
-        "quotes": [{"id": q.id, "speaker": q.speaker, "text": q.text, "source": q.source, "date": q.date.iso,
-                    "issues": q.issues, "context": md(q.context)} for q in briefing.quotes],
-        "pages": [{"id": p.id, "url": entity_path(p), "title": p.title, "body": md(p.body)}
-                  for p in briefing.pages],
+        "issues": [
+            {
+                "id": i.id,
+                "url": entity_path(i),
+                "title": i.title,
+                "summary": md(i.summary),
+                "status": i.status,
+                "status_note": i.status_note or None,
+                "positions": [
+                    {"stakeholder": p.stakeholder, "stance": md(p.stance), "sources": p.sources} for p in i.positions
+                ],
+                "related": i.related,
+                "body": md(i.body),
+            }
+            for i in briefing.issues
+        ],
+        "stakeholders": [
+            {
+                "id": s.id,
+                "url": entity_path(s),
+                "name": s.name,
+                "kind": s.kind_of,
+                "country": s.country,
+                "role": s.role,
+                "affiliation": s.affiliation or None,
+                "stance": md(s.stance),
+                "body": md(s.body),
+            }
+            for s in briefing.stakeholders
+        ],
+        "events": [
+            {
+                "id": e.id,
+                "url": entity_path(e),
+                "date": e.date.iso,
+                "date_note": e.date_note or None,
+                "title": e.title,
+                "summary": md(e.summary),
+                "issues": e.issues,
+                "stakeholders": e.stakeholders,
+                "sources": e.sources,
+                "key": e.key,
+            }
+            for e in briefing.events
+        ],
+        "sources": [
+            {
+                "id": s.id,
+                "url": s.url or None,
+                "title": s.title,
+                "publisher": s.publisher,
+                "date": s.date.iso if s.date else None,
+                "author": s.author or None,
+                "note": md(s.note),
+            }
+            for s in briefing.sources
+        ],
+        "quotes": [
+            {
+                "id": q.id,
+                "speaker": q.speaker,
+                "text": q.text,
+                "source": q.source,
+                "date": q.date.iso,
+                "issues": q.issues,
+                "context": md(q.context),
+            }
+            for q in briefing.quotes
+        ],
+        "pages": [{"id": p.id, "url": entity_path(p), "title": p.title, "body": md(p.body)} for p in briefing.pages],
     }
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -174,15 +247,25 @@ def icalendar(briefing: Briefing) -> bytes:
     config = briefing.config
     stamp = config.as_of.iso.replace("-", "") + "T000000Z"
     domain = re.sub(r"^https?://([^/]+).*$", r"\1", config.base_url) if config.base_url else "briefing.invalid"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Briefing//Briefing " + __version__ + "//EN",
-             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_ics_escape(config.title)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Briefing//Briefing " + __version__ + "//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_ics_escape(config.title)}",
+    ]
     for event in key_events(briefing):
         if event.date.precision != "day":
             continue
         day = event.date.iso.replace("-", "")
-        lines += ["BEGIN:VEVENT", f"UID:{event.id}@{domain}", f"DTSTAMP:{stamp}",
-                  f"DTSTART;VALUE=DATE:{day}", f"SUMMARY:{_ics_escape(event.title)}",
-                  f"DESCRIPTION:{_ics_escape(plain(event.summary))}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.id}@{domain}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{day}",
+            f"SUMMARY:{_ics_escape(event.title)}",
+            f"DESCRIPTION:{_ics_escape(plain(event.summary))}",
+        ]
         if config.base_url:
             lines.append(f"URL:{absolute(config.base_url, entity_path(event))}")
         lines.append("END:VEVENT")

@@ -10,8 +10,7 @@ from typing import Any
 from generator.diagnostics import Diagnostics
 from generator.markdown import compile_markdown
 from generator.model import Config, Event, Issue, NextDate, Origin, Page, Position, Quote, Source, Stakeholder
-from generator.schema import (BRIEFING, EVENT, ISSUE, PAGE, QUOTE, SOURCE, STAKEHOLDER, Ref, Schema,
-                              check_slug, validate)
+from generator.schema import BRIEFING, EVENT, ISSUE, PAGE, QUOTE, SOURCE, STAKEHOLDER, Ref, Schema, check_slug, validate
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
 
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -30,6 +29,8 @@ class Loaded:
     quotes: list[Quote] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     refs: list[tuple[Path, Ref, str, str]] = field(default_factory=list)  # file, ref, expected kind, context
+    invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
+    unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
 
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
@@ -52,8 +53,7 @@ def content_files(folder: Path, suffix: str) -> list[Path]:
     """Files of one kind in a folder, sorted by name, skipping editor and hidden files."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix == suffix and p.is_file() and not _EDITOR_JUNK.search(p.name))
+    return sorted(p for p in folder.iterdir() if p.suffix == suffix and p.is_file() and not _EDITOR_JUNK.search(p.name))
 
 
 def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[Any, str, int] | None:
@@ -95,7 +95,7 @@ def load_content(root: Path, diags: Diagnostics) -> Loaded:
         _load_markdown_entity(path, STAKEHOLDER, loaded, diags)
     for path in content_files(root / "pages", ".md"):
         _load_markdown_entity(path, PAGE, loaded, diags)
-    timeline_files = ([root / "timeline.yaml"] if (root / "timeline.yaml").is_file() else [])
+    timeline_files = [root / "timeline.yaml"] if (root / "timeline.yaml").is_file() else []
     timeline_files += content_files(root / "timeline", ".yaml")
     for path in timeline_files:
         _load_list(path, EVENT, loaded, diags)
@@ -133,8 +133,9 @@ def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> Config | Non
         publisher=values["publisher"],
         licence=values["licence"],
         state_of_play=_block(values["state_of_play"]),
-        next_date=NextDate(next_date["date"], next_date["label"],
-                           next_date["event"].id if next_date["event"] else "") if next_date else None,
+        next_date=NextDate(next_date["date"], next_date["label"], next_date["event"].id if next_date["event"] else "")
+        if next_date
+        else None,
         key_dates=[ref.id for ref in values["key_dates"]],
         navigation=values["navigation"] or ["issues", "stakeholders", "timeline", "positions", "sources"],
         origin=Origin(path, 1),
@@ -167,55 +168,115 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         diags.error(path, 0, f"file name `{path.name}` is not a valid id", problem)
         return
     text = read_text(path, diags)
-    if text is None:
-        return
-    split = split_front_matter(text, path, diags)
+    split = split_front_matter(text, path, diags) if text is not None else None
     if split is None:
+        loaded.invalid[entity_id] = schema.kind
         return
     data, body_text, body_line = split
     values = validate(data, schema, path, 1, diags)
     if values is None:
+        loaded.invalid[entity_id] = schema.kind  # already reported; references to it are not errors too
         return
     _collect_refs(path, values, schema, loaded, f"{schema.kind} `{entity_id}`")
     body = compile_markdown(body_text, path, body_line)
     origin = Origin(path, 1)
     if schema is ISSUE:
-        positions = [Position(p["stakeholder"].id, p["stance"], [r.id for r in p["sources"]], entity_id)
-                     for p in values["positions"]]
-        loaded.issues.append(Issue(entity_id, values["title"], values["summary"], values["status"],
-                                   values["status_note"], values["order"], positions,
-                                   [r.id for r in values["related"]], body, origin))
+        positions = [
+            Position(p["stakeholder"].id, p["stance"], [r.id for r in p["sources"]], entity_id)
+            for p in values["positions"]
+        ]
+        loaded.issues.append(
+            Issue(
+                entity_id,
+                values["title"],
+                values["summary"],
+                values["status"],
+                values["status_note"],
+                values["order"],
+                positions,
+                [r.id for r in values["related"]],
+                body,
+                origin,
+            )
+        )
     elif schema is STAKEHOLDER:
-        loaded.stakeholders.append(Stakeholder(entity_id, values["name"], values["kind"], values["country"],
-                                               values["role"], values["affiliation"], values["stance"],
-                                               body, origin))
+        loaded.stakeholders.append(
+            Stakeholder(
+                entity_id,
+                values["name"],
+                values["kind"],
+                values["country"],
+                values["role"],
+                values["affiliation"],
+                values["stance"],
+                body,
+                origin,
+            )
+        )
     else:
         loaded.pages.append(Page(entity_id, values["title"], values["summary"], body, origin))
 
 
 def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
+    errors_before = len(diags.errors)
     data = load_yaml_file(path, diags)
+    if len(diags.errors) > errors_before:
+        loaded.unreadable.add(schema.kind)
+        return
     if data is None:
         return
     if not isinstance(data, YamlList):
+        loaded.unreadable.add(schema.kind)
         diags.error(path, getattr(data, "line", 1), f"expected a list of {schema.kind}s (lines starting `- id:`)")
         return
     for item, line in zip(data, data.item_lines, strict=True):
         values = validate(item, schema, path, line, diags)
         if values is None:
+            raw_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(raw_id, str):
+                loaded.invalid[raw_id.strip()] = schema.kind
             continue
         origin = Origin(path, line)
         item_id = values["id"].id
         _collect_refs(path, values, schema, loaded, f"{schema.kind} `{item_id}`")
         if schema is EVENT:
-            loaded.events.append(Event(item_id, values["date"], values["date_note"], values["title"],
-                                       values["summary"], [r.id for r in values["issues"]],
-                                       [r.id for r in values["stakeholders"]], [r.id for r in values["sources"]],
-                                       values["key"], origin))
+            loaded.events.append(
+                Event(
+                    item_id,
+                    values["date"],
+                    values["date_note"],
+                    values["title"],
+                    values["summary"],
+                    [r.id for r in values["issues"]],
+                    [r.id for r in values["stakeholders"]],
+                    [r.id for r in values["sources"]],
+                    values["key"],
+                    origin,
+                )
+            )
         elif schema is SOURCE:
-            loaded.sources.append(Source(item_id, values["title"], values["publisher"], values["date"],
-                                         values["author"], values["url"], values["note"], origin))
+            loaded.sources.append(
+                Source(
+                    item_id,
+                    values["title"],
+                    values["publisher"],
+                    values["date"],
+                    values["author"],
+                    values["url"],
+                    values["note"],
+                    origin,
+                )
+            )
         else:
-            loaded.quotes.append(Quote(item_id, values["speaker"].id, values["text"], values["source"].id,
-                                       values["date"], [r.id for r in values["issues"]], values["context"],
-                                       origin))
+            loaded.quotes.append(
+                Quote(
+                    item_id,
+                    values["speaker"].id,
+                    values["text"],
+                    values["source"].id,
+                    values["date"],
+                    [r.id for r in values["issues"]],
+                    values["context"],
+                    origin,
+                )
+            )

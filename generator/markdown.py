@@ -83,6 +83,7 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if not all(key.startswith("@") and len(key) > 1 for key in keys):
         return False
     if not silent:
+        state.pending = state.pending.rstrip(" ")  # "a claim [@src]." renders as "a claim[1]."
         token = state.push("citation", "", 0)
         token.meta = {"sources": [key[1:].strip() for key in keys]}
         token.content = inner

@@ -49,7 +49,7 @@ class Stakeholder:
     id: str
     name: str
     kind_of: str  # person | institution | government | group
-    country: str
+    country: str  # "" when unknown
     role: str
     affiliation: str  # a stakeholder id or free text; resolve() tells which
     stance: Markdown | None
@@ -86,7 +86,7 @@ class Source:
     id: str
     title: str
     publisher: str
-    date: PartialDate
+    date: PartialDate | None
     author: str
     url: str
     note: Markdown | None

@@ -20,10 +20,21 @@ BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 if not BUILTIN_TEMPLATES.is_dir():  # running from a source checkout: templates/ sits beside generator/
     BUILTIN_TEMPLATES = Path(__file__).parent.parent / "templates"
 
-STAKEHOLDER_KIND_TITLES = {"government": "Governments", "institution": "Institutions", "person": "People",
-                           "group": "Groups"}
-NAV_TITLES = {"issues": "Issues", "stakeholders": "Stakeholders", "timeline": "Timeline", "positions": "Positions",
-              "sources": "Sources", "search": "Search", "print": "Print"}
+STAKEHOLDER_KIND_TITLES = {
+    "government": "Governments",
+    "institution": "Institutions",
+    "person": "People",
+    "group": "Groups",
+}
+NAV_TITLES = {
+    "issues": "Issues",
+    "stakeholders": "Stakeholders",
+    "timeline": "Timeline",
+    "positions": "Positions",
+    "sources": "Sources",
+    "search": "Search",
+    "print": "Print",
+}
 STATUS_LABELS = {"open": "Open", "addressed": "Addressed in 2024", "settled": "Settled", "lapsed": "Lapsed"}
 
 
@@ -90,8 +101,7 @@ class PageContext:
         number = self.citations.setdefault(source_id, len(self.citations) + 1)
         use = self._cite_uses[source_id] = self._cite_uses.get(source_id, 0) + 1
         anchor = f' id="cite-{number}"' if use == 1 else ""
-        return (f'<sup class="cite"><a href="#ref-{number}"{anchor} '
-                f'aria-label="Source {number}">[{number}]</a></sup>')
+        return f'<sup class="cite"><a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a></sup>'
 
 
 def make_environment(template_dirs: Iterable[Path]) -> jinja2.Environment:
@@ -152,38 +162,91 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
     """Every file of the site. Collisions between routes are checked by the caller."""
     config = briefing.config
 
-    def page(path: str, template: str, title: str, description: str, kind: str,
-             origin: Origin | None = None, **context: object) -> Route:
+    def page(
+        path: str,
+        template: str,
+        title: str,
+        description: str,
+        kind: str,
+        origin: Origin | None = None,
+        **context: object,
+    ) -> Route:
         def render() -> bytes:
             ctx = PageContext(path, briefing, title, description, kind)
             return render_template(env, template, ctx, **context)
+
         return Route(path, render, origin)
 
-    yield page("index.html", "home.html", config.title, config.summary, "home",
-               latest=_latest(briefing, 6), main_stakeholders=_main_stakeholders(briefing, 12),
-               key_events=[briefing.by_id[i] for i in config.key_dates])
+    yield page(
+        "index.html",
+        "home.html",
+        config.title,
+        config.summary,
+        "home",
+        latest=_latest(briefing, 6),
+        main_stakeholders=_main_stakeholders(briefing, 12),
+        key_events=[briefing.by_id[i] for i in config.key_dates],
+    )
     yield page("issues/index.html", "issues.html", "Issues", f"The contested issues of {config.title}.", "issues")
     for issue in briefing.issues:
-        yield page(entity_path(issue), "issue.html", issue.title, issue.summary.text, "issue",
-                   issue.origin, issue=issue, links=briefing.links(issue.id))
+        yield page(
+            entity_path(issue),
+            "issue.html",
+            issue.title,
+            issue.summary.text,
+            "issue",
+            issue.origin,
+            issue=issue,
+            links=briefing.links(issue.id),
+        )
     kinds = [(kind, [s for s in briefing.stakeholders if s.kind_of == kind]) for kind in STAKEHOLDER_KIND_TITLES]
-    yield page("stakeholders/index.html", "stakeholders.html", "Stakeholders",
-               f"People, institutions and governments in {config.title}.", "stakeholders",
-               groups=[(kind, members) for kind, members in kinds if members])
+    yield page(
+        "stakeholders/index.html",
+        "stakeholders.html",
+        "Stakeholders",
+        f"People, institutions and governments in {config.title}.",
+        "stakeholders",
+        groups=[(kind, members) for kind, members in kinds if members],
+    )
     for stakeholder in briefing.stakeholders:
-        yield page(entity_path(stakeholder), "stakeholder.html", stakeholder.name,
-                   f"{stakeholder.name}: {stakeholder.role}", "stakeholder", stakeholder.origin,
-                   stakeholder=stakeholder, links=briefing.links(stakeholder.id),
-                   affiliation=_affiliation(briefing, stakeholder))
-    yield page("timeline/index.html", "timeline.html", "Timeline", f"Dated events of {config.title}.", "timeline",
-               years=years(briefing.events))
-    yield page("positions/index.html", "positions.html", "Positions",
-               "Who holds which position on each issue.", "positions", matrix=exports.positions_matrix(briefing))
-    yield page("sources/index.html", "sources.html", "Sources", f"Every source cited in {config.title}.",
-               "sources")
+        yield page(
+            entity_path(stakeholder),
+            "stakeholder.html",
+            stakeholder.name,
+            f"{stakeholder.name}: {stakeholder.role}",
+            "stakeholder",
+            stakeholder.origin,
+            stakeholder=stakeholder,
+            links=briefing.links(stakeholder.id),
+            affiliation=_affiliation(briefing, stakeholder),
+        )
+    yield page(
+        "timeline/index.html",
+        "timeline.html",
+        "Timeline",
+        f"Dated events of {config.title}.",
+        "timeline",
+        years=years(briefing.events),
+    )
+    yield page(
+        "positions/index.html",
+        "positions.html",
+        "Positions",
+        "Who holds which position on each issue.",
+        "positions",
+        matrix=exports.positions_matrix(briefing),
+    )
+    yield page("sources/index.html", "sources.html", "Sources", f"Every source cited in {config.title}.", "sources")
     for free_page in briefing.pages:
-        yield page(entity_path(free_page), "page.html", free_page.title, free_page.summary or config.summary,
-                   "page", free_page.origin, free_page=free_page)
+        yield page(
+            entity_path(free_page),
+            "page.html",
+            free_page.title,
+            free_page.summary or config.summary,
+            "page",
+            free_page.origin,
+            free_page=free_page,
+        )
     yield page("404.html", "404.html", "Page not found", "This page does not exist.", "404")
     yield Route("feed.xml", lambda: exports.atom_feed(briefing), None)
     yield Route("sitemap.xml", lambda: exports.sitemap(briefing), None)
@@ -200,9 +263,11 @@ def _latest(briefing: Briefing, count: int) -> list[Event]:
 
 def _main_stakeholders(briefing: Briefing, count: int) -> list[Stakeholder]:
     """The stakeholders most linked to, by positions, events, quotes and mentions."""
+
     def weight(s: Stakeholder) -> int:
         b = briefing.links(s.id)
         return 3 * len(b.positions) + len(b.events) + 2 * len(b.quotes) + len(b.mentioned_on)
+
     return sorted(briefing.stakeholders, key=lambda s: (-weight(s), s.name))[:count]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+from generator.dates import PartialDate
 from generator.diagnostics import Diagnostics, did_you_mean
 from generator.load import Loaded
 from generator.markdown import Markdown
@@ -39,19 +40,31 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
 
 def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) -> Briefing | None:
     by_id: dict[str, Entity] = {}
-    entities: list[Entity] = [*loaded.issues, *loaded.stakeholders, *loaded.events, *loaded.sources,
-                              *loaded.quotes, *loaded.pages]
+    entities: list[Entity] = [
+        *loaded.issues,
+        *loaded.stakeholders,
+        *loaded.events,
+        *loaded.sources,
+        *loaded.quotes,
+        *loaded.pages,
+    ]
     for entity in entities:
         first = by_id.get(entity.id)
         if first is not None:
-            diags.error(entity.origin.file, entity.origin.line,
-                        f"duplicate id `{entity.id}`: already used by the {first.kind} at "
-                        f"{diags.display(first.origin.file)}:{first.origin.line}", "ids are unique across all kinds")
+            diags.error(
+                entity.origin.file,
+                entity.origin.line,
+                f"duplicate id `{entity.id}`: already used by the {first.kind} at "
+                f"{diags.display(first.origin.file)}:{first.origin.line}",
+                "ids are unique across all kinds",
+            )
             continue
         by_id[entity.id] = entity
 
     def check(file: Path, line: int, target: str, expected: str, context: str) -> bool:
         found = by_id.get(target)
+        if found is None and _already_reported(loaded, target, expected):
+            return False
         if found is None:
             pool = [e.id for e in by_id.values() if not expected or e.kind == expected]
             hint = did_you_mean(target, pool)
@@ -76,18 +89,23 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
             check(config.state_of_play.file, link.line, link.target, "", f"link `[[{link.target}]]`")
         for cite in config.state_of_play.citations:
             check(config.state_of_play.file, cite.line, cite.target, "source", f"citation `[@{cite.target}]`")
-        pages = {p.id for p in loaded.pages}
+        pages = {p.id for p in loaded.pages} | {i for i, kind in loaded.invalid.items() if kind == "page"}
         for entry in config.navigation:
             if entry not in BUILT_IN_SECTIONS and entry not in pages:
-                diags.error(config.origin.file, config.origin.line, f"unknown navigation entry `{entry}`",
-                            did_you_mean(entry, [*BUILT_IN_SECTIONS, *pages]))
+                diags.error(
+                    config.origin.file,
+                    config.origin.line,
+                    f"unknown navigation entry `{entry}`",
+                    did_you_mean(entry, [*BUILT_IN_SECTIONS, *pages]),
+                )
     if diags.errors or config is None:
         return None
 
     issues = sorted(loaded.issues, key=lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id))
     events = sorted(loaded.events, key=lambda e: e.date)  # stable: same-date events keep file order
     stakeholders = sorted(loaded.stakeholders, key=lambda s: (s.name.lower(), s.id))
-    sources = sorted(loaded.sources, key=lambda s: (s.publisher.lower(), s.date, s.title.lower(), s.id))
+    undated = PartialDate(0)
+    sources = sorted(loaded.sources, key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id))
     quotes = sorted(loaded.quotes, key=lambda q: (q.date, q.id))
     pages = sorted(loaded.pages, key=lambda p: p.id)
     backlinks = _backlinks(by_id, issues, stakeholders, events, quotes, pages)
@@ -96,8 +114,21 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
     return briefing
 
 
-def _backlinks(by_id: dict[str, Entity], issues: list[Issue], stakeholders: list[Stakeholder],
-               events: list[Event], quotes: list[Quote], pages: list[Page]) -> dict[str, Backlinks]:
+def _already_reported(loaded: Loaded, target: str, expected: str) -> bool:
+    """A reference to a record that failed validation, or into a file that could not be read at all."""
+    if target in loaded.invalid and (not expected or loaded.invalid[target] == expected):
+        return True
+    return bool(loaded.unreadable) and (not expected or expected in loaded.unreadable)
+
+
+def _backlinks(
+    by_id: dict[str, Entity],
+    issues: list[Issue],
+    stakeholders: list[Stakeholder],
+    events: list[Event],
+    quotes: list[Quote],
+    pages: list[Page],
+) -> dict[str, Backlinks]:
     links = {entity_id: Backlinks() for entity_id in by_id}
 
     def add(items: list, item: object) -> None:  # type: ignore[type-arg]
@@ -149,8 +180,12 @@ def _warn(briefing: Briefing, diags: Diagnostics, today: dt.date) -> None:
     for stakeholder in briefing.stakeholders:
         b = briefing.links(stakeholder.id)
         if not (b.positions or b.events or b.quotes or b.mentioned_on or b.members):
-            diags.warning(stakeholder.origin.file, 1, f"stakeholder `{stakeholder.id}` is linked from nowhere",
-                          "add it to an event, a position or a [[link]]")
+            diags.warning(
+                stakeholder.origin.file,
+                1,
+                f"stakeholder `{stakeholder.id}` is linked from nowhere",
+                "add it to an event, a position or a [[link]]",
+            )
     for issue in briefing.issues:
         if not issue.positions:
             diags.warning(issue.origin.file, 1, f"issue `{issue.id}` has no positions")
@@ -159,5 +194,9 @@ def _warn(briefing: Briefing, diags: Diagnostics, today: dt.date) -> None:
     as_of = briefing.config.as_of
     age = (today - dt.date(as_of.year, as_of.month, as_of.day)).days
     if age > STALE_AFTER_DAYS:
-        diags.warning(briefing.config.origin.file, 1, f"`as_of` is {age} days old ({as_of.iso})",
-                      "review the briefing and update `as_of`")
+        diags.warning(
+            briefing.config.origin.file,
+            1,
+            f"`as_of` is {age} days old ({as_of.iso})",
+            "review the briefing and update `as_of`",
+        )

@@ -17,8 +17,9 @@ from generator.diagnostics import Diagnostics, did_you_mean
 from generator.markdown import SLUG, compile_markdown
 from generator.yamltext import YamlList, YamlMap
 
-FieldType = Literal["text", "markdown", "date", "full_date", "int", "bool", "id", "ids", "url",
-                    "choice", "records", "record", "texts"]
+FieldType = Literal[
+    "text", "markdown", "date", "full_date", "int", "bool", "id", "ids", "url", "choice", "records", "record", "texts"
+]
 
 
 @dataclass(frozen=True)
@@ -52,89 +53,127 @@ class Ref:
     line: int
 
 
-POSITION = Schema("position", (
-    Field("stakeholder", "id", True, "The stakeholder who holds this position.", refers_to="stakeholder"),
-    Field("stance", "markdown", True, "The position in one or two sentences."),
-    Field("sources", "ids", True, "Sources for the position.", refers_to="source", min_items=1),
-))
+POSITION = Schema(
+    "position",
+    (
+        Field("stakeholder", "id", True, "The stakeholder who holds this position.", refers_to="stakeholder"),
+        Field("stance", "markdown", True, "The position in one or two sentences."),
+        Field("sources", "ids", True, "Sources for the position.", refers_to="source", min_items=1),
+    ),
+)
 
-NEXT_DATE = Schema("next_date", (
-    Field("date", "date", True, "The date."),
-    Field("label", "text", True, "What happens then."),
-    Field("event", "id", False, "The timeline event for it.", refers_to="event"),
-))
+NEXT_DATE = Schema(
+    "next_date",
+    (
+        Field("date", "date", True, "The date."),
+        Field("label", "text", True, "What happens then."),
+        Field("event", "id", False, "The timeline event for it.", refers_to="event"),
+    ),
+)
 
-BRIEFING = Schema("briefing", (
-    Field("title", "text", True, "The briefing's title."),
-    Field("summary", "text", True, "One sentence: used in page descriptions and feeds."),
-    Field("as_of", "full_date", True, "When the briefing was last brought up to date (YYYY-MM-DD)."),
-    Field("language", "text", False, "Language code of the content, default `en`."),
-    Field("base_url", "url", False, "Absolute address the site is published at, ending in `/`."),
-    Field("publisher", "text", True, "Who publishes the briefing."),
-    Field("licence", "text", True, "The content licence."),
-    Field("state_of_play", "markdown", True, "The home page's opening: the state of play in a few sentences."),
-    Field("next_date", "record", False, "The next date to watch.", record=NEXT_DATE),
-    Field("key_dates", "ids", False, "Events shown as key dates.", refers_to="event"),
-    Field("navigation", "texts", False, "Menu entries: built-in sections or page ids."),
-), "briefing.yaml: the briefing's settings and home page text.")
+BRIEFING = Schema(
+    "briefing",
+    (
+        Field("title", "text", True, "The briefing's title."),
+        Field("summary", "text", True, "One sentence: used in page descriptions and feeds."),
+        Field("as_of", "full_date", True, "When the briefing was last brought up to date (YYYY-MM-DD)."),
+        Field("language", "text", False, "Language code of the content, default `en`."),
+        Field("base_url", "url", False, "Absolute address the site is published at, ending in `/`."),
+        Field("publisher", "text", True, "Who publishes the briefing."),
+        Field("licence", "text", True, "The content licence."),
+        Field("state_of_play", "markdown", True, "The home page's opening: the state of play in a few sentences."),
+        Field("next_date", "record", False, "The next date to watch.", record=NEXT_DATE),
+        Field("key_dates", "ids", False, "Events shown as key dates.", refers_to="event"),
+        Field("navigation", "texts", False, "Menu entries: built-in sections or page ids."),
+    ),
+    "briefing.yaml: the briefing's settings and home page text.",
+)
 
-ISSUE = Schema("issue", (
-    Field("title", "text", True, "Short title."),
-    Field("summary", "markdown", True, "One or two sentences."),
-    Field("status", "choice", True, "Where the issue stands.",
-          choices=("open", "addressed", "settled", "lapsed")),
-    Field("status_note", "text", False, "One line on how the issue was left."),
-    Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
-    Field("positions", "records", False, "Each side's position.", record=POSITION),
-    Field("related", "ids", False, "Related issues.", refers_to="issue"),
-), "issues/<id>.md: one contested issue (front matter, then a Markdown body).")
+ISSUE = Schema(
+    "issue",
+    (
+        Field("title", "text", True, "Short title."),
+        Field("summary", "markdown", True, "One or two sentences."),
+        Field("status", "choice", True, "Where the issue stands.", choices=("open", "addressed", "settled", "lapsed")),
+        Field("status_note", "text", False, "One line on how the issue was left."),
+        Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
+        Field("positions", "records", False, "Each side's position.", record=POSITION),
+        Field("related", "ids", False, "Related issues.", refers_to="issue"),
+    ),
+    "issues/<id>.md: one contested issue (front matter, then a Markdown body).",
+)
 
-STAKEHOLDER = Schema("stakeholder", (
-    Field("name", "text", True, "Display name."),
-    Field("kind", "choice", True, "What sort of stakeholder.",
-          choices=("person", "institution", "government", "group")),
-    Field("country", "text", True, "Country, in words."),
-    Field("role", "text", True, "Role, as of when they matter to the briefing."),
-    Field("affiliation", "text", False, "A stakeholder id, or free text."),
-    Field("stance", "markdown", False, "The stakeholder's stance in one sentence."),
-), "stakeholders/<id>.md: one person, institution, government or group.")
+STAKEHOLDER = Schema(
+    "stakeholder",
+    (
+        Field("name", "text", True, "Display name."),
+        Field(
+            "kind",
+            "choice",
+            True,
+            "What sort of stakeholder.",
+            choices=("person", "institution", "government", "group"),
+        ),
+        Field("country", "text", False, "Country, in words; leave out when unknown."),
+        Field("role", "text", True, "Role, as of when they matter to the briefing."),
+        Field("affiliation", "text", False, "A stakeholder id, or free text."),
+        Field("stance", "markdown", False, "The stakeholder's stance in one sentence."),
+    ),
+    "stakeholders/<id>.md: one person, institution, government or group.",
+)
 
-EVENT = Schema("event", (
-    Field("id", "id", True, "Unique id."),
-    Field("date", "date", True, "YYYY, YYYY-MM or YYYY-MM-DD."),
-    Field("date_note", "text", False, "A qualifier shown with the date (approximate, a span…)."),
-    Field("title", "text", True, "Short headline."),
-    Field("summary", "markdown", True, "What happened, with citations."),
-    Field("issues", "ids", True, "The issues the event bears on.", refers_to="issue", min_items=1),
-    Field("stakeholders", "ids", False, "Who took part.", refers_to="stakeholder"),
-    Field("sources", "ids", True, "Sources for the event.", refers_to="source", min_items=1),
-    Field("key", "bool", False, "A key date (signing, expiry, extension, end of term)."),
-), "timeline.yaml or timeline/*.yaml: a list of dated events.")
+EVENT = Schema(
+    "event",
+    (
+        Field("id", "id", True, "Unique id."),
+        Field("date", "date", True, "YYYY, YYYY-MM or YYYY-MM-DD."),
+        Field("date_note", "text", False, "A qualifier shown with the date (approximate, a span…)."),
+        Field("title", "text", True, "Short headline."),
+        Field("summary", "markdown", True, "What happened, with citations."),
+        Field("issues", "ids", True, "The issues the event bears on.", refers_to="issue", min_items=1),
+        Field("stakeholders", "ids", False, "Who took part.", refers_to="stakeholder"),
+        Field("sources", "ids", True, "Sources for the event.", refers_to="source", min_items=1),
+        Field("key", "bool", False, "A key date (signing, expiry, extension, end of term)."),
+    ),
+    "timeline.yaml or timeline/*.yaml: a list of dated events.",
+)
 
-SOURCE = Schema("source", (
-    Field("id", "id", True, "Unique id."),
-    Field("title", "text", True, "Title as published."),
-    Field("publisher", "text", True, "The original publisher."),
-    Field("date", "date", True, "Publication date, as precise as known."),
-    Field("author", "text", False, "Author(s)."),
-    Field("url", "url", False, "The original publisher's own address (never a mirror)."),
-    Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…"),
-), "sources.yaml: the bibliography.")
+SOURCE = Schema(
+    "source",
+    (
+        Field("id", "id", True, "Unique id."),
+        Field("title", "text", True, "Title as published."),
+        Field("publisher", "text", True, "The original publisher."),
+        Field("date", "date", False, "Publication date, as precise as known; leave out when unknown."),
+        Field("author", "text", False, "Author(s)."),
+        Field("url", "url", False, "The original publisher's own address (never a mirror)."),
+        Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…"),
+    ),
+    "sources.yaml: the bibliography.",
+)
 
-QUOTE = Schema("quote", (
-    Field("id", "id", True, "Unique id."),
-    Field("speaker", "id", True, "The stakeholder quoted.", refers_to="stakeholder"),
-    Field("text", "text", True, "The exact words, without quotation marks."),
-    Field("source", "id", True, "Where the words were published.", refers_to="source"),
-    Field("date", "date", True, "When they were said or published."),
-    Field("issues", "ids", False, "Issues the quotation bears on.", refers_to="issue"),
-    Field("context", "markdown", False, "When and why it was said."),
-), "quotes.yaml: quotations.")
+QUOTE = Schema(
+    "quote",
+    (
+        Field("id", "id", True, "Unique id."),
+        Field("speaker", "id", True, "The stakeholder quoted.", refers_to="stakeholder"),
+        Field("text", "text", True, "The exact words, without quotation marks."),
+        Field("source", "id", True, "Where the words were published.", refers_to="source"),
+        Field("date", "date", True, "When they were said or published."),
+        Field("issues", "ids", False, "Issues the quotation bears on.", refers_to="issue"),
+        Field("context", "markdown", False, "When and why it was said."),
+    ),
+    "quotes.yaml: quotations.",
+)
 
-PAGE = Schema("page", (
-    Field("title", "text", True, "Page title."),
-    Field("summary", "text", False, "One sentence for the page description."),
-), "pages/<id>.md: a free page (about, method).")
+PAGE = Schema(
+    "page",
+    (
+        Field("title", "text", True, "Page title."),
+        Field("summary", "text", False, "One sentence for the page description."),
+    ),
+    "pages/<id>.md: a free page (about, method).",
+)
 
 SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOTE, PAGE)}
 
@@ -170,8 +209,12 @@ def validate(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostic
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if spec.required:
                 state = "is empty" if spec.name in data else "is missing"
-                diags.error(file, at, f"required field `{spec.name}` {state} in {schema.kind}",
-                            spec.doc[0].lower() + spec.doc[1:] if spec.doc else "")
+                diags.error(
+                    file,
+                    at,
+                    f"required field `{spec.name}` {state} in {schema.kind}",
+                    spec.doc[0].lower() + spec.doc[1:] if spec.doc else "",
+                )
                 ok = False
             values[spec.name] = _default(spec)
             continue
@@ -202,8 +245,10 @@ def _default(spec: Field) -> Any:
 
 def _text(raw: Any) -> str:
     if not isinstance(raw, str):
-        raise _Invalid(f"expected text, found {'a list' if isinstance(raw, list) else 'a mapping'}",
-                       "quote the value if it contains `: ` or starts with `[` or `{`")
+        raise _Invalid(
+            f"expected text, found {'a list' if isinstance(raw, list) else 'a mapping'}",
+            "quote the value if it contains `: ` or starts with `[` or `{`",
+        )
     return raw.strip()
 
 

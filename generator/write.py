@@ -35,8 +35,10 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
     if out.exists() and not out.is_dir():
         raise OutputProblem(f"the output path {out} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise OutputProblem(f"refusing to replace {out}: it was not made by `briefing build` "
-                            f"(no {MARKER} file); remove it or choose another --out")
+        raise OutputProblem(
+            f"refusing to replace {out}: it was not made by `briefing build` "
+            f"(no {MARKER} file); remove it or choose another --out"
+        )
 
 
 class SiteWriter:
@@ -61,8 +63,9 @@ class SiteWriter:
 
     def _clean_stale_siblings(self) -> None:
         for sibling in self.out.parent.glob(f".{self.out.name}.*-*"):
-            if sibling.is_dir() and (sibling.name.startswith(f".{self.out.name}.new-")
-                                     or sibling.name.startswith(f".{self.out.name}.old-")):
+            if sibling.is_dir() and (
+                sibling.name.startswith(f".{self.out.name}.new-") or sibling.name.startswith(f".{self.out.name}.old-")
+            ):
                 shutil.rmtree(sibling, ignore_errors=True)
 
     def add(self, path: str, data: bytes) -> None:

@@ -29,8 +29,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_DEPTH = 40
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
-PLAIN_TAGS = frozenset({BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG,
-                        BaseResolver.DEFAULT_MAPPING_TAG})
+PLAIN_TAGS = frozenset(
+    {BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG, BaseResolver.DEFAULT_MAPPING_TAG}
+)
 
 
 class YamlProblem(Exception):
@@ -85,8 +86,7 @@ def parse_yaml(text: str, first_line: int = 1) -> Any:
         line = (mark.line + first_line) if mark else first_line
         problem = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc):
-            raise YamlProblem(line, "more than one YAML document in this file",
-                              "remove the extra `---` line") from None
+            raise YamlProblem(line, "more than one YAML document in this file", "remove the extra `---` line") from None
         raise YamlProblem(line, f"invalid YAML: {problem}", _yaml_hint(problem)) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(first_line, f"invalid YAML: {exc}") from None
@@ -114,15 +114,17 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise YamlProblem(line, f"YAML nested more than {MAX_DEPTH} levels deep")
     if id(node) in seen:
-        raise YamlProblem(line, "YAML anchors and aliases (`&name`, `*name`) are not supported",
-                          "write the value out in full")
-    if getattr(node, "anchor", None):
-        raise YamlProblem(line, "YAML anchors (`&name`) are not supported")
+        raise YamlProblem(
+            line, "YAML anchors and aliases (`&name`, `*name`) are not supported", "write the value out in full"
+        )
     if node.tag not in PLAIN_TAGS:
-        raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed",
-                          "remove the `!` tag; values are plain text, lists and mappings")
+        raise YamlProblem(
+            line,
+            f"YAML tag `{node.tag}` is not allowed",
+            "remove the `!` tag; values are plain text, lists and mappings",
+        )
     if isinstance(node, ScalarNode):
-        if node.style is None and node.value in NULL_WORDS:
+        if not node.style and node.value in NULL_WORDS:  # plain style only: "null" in quotes is text
             return None
         return node.value
     seen.add(id(node))
@@ -143,8 +145,9 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
             raise YamlProblem(key_line, "YAML merge keys (`<<`) are not supported")
         key = key_node.value
         if key in mapping.key_lines:
-            raise YamlProblem(key_line, f"duplicate key `{key}` (first set on line "
-                              f"{mapping.key_lines[key]})", "keep one of them")
+            raise YamlProblem(
+                key_line, f"duplicate key `{key}` (first set on line {mapping.key_lines[key]})", "keep one of them"
+            )
         mapping.key_lines[key] = key_line
         mapping[key] = _convert(value_node, first_line, seen, depth + 1)
     return mapping

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build
+
+TESTS = Path(__file__).parent
+MINI = TESTS / "fixtures" / "mini"
+BUNDLED = TESTS.parent / "content"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A writable copy of the small fixture briefing, as `project/content`."""
+    content = tmp_path / "project" / "content"
+    shutil.copytree(MINI, content)
+    return content
+
+
+@pytest.fixture(scope="session")
+def mini_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("mini") / "site"
+    build(BuildOptions(content=MINI, out=out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundled") / "site"
+    build(BuildOptions(content=BUNDLED, out=out))
+    return out

@@ -1,0 +1,156 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build
+from generator.diagnostics import ContentError
+from tests.helpers import broken_links, edit, read_site
+
+
+def test_every_page_kind_is_built(mini_site: Path) -> None:
+    expected = [
+        "index.html",
+        "issues/index.html",
+        "issues/repair-costs/index.html",
+        "issues/safety/index.html",
+        "stakeholders/index.html",
+        "stakeholders/ana-ruiz/index.html",
+        "timeline/index.html",
+        "positions/index.html",
+        "sources/index.html",
+        "about/index.html",
+        "404.html",
+        "sitemap.xml",
+        "feed.xml",
+        "briefing.json",
+        "timeline.ics",
+        "robots.txt",
+        "assets/style.css",
+    ]
+    for path in expected:
+        assert (mini_site / path).is_file(), path
+
+
+def test_no_broken_internal_link_or_anchor(mini_site: Path) -> None:
+    assert broken_links(mini_site) == []
+
+
+def test_links_are_relative(mini_site: Path) -> None:
+    for path, data in read_site(mini_site).items():
+        if path.endswith(".html"):
+            assert b'href="/' not in data and b'src="/' not in data, path
+
+
+def test_issue_page_shows_positions_citations_and_backlinks(mini_site: Path) -> None:
+    html = (mini_site / "issues/repair-costs/index.html").read_text()
+    assert '<a href="../../stakeholders/ana-ruiz/index.html">Ana Ruiz</a> chairs' in html
+    assert '<li id="ref-1"><a href="../../sources/index.html#council-minutes">' in html
+    assert "../../timeline/index.html#port-refuses" in html  # its events
+    assert "We cannot wait another winter" in html  # its quotes
+    assert '<a href="../safety/index.html">Safety</a>' in html  # related issue
+
+
+def test_stakeholder_page_shows_positions_quotes_events_members(mini_site: Path) -> None:
+    council = (mini_site / "stakeholders/city-council/index.html").read_text()
+    assert "Wants the port to pay half." in council
+    assert "../../timeline/index.html#bridge-opens" in council
+    assert '<a href="../ana-ruiz/index.html">Ana Ruiz</a>' in council  # affiliated member
+    ruiz = (mini_site / "stakeholders/ana-ruiz/index.html").read_text()
+    assert 'id="ruiz-repairs"' in ruiz and "Mentioned on" in ruiz
+
+
+def test_sources_page_lists_cited_on(mini_site: Path) -> None:
+    html = (mini_site / "sources/index.html").read_text()
+    entry = html.split('id="port-letter"')[1].split("</li>")[0]
+    assert "Cited on:" in entry and "Repair costs" in entry and "Port refuses to pay" in entry
+
+
+def test_partial_dates_display_honestly(mini_site: Path) -> None:
+    html = (mini_site / "timeline/index.html").read_text()
+    assert '<time datetime="2025-10">October 2025</time> <span class="date-note">(reported in late October)' in html
+    assert '<time datetime="2026">2026</time>' in html
+    assert html.index('id="year-1980"') < html.index('id="year-2025"') < html.index('id="year-2027"')
+
+
+def test_exports_are_well_formed(mini_site: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring((mini_site / "feed.xml").read_bytes())
+    ET.fromstring((mini_site / "sitemap.xml").read_bytes())
+    data = json.loads((mini_site / "briefing.json").read_text())
+    assert [e["id"] for e in data["events"]] == ["bridge-opens", "cracks-found", "port-refuses", "tender-closes"]
+    ics = (mini_site / "timeline.ics").read_bytes()
+    assert ics.count(b"BEGIN:VEVENT") == 2 and b"DTSTART;VALUE=DATE:20270301" in ics and b"\r\n" in ics
+
+
+def test_two_builds_are_byte_identical(mini: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    build(BuildOptions(content=mini, out=first))
+    build(BuildOptions(content=mini, out=second))
+    assert read_site(first) == read_site(second)
+
+
+def test_build_is_identical_under_other_hash_seed_and_timezone(tmp_path: Path) -> None:
+    outs = []
+    for seed, tz in (("1", "UTC"), ("2", "Asia/Tokyo")):
+        out = tmp_path / f"site-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": tz, "LC_ALL": "C"}
+        subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--content", "tests/fixtures/mini", "--out", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        outs.append(read_site(out))
+    assert outs[0] == outs[1]
+
+
+def test_failed_build_leaves_previous_site_untouched(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out))
+    before = read_site(out)
+    edit(mini / "timeline.yaml", "issues: [safety]", "issues: [safty]")
+    with pytest.raises(ContentError):
+        build(BuildOptions(content=mini, out=out))
+    assert read_site(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_rebuild_after_edit_matches_clean_build(mini: Path, tmp_path: Path) -> None:
+    out, clean = tmp_path / "site", tmp_path / "clean"
+    build(BuildOptions(content=mini, out=out))
+    edit(mini / "issues" / "safety.md", "Inspectors looked", "Engineers looked")
+    (mini / "pages" / "about.md").unlink()
+    edit(mini / "briefing.yaml", ", about]", "]")
+    build(BuildOptions(content=mini, out=out))
+    build(BuildOptions(content=mini, out=clean))
+    assert read_site(out) == read_site(clean)
+    assert not (out / "about").exists()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.txt").write_text("years of work")
+    with pytest.raises(ContentError) as caught:
+        build(BuildOptions(content=mini, out=out))
+    assert "refusing to replace" in str(caught.value)
+    assert (out / "thesis.txt").read_text() == "years of work"
+
+
+@pytest.mark.parametrize("target", ["content", "project", "home", "root"])
+def test_refuses_dangerous_output_folders(mini: Path, target: str) -> None:
+    out = {"content": mini, "project": mini.parent, "home": Path.home(), "root": Path("/")}[target]
+    with pytest.raises(ContentError, match="refusing"):
+        build(BuildOptions(content=mini, out=out))
+
+
+def test_check_writes_nothing(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, write=False))
+    assert not out.exists()
