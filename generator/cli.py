@@ -25,6 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     build_cmd.add_argument("--verbose", action="store_true", help="print per-stage timings")
 
+    serve_cmd = commands.add_parser("serve", help="build, serve locally and rebuild on every change")
+    serve_cmd.add_argument("--content", type=Path, default=Path("content"))
+    serve_cmd.add_argument("--out", type=Path, default=Path("site"))
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+
     check_cmd = commands.add_parser("check", help="validate content and links, write nothing")
     check_cmd.add_argument("--content", type=Path, default=Path("content"))
     check_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -42,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "serve":
+            from generator.serve import serve
+
+            serve(args.content, args.out, args.host, args.port, args.open)
+            return EXIT_OK
     except ContentError as error:
         print(format_report(error.diagnostics), file=sys.stderr)
         count = len(error.diagnostics)

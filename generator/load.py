@@ -14,7 +14,12 @@ from generator.schema import BRIEFING, EVENT, ISSUE, PAGE, QUOTE, SOURCE, STAKEH
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
 
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
-_EDITOR_JUNK = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|^#.*#$)")
+_EDITOR_JUNK = re.compile(r"(^\.|~$|\.sw[a-px]$|^4913$|^#.*#$|\.tmp$|\.bak$)")
+
+
+def is_editor_junk(name: str) -> bool:
+    """Hidden files, backups and editors' temporary files (`.x.swp`, `x~`, `4913`, `.#x`, `#x#`)."""
+    return bool(_EDITOR_JUNK.search(name))
 
 
 @dataclass
@@ -53,7 +58,7 @@ def content_files(folder: Path, suffix: str) -> list[Path]:
     """Files of one kind in a folder, sorted by name, skipping editor and hidden files."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix == suffix and p.is_file() and not _EDITOR_JUNK.search(p.name))
+    return sorted(p for p in folder.iterdir() if p.suffix == suffix and p.is_file() and not is_editor_junk(p.name))
 
 
 def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[Any, str, int] | None:

@@ -1,0 +1,346 @@
+"""`briefing serve`: build, serve the built site, watch, rebuild, reload the browser.
+
+A small adapter around the livereload package: we use its polling Watcher (with editor temp files
+ignored and quick same-size saves caught), its WebSocket handler and its livereload.js client, but
+not its Server, whose throttle drops a save that follows another within seconds and which serves
+the whole working folder. Builds run one at a time in a worker thread; changes that arrive during a
+build cause exactly one more build. The site folder is swapped in atomically by build(), so a request
+always gets a complete old or complete new file. A failed build leaves the last good site in place
+and every page is served with an overlay listing the errors until the next good build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import logging
+import mimetypes
+import os
+import sys
+import time
+import webbrowser
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import livereload
+from livereload.handlers import LiveReloadHandler
+from livereload.watcher import Watcher
+from tornado import httpserver, ioloop, web
+
+from generator.build import BuildOptions, build
+from generator.diagnostics import ContentError, Diagnostic, format_report
+from generator.load import is_editor_junk
+from generator.render import BUILTIN_TEMPLATES
+
+POLL_SECONDS = 0.05
+SETTLE_SECONDS = 0.03  # let a burst of saves (atomic rename, many files) land before building
+RECENT_SECONDS = 2.0
+LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class ContentWatcher(Watcher):
+    """livereload's Watcher, ignoring editor files and catching saves that keep mtime and size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._digests: dict[str, str] = {}
+
+    def ignore(self, filename: str) -> bool:
+        return is_editor_junk(os.path.basename(filename))
+
+    def is_file_changed(self, path: str, ignore: Callable[[str], bool] | None = None) -> bool:
+        if not os.path.isfile(path) or self.ignore(path) or (ignore and ignore(path)):
+            return False
+        stat = os.stat(path)
+        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        previous = self._task_mtimes.get(path)
+        self._new_mtimes[path] = signature
+        digest = None
+        if time.time() - stat.st_mtime < RECENT_SECONDS:
+            # two saves within one timestamp tick keep mtime and size: compare the bytes of recent files
+            digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
+        if previous is None:
+            changed = stat.st_mtime > self._start
+        else:
+            changed = previous != signature or self._digests.get(path, digest) != digest
+        if digest is not None:
+            self._digests[path] = digest
+        if changed:
+            self.filepath = path
+        return changed
+
+    def is_folder_changed(self, path: str, ignore: Callable[[str], bool] | None = None) -> bool:
+        """Visit every file (the original stops at the first change, which splits one burst into many)."""
+        changed = False
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in self.ignored_dirs and not d.startswith("."))
+            for name in sorted(files):
+                changed = self.is_file_changed(os.path.join(root, name), ignore) or changed
+        return changed
+
+
+class ReloadSocket(LiveReloadHandler):
+    """livereload's WebSocket handler, refusing pages of other origins (its own accepts any)."""
+
+    def check_origin(self, origin: str) -> bool:
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and parts.netloc == self.request.host
+
+    def prepare(self) -> None:
+        if not self.application.settings["host_allowed"](self.request.host):
+            raise web.HTTPError(403)
+
+
+@dataclass
+class ServerState:
+    site: Path
+    port: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+    builds: int = 0
+
+
+def host_checker(bind_host: str) -> Callable[[str], bool]:
+    """Only the names this server is reachable by: DNS rebinding sends a foreign Host header."""
+    names = set(LOOPBACK_NAMES)
+    if bind_host not in ("", "0.0.0.0", "::"):
+        names.add(bind_host.strip("[]"))
+
+    def allowed(host_header: str) -> bool:
+        host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+        return host.strip("[]").lower() in names or bind_host in ("0.0.0.0", "::")
+
+    return allowed
+
+
+class SiteHandler(web.RequestHandler):
+    """Serves files from the built site only, with the reload script and any error overlay injected."""
+
+    def initialize(self, state: ServerState) -> None:
+        self.state = state
+
+    def prepare(self) -> None:
+        if not self.settings["host_allowed"](self.request.host):
+            raise web.HTTPError(403, "unknown Host header")
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def head(self, path: str) -> None:
+        self.get(path)
+
+    def get(self, path: str) -> None:
+        raw_path = self.request.path
+        target = resolve_request(self.state.site, raw_path)
+        if target is None:
+            self._not_found()
+            return
+        if target.is_dir():
+            self.redirect(raw_path + "/", permanent=False)
+            return
+        self._send(target, 200)
+
+    def _not_found(self) -> None:
+        page = self.state.site / "404.html"
+        if page.is_file():
+            self._send(page, 404)
+        else:
+            self.set_status(404)
+            self._write_html(b"<!doctype html><title>Not found</title><h1>Not found</h1>")
+
+    def _send(self, path: Path, status: int) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise web.HTTPError(404) from None
+        self.set_status(status)
+        if path.suffix == ".html":
+            self._write_html(data)
+            return
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.set_header("Content-Type", content_type)
+        self.write(data)
+
+    def _write_html(self, data: bytes) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.write(inject(data, self.state))
+
+
+def resolve_request(site: Path, raw_path: str) -> Path | None:
+    """The file under `site` that a URL path names, or None. Refuses anything that leaves `site`."""
+    path = unquote(raw_path)
+    if "\x00" in path or "\\" in path or "%" in path:  # "%" left after one unquote: double encoding
+        return None
+    parts = [p for p in path.split("/") if p]
+    if any(p in (".", "..") or p.startswith(".") for p in parts):
+        return None
+    root = site.resolve()
+    candidate = root.joinpath(*parts) if parts else root
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved != root and not resolved.is_relative_to(root):
+        return None
+    if resolved.is_dir():
+        if not raw_path.endswith("/"):
+            return resolved
+        resolved = resolved / "index.html"
+    return resolved if resolved.is_file() else None
+
+
+OVERLAY_STYLE = (
+    "position:fixed;inset:auto 0 0 0;max-height:50vh;overflow:auto;z-index:2147483647;margin:0;"
+    "padding:1rem 1.25rem;background:#2b0d0d;color:#fff;font:14px/1.5 ui-monospace,monospace;"
+    "border-top:4px solid #ff5c5c;white-space:pre-wrap"
+)
+
+
+def inject(page: bytes, state: ServerState) -> bytes:
+    snippet = f'<script src="/livereload.js?port={state.port}"></script>'
+    if state.errors:
+        report = html.escape(format_report(state.errors))
+        snippet += (
+            f'<div id="briefing-build-error" role="alert" style="{OVERLAY_STYLE}">'
+            f"<strong>Build failed — showing the last good build.</strong>\n{report}</div>"
+        )
+    data = snippet.encode("utf-8")
+    index = page.rfind(b"</body>")
+    return page[:index] + data + page[index:] if index >= 0 else page + data
+
+
+class Rebuilder:
+    """One build at a time; changes during a build cause exactly one more."""
+
+    def __init__(self, options: BuildOptions, state: ServerState, log: Callable[[str], None]) -> None:
+        self.options = options
+        self.state = state
+        self.log = log
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefing-build")
+        self.running = False
+        self.pending = False
+
+    def request(self) -> None:
+        if self.running:
+            self.pending = True
+            return
+        self.running = True
+        loop = ioloop.IOLoop.current()
+        future = loop.run_in_executor(self.executor, self._build)
+        loop.add_future(future, self._finished)
+
+    def build_now(self) -> None:
+        self._finished_result(self._build())
+
+    def _build(self) -> tuple[str, list[Diagnostic]]:
+        try:
+            result = build(self.options)
+        except ContentError as error:
+            return "", error.diagnostics
+        except Exception as error:  # a bug must not take the preview down
+            return "", [Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")]
+        return f"built {result.pages} pages ({result.written} files written) in {result.seconds * 1000:.0f} ms", []
+
+    def _finished(self, future: asyncio.Future[tuple[str, list[Diagnostic]]]) -> None:
+        self.running = False
+        self._finished_result(future.result())
+        if self.pending:
+            self.pending = False
+            self.request()
+
+    def _finished_result(self, outcome: tuple[str, list[Diagnostic]]) -> None:
+        summary, errors = outcome
+        self.state.errors = errors
+        self.state.builds += 1
+        if errors:
+            self.log(format_report(errors))
+            self.log(
+                f"build failed: {len(errors)} error{'s' if len(errors) != 1 else ''} "
+                "(the browser shows them; the last good build stays online)"
+            )
+        else:
+            self.log(summary)
+        ReloadSocket.reload_waiters(path="*")
+
+
+def watched_paths(content: Path) -> list[str]:
+    """Content, the project's templates and static assets (even if the folder appears later), and
+    the built-in templates; as globs, which livereload's Watcher re-expands on every poll."""
+    return [str(content / "**"), str(content.parent / "templates" / "**"), str(BUILTIN_TEMPLATES / "**")]
+
+
+def serve(
+    content: Path, out: Path, host: str, port: int, open_browser: bool, log: Callable[[str], None] | None = None
+) -> None:
+    log = log or (lambda text: print(text, flush=True))
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    logging.getLogger("livereload").setLevel(logging.WARNING)
+    options = BuildOptions(content=content, out=out)
+    state = ServerState(site=out)
+    watcher = ContentWatcher()
+    for path in watched_paths(content):
+        watcher.watch(path)
+    watcher.examine()  # record the starting state
+    ReloadSocket.watcher = watcher  # livereload's handler logs the watcher's last changed path
+    rebuilder = Rebuilder(options, state, log)
+    rebuilder.build_now()
+
+    app = web.Application(
+        [
+            (r"/livereload", ReloadSocket),
+            (r"/(livereload\.js)", web.StaticFileHandler, {"path": str(LIVERELOAD_JS.parent)}),
+            (r"/(.*)", SiteHandler, {"state": state}),
+        ],
+        host_allowed=host_checker(host),
+    )
+    server = httpserver.HTTPServer(app)
+    sockets = server_sockets(host, port)
+    server.add_sockets(sockets)
+    state.port = sockets[0].getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{state.port}/"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log(f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it private")
+    log(f"Serving {out} on {url} (Ctrl+C to stop)")
+
+    def poll() -> None:
+        if _drain(watcher):
+            ioloop.IOLoop.current().call_later(SETTLE_SECONDS, settle)
+
+    def settle() -> None:
+        _drain(watcher)  # fold the rest of a burst into the same build
+        rebuilder.request()
+
+    ioloop.PeriodicCallback(poll, POLL_SECONDS * 1000).start()
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        ioloop.IOLoop.current().start()
+    except KeyboardInterrupt:
+        log("stopped")
+    finally:
+        rebuilder.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _drain(watcher: ContentWatcher) -> bool:
+    changed = False
+    while True:
+        path, _ = watcher.examine()
+        if not path:
+            return changed
+        changed = True
+
+
+def server_sockets(host: str, port: int) -> list:  # type: ignore[type-arg]
+    from tornado.netutil import bind_sockets
+
+    try:
+        return bind_sockets(port, address=host)
+    except OSError as error:
+        print(f"cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        raise SystemExit(2) from None

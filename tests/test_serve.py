@@ -1,0 +1,277 @@
+"""`briefing serve` as an editor uses it: a real browser watches pages change after files are saved."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import chromium
+from tests.conftest import MINI
+from tests.helpers import edit
+
+TIMEOUT_MS = 15_000
+
+
+class Server:
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.content = project / "content"
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "serve",
+                "--content",
+                str(self.content),
+                "--out",
+                str(project / "site"),
+                "--port",
+                "0",
+            ],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        self.port = int(self.wait_for(r"Serving .* on http://127\.0\.0\.1:(\d+)/").group(1))
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, start: int = 0, timeout: float = 15) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[start:]:
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            time.sleep(0.02)
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
+
+    def builds(self) -> int:
+        return sum(1 for line in self.lines if line.startswith(("built ", "build failed")))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    project = tmp_path / "project"
+    shutil.copytree(MINI, project / "content")
+    (project / ".git").mkdir()
+    (project / ".git" / "config").write_text("[secret]\n")
+    running = Server(project)
+    yield running
+    running.stop()
+    assert running.process.returncode is not None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def open_and_wait_for_socket(page: Page, url: str) -> None:
+    page.goto(url)
+    # livereload.js says hello over the socket; give it a moment to connect before the first save
+    page.wait_for_function(
+        "() => window.LiveReload && window.LiveReload.connector && window.LiveReload.connector._connectionDesired",
+        timeout=TIMEOUT_MS,
+    )
+    time.sleep(0.3)
+
+
+def test_saved_edit_appears_without_reload_by_the_test(server: Server, page: Page) -> None:
+    open_and_wait_for_socket(page, server.url + "issues/safety/index.html")
+    edit(server.content / "issues" / "safety.md", "Inspectors looked at the bridge", "Divers looked at the piers")
+    expect(page.locator("main")).to_contain_text("Divers looked at the piers", timeout=TIMEOUT_MS)
+
+
+def test_broken_yaml_shows_overlay_then_clears(server: Server, page: Page) -> None:
+    open_and_wait_for_socket(page, server.url + "issues/safety/index.html")
+    safety = server.content / "issues" / "safety.md"
+    edit(safety, "title: Safety", "title: Safety: broken")
+    overlay = page.locator("#briefing-build-error")
+    expect(overlay).to_contain_text("content/issues/safety.md:2: error: invalid YAML", timeout=TIMEOUT_MS)
+    expect(page.locator("h1")).to_have_text("Safety")  # the last good build stays readable
+    edit(safety, "title: Safety: broken", "title: Bridge safety")
+    expect(page.locator("h1")).to_have_text("Bridge safety", timeout=TIMEOUT_MS)
+    expect(overlay).to_have_count(0)
+
+
+def test_unknown_id_and_template_error_show_overlay(server: Server, page: Page) -> None:
+    open_and_wait_for_socket(page, server.url)
+    edit(server.content / "timeline.yaml", "stakeholders: [city-council]", "stakeholders: [city-counsil]")
+    expect(page.locator("#briefing-build-error")).to_contain_text(
+        "unknown stakeholder `city-counsil`", timeout=TIMEOUT_MS
+    )
+    edit(server.content / "timeline.yaml", "stakeholders: [city-counsil]", "stakeholders: [city-council]")
+    expect(page.locator("#briefing-build-error")).to_have_count(0, timeout=TIMEOUT_MS)
+    templates = server.project / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text('{% extends "base.html" %}{% block main %}{{ oops(}}{% endblock %}\n')
+    expect(page.locator("#briefing-build-error")).to_contain_text(
+        "page.html:1: error: template syntax error", timeout=TIMEOUT_MS
+    )
+
+
+def test_deleted_page_becomes_404(server: Server) -> None:
+    assert fetch(server, "/about/index.html")[0] == 200
+    start = server.builds()
+    (server.content / "pages" / "about.md").unlink()
+    edit(server.content / "briefing.yaml", ", about]", "]")
+    wait_for_builds(server, start + 1)
+    assert fetch(server, "/about/index.html")[0] == 404
+
+
+def test_two_quick_saves_end_on_the_second(server: Server, page: Page) -> None:
+    open_and_wait_for_socket(page, server.url + "issues/safety/index.html")
+    safety = server.content / "issues" / "safety.md"
+    edit(safety, "Inspectors looked at the bridge", "Version one of the text")
+    edit(safety, "Version one of the text", "Version two of the text")
+    expect(page.locator("main")).to_contain_text("Version two of the text", timeout=TIMEOUT_MS)
+    time.sleep(1)
+    expect(page.locator("main")).to_contain_text("Version two of the text")
+
+
+def test_burst_of_saves_gives_one_or_two_builds(server: Server) -> None:
+    start = server.builds()
+    for index in range(50):
+        (server.content / "stakeholders" / f"person-{index}.md").write_text(
+            f"---\nname: Person {index}\nkind: person\nrole: Witness\n---\nText [@port-letter].\n"
+        )
+    wait_for_builds(server, start + 1)
+    time.sleep(1.5)
+    assert server.builds() - start in (1, 2)
+    assert fetch(server, "/stakeholders/person-49/index.html")[0] == 200
+
+
+def test_editor_temp_files_never_trigger_a_build(server: Server) -> None:
+    start = server.builds()
+    for name in (".safety.md.swp", "safety.md~", "4913", ".#safety.md", "#safety.md#"):
+        (server.content / "issues" / name).write_text("junk: [")
+    time.sleep(1.0)
+    assert server.builds() == start
+
+
+def test_built_site_never_contains_the_reload_script(server: Server) -> None:
+    site = server.project / "site"
+    pages = list(site.rglob("*.html"))
+    assert pages and not any(b"livereload" in p.read_bytes() for p in pages)
+    assert b"livereload.js" in fetch(server, "/")[1]
+
+
+def wait_for_builds(server: Server, count: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while server.builds() < count:
+        assert time.monotonic() < deadline, "\n".join(server.lines)
+        time.sleep(0.02)
+
+
+def fetch(server: Server, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    for name, value in {"Host": f"127.0.0.1:{server.port}", **(headers or {})}.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def raw_request(server: Server, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+        return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.git/config",
+        "/content/briefing.yaml",
+        "/../.git/config",
+        "/../../../../etc/passwd",
+        "/%2e%2e/.git/config",
+        "/%2e%2e%2f.git/config",
+        "/..%2f..%2fetc/passwd",
+        "/%252e%252e/.git/config",
+        "/..\\..\\etc\\passwd",
+        "/%5c..%5c.git/config",
+        "/.briefing-build",
+        "/issues/%00",
+        "//etc/passwd",
+        "/%c0%ae%c0%ae/etc/passwd",
+    ],
+)
+def test_nothing_outside_the_site_is_served(server: Server, path: str) -> None:
+    status, body = fetch(server, path)
+    assert status in (400, 404)
+    assert b"[secret]" not in body and b"root:" not in body
+    assert fetch(server, "/")[0] == 200  # still up
+
+
+def test_foreign_host_header_is_refused(server: Server) -> None:
+    assert fetch(server, "/", {"Host": "evil.example:80"})[0] == 403
+    assert fetch(server, "/", {"Host": f"localhost:{server.port}"})[0] == 200
+
+
+def test_reload_socket_refuses_foreign_origin(server: Server) -> None:
+    def upgrade(origin: str) -> bytes:
+        return raw_request(
+            server,
+            (
+                f"GET /livereload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+            ).encode(),
+        )[:40]
+
+    assert upgrade("http://evil.example").startswith(b"HTTP/1.1 403")
+    assert upgrade(f"http://127.0.0.1:{server.port}").startswith(b"HTTP/1.1 101")
+
+
+def test_survives_malformed_requests(server: Server) -> None:
+    for junk in (
+        b"\x00\x01\x02garbage\r\n\r\n",
+        b"GET\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: " + b"a" * 70000 + b"\r\n\r\n",
+        b"GET /" + b"%" * 5000 + b" HTTP/1.1\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+    ):
+        raw_request(server, junk)
+    assert fetch(server, "/")[0] == 200
