@@ -21,6 +21,7 @@ from generator.render import (
     template_dirs,
 )
 from generator.resolve import resolve
+from generator.search import SearchProblem, index_site
 from generator.write import OutputProblem, SiteWriter, refuse_dangerous_output
 
 
@@ -29,6 +30,7 @@ class BuildOptions:
     content: Path
     out: Path
     write: bool = True  # False for `briefing check`
+    search: bool = True  # index the site with Pagefind
     progress: Callable[[int, int], None] | None = None
 
 
@@ -102,6 +104,12 @@ def build(options: BuildOptions) -> BuildResult:
             for page, link, problem in links.problems():
                 diags.error(page, 0, f"broken link `{link}`: {problem}", "a template builds a wrong URL")
             diags.raise_if_errors()
+        if writer is not None and options.search:
+            try:
+                index_site(writer.staging)
+            except SearchProblem as problem:
+                raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
+            result.timings["search"] = time.perf_counter() - started
         if writer is not None:
             writer.commit()
             result.written = writer.written

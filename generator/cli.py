@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
     build_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     build_cmd.add_argument("--verbose", action="store_true", help="print per-stage timings")
+    build_cmd.add_argument("--no-search", action="store_true", help="skip the search index (Pagefind)")
 
     serve_cmd = commands.add_parser("serve", help="build, serve locally and rebuild on every change")
     serve_cmd.add_argument("--content", type=Path, default=Path("content"))
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_cmd.add_argument("--search", action="store_true", help="also rebuild the search index on every change")
 
     check_cmd = commands.add_parser("check", help="validate content and links, write nothing")
     check_cmd.add_argument("--content", type=Path, default=Path("content"))
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from generator.serve import serve
 
-            serve(args.content, args.out, args.host, args.port, args.open)
+            serve(args.content, args.out, args.host, args.port, args.open, search=args.search)
             return EXIT_OK
     except ContentError as error:
         print(format_report(error.diagnostics), file=sys.stderr)
@@ -84,7 +86,8 @@ def _progress(done: int, total: int) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
-    result = build(BuildOptions(content=args.content, out=args.out, progress=progress))
+    options = BuildOptions(content=args.content, out=args.out, search=not args.no_search, progress=progress)
+    result = build(options)
     if result.warnings:
         print(format_report(result.warnings), file=sys.stderr)
     print(

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from generator import exports
+from generator import exports, jsonld
 from generator.markdown import MARKER, Markdown
 from generator.model import Briefing, Entity, Event, Issue, Origin, Source, Stakeholder
 from generator.urls import absolute, entity_path, relative
@@ -75,11 +75,16 @@ class PageContext:
         base = self.briefing.config.base_url
         return absolute(base, self.path) if base else ""
 
-    def md(self, text: Markdown | None) -> Markup:
-        """A compiled Markdown text with its links made relative to this page and its citations numbered."""
+    def md(self, text: Markdown | None, prefix: str = "") -> Markup:
+        """A compiled Markdown text with its links made relative to this page and its citations numbered.
+
+        `prefix` namespaces the text's own ids (heading anchors, footnotes) where several bodies share a
+        page, as on /print/.
+        """
         if text is None:
             return Markup("")
-        return Markup(MARKER.sub(self._replace_marker, text.html))
+        html = _prefix_ids(text.html, prefix) if prefix else text.html
+        return Markup(MARKER.sub(self._replace_marker, html))
 
     def cite(self, source_ids: Iterable[str]) -> Markup:
         return Markup("".join(self._citation(source_id) for source_id in source_ids))
@@ -102,6 +107,13 @@ class PageContext:
         use = self._cite_uses[source_id] = self._cite_uses.get(source_id, 0) + 1
         anchor = f' id="cite-{number}"' if use == 1 else ""
         return f'<sup class="cite"><a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a></sup>'
+
+
+_ID_ATTRIBUTE = re.compile(r'\b(id="|href="#)([^"]+)"')
+
+
+def _prefix_ids(html: str, prefix: str) -> str:
+    return _ID_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{prefix}-{m.group(2)}"', html)
 
 
 def make_environment(template_dirs: Iterable[Path]) -> jinja2.Environment:
@@ -129,6 +141,7 @@ def template_dirs(content_root: Path) -> list[Path]:
 def render_template(env: jinja2.Environment, name: str, page: PageContext, **context: object) -> bytes:
     try:
         template = env.get_template(name)
+        context = {"search_kind": "", "json_ld": None, **context}
         html = template.render(page=page, briefing=page.briefing, config=page.briefing.config, **context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
@@ -196,6 +209,8 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
             issue.summary.text,
             "issue",
             issue.origin,
+            search_kind="Issue",
+            json_ld=jsonld.article(briefing, issue),
             issue=issue,
             links=briefing.links(issue.id),
         )
@@ -216,6 +231,8 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
             f"{stakeholder.name}: {stakeholder.role}",
             "stakeholder",
             stakeholder.origin,
+            search_kind="Stakeholder",
+            json_ld=jsonld.stakeholder(briefing, stakeholder),
             stakeholder=stakeholder,
             links=briefing.links(stakeholder.id),
             affiliation=_affiliation(briefing, stakeholder),
@@ -226,6 +243,7 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
         "Timeline",
         f"Dated events of {config.title}.",
         "timeline",
+        search_kind="Timeline",
         years=years(briefing.events),
     )
     yield page(
@@ -236,7 +254,14 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
         "positions",
         matrix=exports.positions_matrix(briefing),
     )
-    yield page("sources/index.html", "sources.html", "Sources", f"Every source cited in {config.title}.", "sources")
+    yield page(
+        "sources/index.html",
+        "sources.html",
+        "Sources",
+        f"Every source cited in {config.title}.",
+        "sources",
+        search_kind="Sources",
+    )
     for free_page in briefing.pages:
         yield page(
             entity_path(free_page),
@@ -245,8 +270,13 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
             free_page.summary or config.summary,
             "page",
             free_page.origin,
+            search_kind="Page",
             free_page=free_page,
         )
+    yield page("search/index.html", "search.html", "Search", f"Search {config.title}.", "search")
+    yield page(
+        "print/index.html", "print.html", config.title, f"{config.title}: the whole briefing on one page.", "print"
+    )
     yield page("404.html", "404.html", "Page not found", "This page does not exist.", "404")
     yield Route("feed.xml", lambda: exports.atom_feed(briefing), None)
     yield Route("sitemap.xml", lambda: exports.sitemap(briefing), None)

@@ -275,12 +275,18 @@ def watched_paths(content: Path) -> list[str]:
 
 
 def serve(
-    content: Path, out: Path, host: str, port: int, open_browser: bool, log: Callable[[str], None] | None = None
+    content: Path,
+    out: Path,
+    host: str,
+    port: int,
+    open_browser: bool,
+    search: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> None:
     log = log or (lambda text: print(text, flush=True))
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
-    options = BuildOptions(content=content, out=out)
+    options = BuildOptions(content=content, out=out, search=search)
     state = ServerState(site=out)
     watcher = ContentWatcher()
     for path in watched_paths(content):

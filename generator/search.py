@@ -1,0 +1,27 @@
+"""Search: a Pagefind index of the built pages, made in the staging folder before it is swapped in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+class SearchProblem(Exception):
+    pass
+
+
+def index_site(site: Path) -> None:
+    """Run Pagefind (the PyPI package, with its binary) over `site`, writing `site/pagefind/`."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", "pagefind", "--silent"]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SearchProblem(f"search indexing failed: {error}") from None
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip().splitlines()
+        raise SearchProblem(
+            "search indexing failed: "
+            + (detail[-1] if detail else f"exit {completed.returncode}")
+            + " (is the `pagefind[bin]` package installed? `--no-search` skips indexing)"
+        )

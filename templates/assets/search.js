@@ -1,0 +1,63 @@
+// Search with the Pagefind index built at build time. Results name their kind: issue, stakeholder,
+// event (a timeline entry), source, or page.
+(function () {
+  "use strict";
+  var input = document.getElementById("search-q");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  if (location.protocol === "file:") {
+    document.querySelector(".search-file-note").hidden = false;
+    status.textContent = "";
+    return;
+  }
+  var pagefind = null;
+  var latest = 0;
+
+  function item(kind, title, url, excerpt) {
+    var li = document.createElement("li");
+    var label = document.createElement("span");
+    label.className = "result-kind";
+    label.textContent = kind;
+    var link = document.createElement("a");
+    link.href = url;
+    link.textContent = title;
+    var text = document.createElement("p");
+    text.innerHTML = excerpt; // Pagefind's excerpt: escaped text with <mark> around matches
+    li.append(label, " ", link, text);
+    return li;
+  }
+
+  async function run(query) {
+    var ticket = ++latest;
+    if (!query.trim()) { list.replaceChildren(); status.textContent = ""; return; }
+    if (!pagefind) pagefind = await import(new URL("../pagefind/pagefind.js", location.href).href);
+    var search = await pagefind.search(query);
+    var results = await Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
+    if (ticket !== latest) return;
+    var items = [];
+    results.forEach(function (data) {
+      var kind = data.meta.kind || "Page";
+      if (kind === "Timeline" || kind === "Sources") {
+        var sub = kind === "Timeline" ? "Event" : "Source";
+        data.sub_results.filter(function (s) { return s.url.indexOf("#") > 0; }).slice(0, 5).forEach(function (s) {
+          items.push(item(sub, s.title, s.url, s.excerpt));
+        });
+      } else {
+        items.push(item(kind, data.meta.title || data.url, data.url, data.excerpt));
+      }
+    });
+    list.replaceChildren.apply(list, items);
+    status.textContent = items.length ? items.length + " results for “" + query + "”" : "No results for “" + query + "”";
+  }
+
+  var params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  input.addEventListener("input", function () { run(input.value).catch(showError); });
+  input.form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
+    run(input.value).catch(showError);
+  });
+  function showError() { status.textContent = "The search index could not be loaded."; }
+  run(input.value).catch(showError);
+})();
