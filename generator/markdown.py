@@ -83,12 +83,21 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if not all(key.startswith("@") and len(key) > 1 for key in keys):
         return False
     if not silent:
-        state.pending = state.pending.rstrip(" ")  # "a claim [@src]." renders as "a claim[1]."
+        _drop_space_before(state)  # "a claim [@src]." renders as "a claim[1]."
         token = state.push("citation", "", 0)
         token.meta = {"sources": [key[1:].strip() for key in keys]}
         token.content = inner
     state.pos = end + 1
     return True
+
+
+def _drop_space_before(state: StateInline) -> None:
+    state.pending = state.pending.rstrip(" \t")
+    if not state.pending:
+        while state.tokens and state.tokens[-1].type == "softbreak":
+            state.tokens.pop()
+        if state.tokens and state.tokens[-1].type == "text":
+            state.tokens[-1].content = state.tokens[-1].content.rstrip(" \t")
 
 
 def _render_entity_link(self, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]

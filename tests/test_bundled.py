@@ -59,9 +59,25 @@ def test_every_issue_and_event_cites_and_every_stakeholder_is_linked(tmp_path: P
 def test_source_urls_are_publishers_own(tmp_path: Path) -> None:
     briefing = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", write=False)).briefing
     assert briefing is not None
-    mirrors = ("vuink", "ukgag", "exbulletin", "transcend.org", "medworm", "everycrsreport", "wikisource",
-               "wikileaks", "hozzl", "billsponsor", "rich-schools", "thehongkongpost", "elderscrollsrp",
-               "community99", "strangeindia", "siastes", "briefly.co")
+    mirrors = (
+        "vuink",
+        "ukgag",
+        "exbulletin",
+        "transcend.org",
+        "medworm",
+        "everycrsreport",
+        "wikisource",
+        "wikileaks",
+        "hozzl",
+        "billsponsor",
+        "rich-schools",
+        "thehongkongpost",
+        "elderscrollsrp",
+        "community99",
+        "strangeindia",
+        "siastes",
+        "briefly.co",
+    )
     for source in briefing.sources:
         assert not any(m in source.url for m in mirrors), source.id
     seed = briefing.by_id["nat-2024-02"]
@@ -91,15 +107,37 @@ def test_seed_quotations_appear_exactly(text: str, quote: str) -> None:
 
 SEED_FACTS = [
     # people, with their affiliations as the seed gives them
-    "Marina Zhang", "University of Technology Sydney", "Denis Simon", "Institute for China–America Studies",
-    "Deborah Seligsohn", "Villanova University", "Steven Kivelson", "Peter Michelson", "Stanford University",
-    "Antony Blinken", "Joe Biden", "US Department of State",
+    "Marina Zhang",
+    "University of Technology Sydney",
+    "Denis Simon",
+    "Institute for China–America Studies",
+    "Deborah Seligsohn",
+    "Villanova University",
+    "Steven Kivelson",
+    "Peter Michelson",
+    "Stanford University",
+    "Antony Blinken",
+    "Joe Biden",
+    "US Department of State",
     "House Select Committee",
     # dates and numbers
-    "27 August 2023", "27 February 2024", "1979", "more than 1,000",
+    "27 August 2023",
+    "27 February 2024",
+    "1979",
+    "more than 1,000",
     # claims
-    "China Initiative", "2022", "climate change", "global health", "food security", "clean energy",
-    "materials science", "quantum", "health", "environment", "energy", "six-month extension",
+    "China Initiative",
+    "2022",
+    "climate change",
+    "global health",
+    "food security",
+    "clean energy",
+    "materials science",
+    "quantum",
+    "health",
+    "environment",
+    "energy",
+    "six-month extension",
 ]
 
 

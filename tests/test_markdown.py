@@ -24,6 +24,7 @@ def test_citations_single_and_grouped() -> None:
     md = compiled("Claim [@a]. Two [@b; @c].")
     assert [r.target for r in md.citations] == ["a", "b", "c"]
     assert "Claim\x00Ca\x00." in md.html  # the space before a citation is dropped
+    assert "end of line\x00Cb\x00." in compiled("At the end of line\n[@b].").html
 
 
 def test_code_spans_and_blocks_stay_literal() -> None:

@@ -24,9 +24,18 @@ ROOT = Path(__file__).parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGES_OF_EACH_KIND = [
-    "index.html", "issues/index.html", "issues/researcher-safety/index.html", "stakeholders/index.html",
-    "stakeholders/denis-simon/index.html", "stakeholders/us-state-department/index.html", "timeline/index.html",
-    "positions/index.html", "sources/index.html", "about/index.html", "search/index.html", "print/index.html",
+    "index.html",
+    "issues/index.html",
+    "issues/researcher-safety/index.html",
+    "stakeholders/index.html",
+    "stakeholders/denis-simon/index.html",
+    "stakeholders/us-state-department/index.html",
+    "timeline/index.html",
+    "positions/index.html",
+    "sources/index.html",
+    "about/index.html",
+    "search/index.html",
+    "print/index.html",
     "404.html",
 ]
 
@@ -37,7 +46,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         if not path.startswith(self.prefix):
             return str(Path(self.directory) / "__outside__")
-        return super().translate_path("/" + path[len(self.prefix):])
+        return super().translate_path("/" + path[len(self.prefix) :])
 
     def log_message(self, *args: object) -> None:
         pass
@@ -72,8 +81,22 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def test_nu_html_checker_finds_no_errors(bundled_site: Path, mini_site: Path) -> None:
     assert VNU.is_file(), "run `npm install` (vnu-jar) first"
-    completed = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--skip-non-html", "--format", "json",
-                                str(bundled_site), str(mini_site)], capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [
+            "java",
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--skip-non-html",
+            "--format",
+            "json",
+            str(bundled_site),
+            str(mini_site),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     messages = json.loads(completed.stderr or '{"messages": []}')["messages"]
     assert [f"{m.get('url')}:{m.get('lastLine')}: {m['message']}" for m in messages] == []
     assert completed.returncode == 0
@@ -88,8 +111,8 @@ def test_axe_finds_no_wcag_violations(browser: Browser, base_url: str, scheme: s
         page.goto(base_url + path)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
-            "() => axe.run(document, {runOnly: {type: 'tag', values: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+            "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        )
         violations = [(v["id"], v["nodes"][0]["target"]) for v in result["violations"]]
         if violations:
             found[path] = violations
@@ -198,8 +221,10 @@ def test_home_page_weight(bundled_site: Path) -> None:
 
 def test_print_page_has_the_whole_briefing_in_order(bundled_site: Path) -> None:
     html = (bundled_site / "print" / "index.html").read_text()
-    positions = [html.index(f'id="{anchor}"') for anchor in
-                 ("print-state", "print-issues", "print-stakeholders", "print-timeline", "references-title")]
+    positions = [
+        html.index(f'id="{anchor}"')
+        for anchor in ("print-state", "print-issues", "print-stakeholders", "print-timeline", "references-title")
+    ]
     assert positions == sorted(positions)
     assert html.count('class="print-item"') == 11 + 69
     ids = re.findall(r'\bid="([^"]+)"', html)
@@ -225,13 +250,18 @@ def test_no_horizontal_scroll_from_phone_to_wide(browser: Browser, base_url: str
 
 
 def test_sharing_metadata(tmp_path: Path) -> None:
+    import shutil
+
     from generator.build import BuildOptions, build
     from tests.conftest import MINI
-    import shutil
 
     content = tmp_path / "content"
     shutil.copytree(MINI, content)
-    text = (content / "briefing.yaml").read_text().replace("language: en", "language: en\nbase_url: https://example.org/bridge/")
+    text = (
+        (content / "briefing.yaml")
+        .read_text()
+        .replace("language: en", "language: en\nbase_url: https://example.org/bridge/")
+    )
     (content / "briefing.yaml").write_text(text)
     build(BuildOptions(content=content, out=tmp_path / "site", search=False))
     site = read_site(tmp_path / "site")
