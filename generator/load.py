@@ -9,8 +9,21 @@ from typing import Any
 
 from generator.diagnostics import Diagnostics
 from generator.markdown import compile_markdown
-from generator.model import Config, Event, Issue, NextDate, Origin, Page, Position, Quote, Source, Stakeholder
-from generator.schema import BRIEFING, EVENT, ISSUE, PAGE, QUOTE, SOURCE, STAKEHOLDER, Ref, Schema, check_slug, validate
+from generator.model import Config, Event, Issue, NextDate, Origin, Page, Period, Position, Quote, Source, Stakeholder
+from generator.schema import (
+    BRIEFING,
+    EVENT,
+    ISSUE,
+    PAGE,
+    PERIOD,
+    QUOTE,
+    SOURCE,
+    STAKEHOLDER,
+    Ref,
+    Schema,
+    check_slug,
+    validate,
+)
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
 
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -32,6 +45,7 @@ class Loaded:
     events: list[Event] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     refs: list[tuple[Path, Ref, str, str]] = field(default_factory=list)  # file, ref, expected kind, context
     invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
@@ -104,6 +118,8 @@ def load_content(root: Path, diags: Diagnostics) -> Loaded:
     timeline_files += content_files(root / "timeline", ".yaml")
     for path in timeline_files:
         _load_list(path, EVENT, loaded, diags)
+    if (root / "periods.yaml").is_file():
+        _load_list(root / "periods.yaml", PERIOD, loaded, diags)
     for name, schema in (("sources.yaml", SOURCE), ("quotes.yaml", QUOTE)):
         if (root / name).is_file():
             _load_list(root / name, schema, loaded, diags)
@@ -256,6 +272,29 @@ def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -
                     [r.id for r in values["stakeholders"]],
                     [r.id for r in values["sources"]],
                     values["key"],
+                    origin,
+                )
+            )
+        elif schema is PERIOD:
+            end = values["end"]
+            if end is not None and end < values["start"]:
+                diags.error(
+                    path,
+                    item.key_lines["end"],
+                    f"period `{item_id}` ends ({end.iso}) before it starts ({values['start'].iso})",
+                    "swap `start` and `end`",
+                )
+                continue
+            loaded.periods.append(
+                Period(
+                    item_id,
+                    values["start"],
+                    end,
+                    values["kind"],
+                    values["label"],
+                    [r.id for r in values["sources"]],
+                    values["uncertain"],
+                    values["note"],
                     origin,
                 )
             )

@@ -116,6 +116,20 @@ class Quote:
 
 
 @dataclass
+class Period:
+    id: str
+    start: PartialDate
+    end: PartialDate | None
+    kind_of: str  # term | extension | lapse
+    label: str
+    sources: list[str]
+    uncertain: bool
+    note: Markdown | None
+    origin: Origin
+    kind: str = "period"
+
+
+@dataclass
 class Page:
     id: str
     title: str
@@ -129,7 +143,7 @@ class Page:
         return self.title
 
 
-Entity = Issue | Stakeholder | Event | Source | Quote | Page
+Entity = Issue | Stakeholder | Event | Source | Quote | Period | Page
 
 
 @dataclass
@@ -178,6 +192,7 @@ class Briefing:
     events: list[Event]
     sources: list[Source]
     quotes: list[Quote]
+    periods: list[Period]
     pages: list[Page]
     by_id: dict[str, Entity]
     backlinks: dict[str, Backlinks]

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from generator import exports, jsonld
+from generator import exports, jsonld, pictures
 from generator.markdown import MARKER, Markdown
 from generator.model import Briefing, Entity, Event, Issue, Origin, Source, Stakeholder
 from generator.urls import absolute, entity_path, relative
@@ -88,6 +88,15 @@ class PageContext:
 
     def cite(self, source_ids: Iterable[str]) -> Markup:
         return Markup("".join(self._citation(source_id) for source_id in source_ids))
+
+    def strip(self, compact: bool = False) -> Markup:
+        return pictures.pact_strip(self.briefing, self.url, "strip", compact)
+
+    def sparkline(self, events: list[Event], subject: str) -> Markup:
+        return pictures.sparkline(self.briefing, events, self.url, "spark", subject)
+
+    def web(self) -> Markup:
+        return pictures.positions_web(self.briefing, self.url, "web")
 
     @property
     def references(self) -> list[tuple[int, Source]]:

@@ -10,7 +10,7 @@ from generator.dates import PartialDate
 from generator.diagnostics import Diagnostics, did_you_mean
 from generator.load import Loaded
 from generator.markdown import Markdown
-from generator.model import Backlinks, Briefing, Entity, Event, Issue, Page, Quote, Source, Stakeholder
+from generator.model import Backlinks, Briefing, Entity, Event, Issue, Page, Period, Quote, Source, Stakeholder
 
 BUILT_IN_SECTIONS = ("issues", "stakeholders", "timeline", "positions", "sources", "search", "print")
 STALE_AFTER_DAYS = 90
@@ -34,6 +34,9 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
     elif isinstance(entity, Quote):
         if entity.context:
             yield entity.context
+    elif isinstance(entity, Period):
+        if entity.note:
+            yield entity.note
     else:
         yield entity.body
 
@@ -41,6 +44,7 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
 def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) -> Briefing | None:
     by_id: dict[str, Entity] = {}
     entities: list[Entity] = [
+        *loaded.periods,
         *loaded.issues,
         *loaded.stakeholders,
         *loaded.events,
@@ -98,6 +102,7 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
                     f"unknown navigation entry `{entry}`",
                     did_you_mean(entry, [*BUILT_IN_SECTIONS, *pages]),
                 )
+    _check_periods(loaded.periods, diags)
     if diags.errors or config is None:
         return None
 
@@ -108,10 +113,30 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
     sources = sorted(loaded.sources, key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id))
     quotes = sorted(loaded.quotes, key=lambda q: (q.date, q.id))
     pages = sorted(loaded.pages, key=lambda p: p.id)
+    periods = sorted(loaded.periods, key=lambda p: (p.start, p.id))
     backlinks = _backlinks(by_id, issues, stakeholders, events, quotes, pages)
-    briefing = Briefing(config, issues, stakeholders, events, sources, quotes, pages, by_id, backlinks)
+    for period in periods:
+        for source in period.sources:
+            backlinks[source].cited_on.append(period)
+    briefing = Briefing(config, issues, stakeholders, events, sources, quotes, periods, pages, by_id, backlinks)
     _warn(briefing, diags, today or dt.date.today())
     return briefing
+
+
+def _check_periods(periods: list[Period], diags: Diagnostics) -> None:
+    """Spans of one kind may touch but not overlap (an open span runs on forever)."""
+    reach: dict[str, Period] = {}  # per kind: the span seen so far that ends last
+    for period in sorted(periods, key=lambda p: (p.start, p.id)):
+        widest = reach.get(period.kind_of)
+        if widest is not None and (widest.end is None or period.start < widest.end):
+            diags.error(
+                period.origin.file,
+                period.origin.line,
+                f"{period.kind_of} `{period.id}` overlaps {widest.kind_of} `{widest.id}` (line {widest.origin.line})",
+                "periods of one kind must not overlap",
+            )
+        if widest is None or (widest.end is not None and (period.end is None or period.end > widest.end)):
+            reach[period.kind_of] = period
 
 
 def _already_reported(loaded: Loaded, target: str, expected: str) -> bool:

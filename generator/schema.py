@@ -166,6 +166,21 @@ QUOTE = Schema(
     "quotes.yaml: quotations.",
 )
 
+PERIOD = Schema(
+    "period",
+    (
+        Field("id", "id", True, "Unique id."),
+        Field("start", "date", True, "First day of the span (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        Field("end", "date", False, "Day the span ends; leave out while it is open."),
+        Field("kind", "choice", True, "What the span is.", choices=("term", "extension", "lapse")),
+        Field("label", "text", True, "Short label."),
+        Field("sources", "ids", True, "Sources for the span.", refers_to="source", min_items=1),
+        Field("uncertain", "bool", False, "The record does not fix this span; it is drawn dashed."),
+        Field("note", "markdown", False, "What is uncertain, calculated or disputed."),
+    ),
+    "periods.yaml: dated spans (terms, extensions, lapses) drawn on the timeline strip.",
+)
+
 PAGE = Schema(
     "page",
     (
@@ -175,7 +190,7 @@ PAGE = Schema(
     "pages/<id>.md: a free page (about, method).",
 )
 
-SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOTE, PAGE)}
+SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOTE, PERIOD, PAGE)}
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 
-from generator.model import Entity, Event, Issue, Page, Quote, Source, Stakeholder
+from generator.model import Entity, Event, Issue, Page, Period, Quote, Source, Stakeholder
 
 
 def entity_path(entity: Entity) -> str:
@@ -21,6 +21,8 @@ def entity_path(entity: Entity) -> str:
     if isinstance(entity, Stakeholder):
         return f"stakeholders/{entity.id}/index.html"
     if isinstance(entity, Event):
+        return f"timeline/index.html#{entity.id}"
+    if isinstance(entity, Period):
         return f"timeline/index.html#{entity.id}"
     if isinstance(entity, Source):
         return f"sources/index.html#{entity.id}"
