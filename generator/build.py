@@ -7,22 +7,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import cache, markdown
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
-from generator.linkcheck import LinkChecker
+from generator.linkcheck import LinkChecker, extract
 from generator.load import load_content
 from generator.model import Briefing
+from generator.parallel import map_ordered
 from generator.render import (
     Route,
     TemplateProblem,
     make_environment,
+    preload_templates,
     render_template,
     routes,
     static_files,
     template_dirs,
 )
-from generator.resolve import resolve
+from generator.resolve import markdown_of, resolve
 from generator.search import SearchProblem, index_site
-from generator.write import OutputProblem, SiteWriter, refuse_dangerous_output
+from generator.write import OutputProblem, SiteWriter, marker_digest, refuse_dangerous_output
 
 
 @dataclass
@@ -31,6 +34,7 @@ class BuildOptions:
     out: Path
     write: bool = True  # False for `briefing check`
     search: bool = True  # index the site with Pagefind
+    cache: bool = True  # reuse pure results of earlier builds (see cache.py)
     progress: Callable[[int, int], None] | None = None
 
 
@@ -43,6 +47,7 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     briefing: Briefing | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    up_to_date: bool = False  # nothing changed since the last build: the site was left as it was
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -67,6 +72,15 @@ def build(options: BuildOptions) -> BuildResult:
         except OutputProblem as problem:
             raise ContentError([Diagnostic(str(options.out), 0, str(problem))]) from None
 
+    dirs = template_dirs(options.content)
+    inputs = _input_fingerprint(options, dirs)
+    if options.write and options.cache:
+        previous = _up_to_date(options, inputs)
+        if previous is not None:
+            previous.seconds = time.perf_counter() - started
+            return previous
+        markdown.remember(cache.load(options.content, "markdown"))
+
     loaded = load_content(options.content, diags)
     result.timings["load"] = time.perf_counter() - started
     briefing = resolve(loaded, diags)
@@ -76,8 +90,11 @@ def build(options: BuildOptions) -> BuildResult:
     result.warnings = diags.warnings
     result.timings["resolve"] = time.perf_counter() - started
 
-    dirs = template_dirs(options.content)
     env = make_environment(dirs)
+    try:
+        preload_templates(env)
+    except TemplateProblem as problem:
+        raise ContentError([Diagnostic(problem.file, problem.line, problem.message)]) from None
     site_routes = list(routes(briefing, env))
     _check_collisions(site_routes, diags)
     diags.raise_if_errors()
@@ -85,14 +102,7 @@ def build(options: BuildOptions) -> BuildResult:
     writer = SiteWriter(options.out) if options.write else None
     links = None if options.write else LinkChecker()
     try:
-        for done, route in enumerate(site_routes, 1):
-            data = _render(route, diags)
-            if writer is not None and data is not None:
-                writer.add(route.path, data)
-            if links is not None and data is not None:
-                links.add(route.path, data)
-            if options.progress:
-                options.progress(done, len(site_routes))
+        _produce_pages(site_routes, writer, links, diags, options.progress)
         diags.raise_if_errors()
         for path, source in static_files(dirs).items():
             if writer is not None:
@@ -110,10 +120,13 @@ def build(options: BuildOptions) -> BuildResult:
             except SearchProblem as problem:
                 raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
             result.timings["search"] = time.perf_counter() - started
+        result.pages = sum(1 for r in site_routes if r.path.endswith(".html"))
         if writer is not None:
             writer.commit()
             result.written = writer.written
             result.files = len(writer.manifest)
+            if options.cache:
+                _remember_build(options, inputs, briefing, result)
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -123,12 +136,82 @@ def build(options: BuildOptions) -> BuildResult:
     return result
 
 
-def _render(route: Route, diags: Diagnostics) -> bytes | None:
-    try:
-        return route.render()
-    except TemplateProblem as problem:
-        diags.error(problem.file, problem.line, problem.message)
+def _input_fingerprint(options: BuildOptions, dirs: list[Path]) -> str:
+    files = [p for folder in (options.content, *dirs) for p in folder.rglob("*") if p.is_file()]
+    return cache.fingerprint(files, f"search={options.search} out={options.out.resolve()}")
+
+
+def _up_to_date(options: BuildOptions, inputs: str) -> BuildResult | None:
+    """The last build's result, if it was made from exactly these inputs and its output is still in place."""
+    state = cache.load(options.content, "build")
+    if state.get("inputs") != inputs or state.get("marker") != marker_digest(options.out):
         return None
+    warnings = [Diagnostic(*w) for w in state.get("warnings", [])]
+    return BuildResult(pages=state.get("pages", 0), files=state.get("files", 0), warnings=warnings, up_to_date=True)
+
+
+def _remember_build(options: BuildOptions, inputs: str, briefing: Briefing, result: BuildResult) -> None:
+    texts = [briefing.config.state_of_play]
+    for entity in briefing.by_id.values():
+        texts.extend(markdown_of(entity))
+    cache.save(options.content, "markdown", markdown.export(texts))
+    cache.save(
+        options.content,
+        "build",
+        {
+            "inputs": inputs,
+            "marker": marker_digest(options.out),
+            "pages": result.pages,
+            "files": result.files,
+            "warnings": [[w.file, w.line, w.message, w.hint, w.level] for w in result.warnings],
+        },
+    )
+
+
+@dataclass
+class _Produced:
+    path: str
+    digest: str = ""
+    written: bool = False
+    ids: set[str] | None = None
+    links: list[str] | None = None
+    problem: TemplateProblem | None = None
+
+
+def _produce_pages(
+    site_routes: list[Route],
+    writer: SiteWriter | None,
+    links: LinkChecker | None,
+    diags: Diagnostics,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Render every route and store it (in worker processes when the site is large)."""
+
+    def produce(index: int) -> _Produced:
+        route = site_routes[index]
+        try:
+            data = route.render()
+        except TemplateProblem as problem:
+            return _Produced(route.path, problem=problem)
+        produced = _Produced(route.path)
+        if writer is not None:
+            produced.digest, produced.written = writer.store(route.path, data)
+        if links is not None:
+            produced.ids, produced.links = extract(route.path, data)
+        return produced
+
+    total = len(site_routes)
+    report = (lambda done: progress(done, total)) if progress else None
+    # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
+    order = sorted(range(total), key=lambda index: site_routes[index].origin is not None)
+    for produced in map_ordered(produce, order, report):
+        if produced.problem is not None:
+            diags.error(produced.problem.file, produced.problem.line, produced.problem.message)
+            continue
+        if writer is not None:
+            writer.record(produced.path, produced.digest, produced.written)
+        if links is not None and produced.ids is not None and produced.links is not None:
+            links.record(produced.path, produced.ids, produced.links)
 
 
 def _check_collisions(site_routes: list[Route], diags: Diagnostics) -> None:

@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     build_cmd.add_argument("--verbose", action="store_true", help="print per-stage timings")
     build_cmd.add_argument("--no-search", action="store_true", help="skip the search index (Pagefind)")
+    build_cmd.add_argument("--no-cache", action="store_true", help="ignore and do not update the build cache")
 
     serve_cmd = commands.add_parser("serve", help="build, serve locally and rebuild on every change")
     serve_cmd.add_argument("--content", type=Path, default=Path("content"))
@@ -86,10 +87,15 @@ def _progress(done: int, total: int) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
-    options = BuildOptions(content=args.content, out=args.out, search=not args.no_search, progress=progress)
+    options = BuildOptions(
+        content=args.content, out=args.out, search=not args.no_search, cache=not args.no_cache, progress=progress
+    )
     result = build(options)
     if result.warnings:
         print(format_report(result.warnings), file=sys.stderr)
+    if result.up_to_date:
+        print(f"{args.out} is up to date ({result.pages} pages; nothing changed) in {result.seconds * 1000:.0f} ms")
+        return EXIT_OK
     print(
         f"built {result.pages} pages ({result.files} files, {result.written} written) into {args.out} "
         f"in {result.seconds * 1000:.0f} ms"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,23 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f"did you mean `{matches[0]}`?" if matches else ""
 
 
+GROUP_AFTER = 5
+
+
 def format_report(diagnostics: Iterable[Diagnostic]) -> str:
-    """Errors first, then warnings, each in file order, de-duplicated."""
+    """Errors first, then warnings, each in file order, de-duplicated; a warning repeated for many
+    entities is shown a few times, then counted (as Pelican does), so a real error is not drowned."""
     unique = sorted(set(diagnostics), key=lambda d: (d.level != "error", d.file, d.line, d.message))
-    return "\n".join(d.format() for d in unique)
+    shown: list[str] = []
+    seen: dict[str, int] = {}
+    for diagnostic in unique:
+        shape = re.sub(r"`[^`]*`", "`…`", diagnostic.message)
+        seen[shape] = seen.get(shape, 0) + 1
+        if diagnostic.level == "error" or seen[shape] <= GROUP_AFTER:
+            shown.append(diagnostic.format())
+    for shape, count in seen.items():
+        if count > GROUP_AFTER and any(
+            d.level == "warning" and re.sub(r"`[^`]*`", "`…`", d.message) == shape for d in unique
+        ):
+            shown.append(f"warning: … and {count - GROUP_AFTER} more like this: {shape}")
+    return "\n".join(shown)

@@ -21,6 +21,15 @@ class _Collector(HTMLParser):
                 self.links.append(value)
 
 
+def extract(path: str, data: bytes) -> tuple[set[str], list[str]]:
+    """The ids a page defines and the links it makes (nothing for other files)."""
+    if not path.endswith(".html"):
+        return set(), []
+    collector = _Collector()
+    collector.feed(data.decode("utf-8"))
+    return collector.ids, collector.links
+
+
 class LinkChecker:
     def __init__(self) -> None:
         self.ids: dict[str, set[str]] = {}
@@ -28,13 +37,13 @@ class LinkChecker:
         self.files: set[str] = set()
 
     def add(self, path: str, data: bytes) -> None:
+        self.record(path, *extract(path, data))
+
+    def record(self, path: str, ids: set[str], links: list[str]) -> None:
         self.files.add(path)
-        if not path.endswith(".html"):
-            return
-        collector = _Collector()
-        collector.feed(data.decode("utf-8"))
-        self.ids[path] = collector.ids
-        self.links[path] = collector.links
+        if path.endswith(".html"):
+            self.ids[path] = ids
+            self.links[path] = links
 
     def problems(self) -> list[tuple[str, str, str]]:
         """(page, link, what is wrong) for every broken internal link."""

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import Diagnostic, Diagnostics
 from generator.markdown import compile_markdown
 from generator.model import Config, Event, Issue, NextDate, Origin, Page, Period, Position, Quote, Source, Stakeholder
+from generator.parallel import map_ordered
 from generator.schema import (
     BRIEFING,
     EVENT,
@@ -17,6 +18,7 @@ from generator.schema import (
     PAGE,
     PERIOD,
     QUOTE,
+    SCHEMAS,
     SOURCE,
     STAKEHOLDER,
     Ref,
@@ -50,6 +52,13 @@ class Loaded:
     refs: list[tuple[Path, Ref, str, str]] = field(default_factory=list)  # file, ref, expected kind, context
     invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
     unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
+
+    def merge(self, other: Loaded) -> None:
+        self.issues += other.issues
+        self.stakeholders += other.stakeholders
+        self.pages += other.pages
+        self.refs += other.refs
+        self.invalid.update(other.invalid)
 
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
@@ -108,12 +117,14 @@ def load_yaml_file(path: Path, diags: Diagnostics) -> Any:
 def load_content(root: Path, diags: Diagnostics) -> Loaded:
     loaded = Loaded()
     loaded.config = _load_config(root / "briefing.yaml", loaded, diags)
-    for path in content_files(root / "issues", ".md"):
-        _load_markdown_entity(path, ISSUE, loaded, diags)
-    for path in content_files(root / "stakeholders", ".md"):
-        _load_markdown_entity(path, STAKEHOLDER, loaded, diags)
-    for path in content_files(root / "pages", ".md"):
-        _load_markdown_entity(path, PAGE, loaded, diags)
+    jobs = [
+        (path, schema.kind, diags.root)
+        for folder, schema in (("issues", ISSUE), ("stakeholders", STAKEHOLDER), ("pages", PAGE))
+        for path in content_files(root / folder, ".md")
+    ]
+    for part, problems in map_ordered(_load_markdown_job, jobs):
+        loaded.merge(part)
+        diags.items.extend(problems)
     timeline_files = [root / "timeline.yaml"] if (root / "timeline.yaml").is_file() else []
     timeline_files += content_files(root / "timeline", ".yaml")
     for path in timeline_files:
@@ -180,6 +191,15 @@ def _collect_refs(path: Path, values: dict[str, Any], schema: Schema, loaded: Lo
                 _collect_refs(path, record, spec.record, loaded, context)
         elif spec.type == "record" and spec.record is not None and value:
             _collect_refs(path, value, spec.record, loaded, context)
+
+
+def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list[Diagnostic]]:
+    """Load one Markdown file on its own (possibly in a worker process: jobs are pickled, so the
+    schema travels by name)."""
+    path, kind, root = job
+    part, diags = Loaded(), Diagnostics(root)
+    _load_markdown_entity(path, SCHEMAS[kind], part, diags)
+    return part, diags.items
 
 
 def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:

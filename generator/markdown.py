@@ -127,13 +127,19 @@ def make_parser() -> MarkdownIt:
     return md
 
 
+MARKDOWN_RULES = "1"  # bump when the parser's output changes: it keys the persistent cache
 _PARSER = make_parser()
-_CACHE: dict[tuple[str, bool], tuple[str, list[tuple[str, int, str]], list[tuple[str, int]]]] = {}
+Compiled = tuple[str, list[tuple[str, int, str]], list[tuple[str, int]]]  # html, links, citations
+_CACHE: dict[str, Compiled] = {}
+
+
+def cache_key(text: str, inline: bool) -> str:
+    return ("i" if inline else "b") + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> Markdown:
     """Parse `text` (found in `file` from `line` on) once; memoised by content."""
-    key = (hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), inline)
+    key = cache_key(text, inline)
     cached = _CACHE.get(key)
     if cached is None:
         tokens = _PARSER.parseInline(text) if inline else _PARSER.parse(text)
@@ -169,3 +175,23 @@ def _walk(tokens: list[Token], offset: int = 0) -> Iterator[tuple[Token, int]]:
 
 def clear_cache() -> None:
     _CACHE.clear()
+
+
+def remember(entries: dict[str, Compiled]) -> None:
+    """Warm the memo from the persistent cache (entries as saved by `export`)."""
+    for key, value in entries.items():
+        html, links, citations = value
+        _CACHE[key] = (html, [tuple(link) for link in links], [tuple(cite) for cite in citations])  # type: ignore[misc]
+
+
+def export(texts: list[Markdown]) -> dict[str, Compiled]:
+    """The compiled form of `texts`, for the persistent cache (entries no longer used are dropped)."""
+    out: dict[str, Compiled] = {}
+    for text in texts:
+        key = cache_key(text.text, text.inline)
+        out[key] = (
+            text.html,
+            [(r.target, r.line - text.line, r.label) for r in text.links],
+            [(r.target, r.line - text.line) for r in text.citations],
+        )
+    return out

@@ -147,6 +147,15 @@ def template_dirs(content_root: Path) -> list[Path]:
     return [*dirs, BUILTIN_TEMPLATES]
 
 
+def preload_templates(env: jinja2.Environment) -> None:
+    """Compile every template once, here, so that worker processes inherit them compiled."""
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
+
+
 def render_template(env: jinja2.Environment, name: str, page: PageContext, **context: object) -> bytes:
     try:
         template = env.get_template(name)

@@ -9,8 +9,6 @@ where a full URL is required: canonical links, the sitemap and the feed.
 
 from __future__ import annotations
 
-import posixpath
-
 from generator.model import Entity, Event, Issue, Page, Period, Quote, Source, Stakeholder
 
 
@@ -33,13 +31,11 @@ def entity_path(entity: Entity) -> str:
 
 
 def relative(target: str, from_page: str) -> str:
-    """Link to site path `target` from the page at site path `from_page`."""
+    """Link to site path `target` from the page at site path `from_page`: up to the root, then down."""
     path, _, fragment = target.partition("#")
     if path == from_page and fragment:
         return f"#{fragment}"
-    start = posixpath.dirname(from_page) or "."
-    link = posixpath.relpath(path or from_page, start)
-    return f"{link}#{fragment}" if fragment else link
+    return "../" * from_page.count("/") + target
 
 
 def absolute(base_url: str, target: str) -> str:

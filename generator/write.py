@@ -41,6 +41,14 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
         )
 
 
+def marker_digest(out: Path) -> str:
+    """Identifies the build that made `out` (its marker lists every file with its digest)."""
+    try:
+        return hashlib.blake2b((out / MARKER).read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return ""
+
+
 class SiteWriter:
     """Collects the files of one build in a staging folder; `commit()` swaps it in."""
 
@@ -69,21 +77,31 @@ class SiteWriter:
                 shutil.rmtree(sibling, ignore_errors=True)
 
     def add(self, path: str, data: bytes) -> None:
-        if path in self.manifest:
-            raise OutputProblem(f"two files for {path}")
+        self.record(path, *self.store(path, data))
+
+    def store(self, path: str, data: bytes) -> tuple[str, bool]:
+        """Put one file in the staging folder: hard-linked from the last build if its bytes are unchanged.
+        Safe to call from worker processes; returns (digest, written) for `record`."""
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        self.manifest[path] = digest
         target = self.staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
         if self.previous.get(path) == digest:
             try:
                 os.link(self.out / path, target)
-                self.linked += 1
-                return
+                return digest, False
             except OSError:
                 pass
         target.write_bytes(data)
-        self.written += 1
+        return digest, True
+
+    def record(self, path: str, digest: str, written: bool) -> None:
+        if path in self.manifest:
+            raise OutputProblem(f"two files for {path}")
+        self.manifest[path] = digest
+        if written:
+            self.written += 1
+        else:
+            self.linked += 1
 
     def add_file(self, path: str, source: Path) -> None:
         self.add(path, source.read_bytes())

@@ -12,6 +12,14 @@ MINI = TESTS / "fixtures" / "mini"
 BUNDLED = TESTS.parent / "content"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds in tests keep their cache in a temporary folder, never the user's."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A writable copy of the small fixture briefing, as `project/content`."""

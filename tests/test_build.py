@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,14 +52,14 @@ def test_issue_page_shows_positions_citations_and_backlinks(mini_site: Path) -> 
     assert '<li id="ref-1"><a href="../../sources/index.html#council-minutes">' in html
     assert "../../timeline/index.html#port-refuses" in html  # its events
     assert "We cannot wait another winter" in html  # its quotes
-    assert '<a href="../safety/index.html">Safety</a>' in html  # related issue
+    assert '<a href="../../issues/safety/index.html">Safety</a>' in html  # related issue
 
 
 def test_stakeholder_page_shows_positions_quotes_events_members(mini_site: Path) -> None:
     council = (mini_site / "stakeholders/city-council/index.html").read_text()
     assert "Wants the port to pay half." in council
     assert "../../timeline/index.html#bridge-opens" in council
-    assert '<a href="../ana-ruiz/index.html">Ana Ruiz</a>' in council  # affiliated member
+    assert '<a href="../../stakeholders/ana-ruiz/index.html">Ana Ruiz</a>' in council  # affiliated member
     ruiz = (mini_site / "stakeholders/ana-ruiz/index.html").read_text()
     assert 'id="ruiz-repairs"' in ruiz and "Mentioned on" in ruiz
 
@@ -154,3 +155,34 @@ def test_check_writes_nothing(mini: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(BuildOptions(content=mini, out=out, write=False))
     assert not out.exists()
+
+
+def rename_issue(content: Path, old: str, new: str) -> None:
+    (content / "issues" / f"{old}.md").rename(content / "issues" / f"{new}.md")
+    for name in ("timeline.yaml", "issues/repair-costs.md"):
+        path = content / name
+        path.write_text(re.sub(rf"(?<=[\[ ]){old}(?=[\],])", new, path.read_text()))
+
+
+def test_cached_builds_equal_clean_builds_after_edits_renames_and_deletions(mini: Path, tmp_path: Path) -> None:
+    """The cache may skip work, never change a result: after each change, compare with a build that uses no cache."""
+    out = tmp_path / "site"
+    steps = [
+        lambda: None,
+        lambda: edit(mini / "issues" / "safety.md", "Inspectors looked", "Engineers looked"),
+        lambda: (mini / "stakeholders" / "ana-ruiz.md").write_text(
+            (mini / "stakeholders" / "ana-ruiz.md").read_text().replace("name: Ana Ruiz", "name: Ana Ruiz-Soto")
+        ),
+        lambda: rename_issue(mini, "safety", "bridge-safety"),
+        lambda: edit(mini / "timeline.yaml", "title: Cracks found", "title: Cracks found in the deck"),
+        lambda: (mini / "pages" / "about.md").unlink() or edit(mini / "briefing.yaml", ", about]", "]"),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        cached = build(BuildOptions(content=mini, out=out, search=False))
+        clean = tmp_path / f"clean-{number}"
+        build(BuildOptions(content=mini, out=clean, search=False, cache=False))
+        assert read_site(out) == read_site(clean), f"step {number}"
+        assert not cached.up_to_date
+    again = build(BuildOptions(content=mini, out=out, search=False))
+    assert again.up_to_date and again.pages == cached.pages

@@ -1,0 +1,71 @@
+"""Spread pure, independent work over the machine's cores, in order, or do it here when that cannot pay.
+
+Workers are forked, so they inherit the loaded model and the compiled templates instead of receiving
+them pickled. Forking a process that runs other threads is unsafe (a lock held by another thread stays
+held in the child), so a process with threads — the preview server — always works serially.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_ITEMS = 300  # below this, starting workers costs more than it saves
+_task: Callable[[Any], Any] | None = None
+
+
+def workers_available() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return cores
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _run_chunk(chunk: list[Any]) -> list[Any]:
+    assert _task is not None
+    return [_task(item) for item in chunk]
+
+
+def map_ordered(
+    task: Callable[[T], R],
+    items: Sequence[T],
+    on_progress: Callable[[int], None] | None = None,
+) -> list[R]:
+    """`[task(item) for item in items]`, in parallel when there is enough work and more than one core."""
+    global _task
+    processes = workers_available()
+    if len(items) < MIN_ITEMS or processes < 2 or not _can_fork():
+        results = []
+        for done, item in enumerate(items, 1):
+            results.append(task(item))
+            if on_progress and done % 100 == 0:
+                on_progress(done)
+        return results
+    size = max(1, math.ceil(len(items) / (processes * 8)))
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    _task = task
+    gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            results = []
+            for chunk_result in pool.imap(_run_chunk, chunks):
+                results.extend(chunk_result)
+                if on_progress:
+                    on_progress(len(results))
+            return results
+    finally:
+        _task = None
+        gc.unfreeze()
