@@ -11,6 +11,7 @@ from generator import cache, markdown
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.linkcheck import LinkChecker, extract
 from generator.load import load_content
+from generator.memo import PageMemo
 from generator.model import Briefing
 from generator.parallel import map_ordered
 from generator.render import (
@@ -102,7 +103,8 @@ def build(options: BuildOptions) -> BuildResult:
     writer = SiteWriter(options.out) if options.write else None
     links = None if options.write else LinkChecker()
     try:
-        _produce_pages(site_routes, writer, links, diags, options.progress)
+        memo = PageMemo.for_build(options, loaded, briefing, dirs) if options.cache and writer else None
+        _produce_pages(site_routes, writer, links, diags, options.progress, memo)
         diags.raise_if_errors()
         for path, source in static_files(dirs).items():
             if writer is not None:
@@ -127,6 +129,8 @@ def build(options: BuildOptions) -> BuildResult:
             result.files = len(writer.manifest)
             if options.cache:
                 _remember_build(options, inputs, briefing, result)
+                if memo is not None:
+                    memo.save()
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -154,7 +158,9 @@ def _remember_build(options: BuildOptions, inputs: str, briefing: Briefing, resu
     texts = [briefing.config.state_of_play]
     for entity in briefing.by_id.values():
         texts.extend(markdown_of(entity))
-    cache.save(options.content, "markdown", markdown.export(texts))
+    entries = markdown.export(texts)
+    if entries is not None:
+        cache.save(options.content, "markdown", entries)
     cache.save(
         options.content,
         "build",
@@ -184,11 +190,17 @@ def _produce_pages(
     links: LinkChecker | None,
     diags: Diagnostics,
     progress: Callable[[int, int], None] | None,
+    memo: PageMemo | None = None,
 ) -> None:
-    """Render every route and store it (in worker processes when the site is large)."""
+    """Render every route and store it (in worker processes when the site is large). A page whose inputs
+    are unchanged since the last build (same memo key) is not rendered: its previous file is reused."""
 
     def produce(index: int) -> _Produced:
         route = site_routes[index]
+        if memo is not None and writer is not None and links is None:
+            digest = memo.unchanged(route, writer.previous)
+            if digest and writer.reuse(route.path):
+                return _Produced(route.path, digest=digest, written=False)
         try:
             data = route.render()
         except TemplateProblem as problem:
@@ -204,12 +216,15 @@ def _produce_pages(
     report = (lambda done: progress(done, total)) if progress else None
     # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
     order = sorted(range(total), key=lambda index: site_routes[index].origin is not None)
+    site_routes_by_path = {route.path: route for route in site_routes}
     for produced in map_ordered(produce, order, report):
         if produced.problem is not None:
             diags.error(produced.problem.file, produced.problem.line, produced.problem.message)
             continue
         if writer is not None:
             writer.record(produced.path, produced.digest, produced.written)
+            if memo is not None:
+                memo.remember(site_routes_by_path[produced.path], produced.digest)
         if links is not None and produced.ids is not None and produced.links is not None:
             links.record(produced.path, produced.ids, produced.links)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,9 @@ class Loaded:
     refs: list[tuple[Path, Ref, str, str]] = field(default_factory=list)  # file, ref, expected kind, context
     invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
     unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
+    # For memoising pages: hashes of everything but Markdown bodies ("structure"), and of each body.
+    structure: list[str] = field(default_factory=list)
+    bodies: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: Loaded) -> None:
         self.issues += other.issues
@@ -59,6 +63,12 @@ class Loaded:
         self.pages += other.pages
         self.refs += other.refs
         self.invalid.update(other.invalid)
+        self.structure += other.structure
+        self.bodies.update(other.bodies)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
@@ -103,10 +113,12 @@ def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[Any, 
     return data, text[closing.end() + 1 :], body_start_line
 
 
-def load_yaml_file(path: Path, diags: Diagnostics) -> Any:
+def load_yaml_file(path: Path, diags: Diagnostics, structure: list[str] | None = None) -> Any:
     text = read_text(path, diags)
     if text is None:
         return None
+    if structure is not None:
+        structure.append(_digest(f"{path}\0{text}"))
     try:
         return parse_yaml(text)
     except YamlProblem as problem:
@@ -143,7 +155,7 @@ def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> Config | Non
     if not path.is_file():
         diags.error(path, 0, "missing file `briefing.yaml`", "run `briefing init` to start a new briefing")
         return None
-    data = load_yaml_file(path, diags)
+    data = load_yaml_file(path, diags, loaded.structure)
     if data is None and not diags.errors:
         diags.error(path, 1, "briefing.yaml is empty")
     if data is None:
@@ -193,12 +205,24 @@ def _collect_refs(path: Path, values: dict[str, Any], schema: Schema, loaded: Lo
             _collect_refs(path, value, spec.record, loaded, context)
 
 
+_FILE_MEMO: dict[tuple[Path, str], tuple[bytes, Loaded, list[Diagnostic]]] = {}  # for the preview server
+
+
 def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list[Diagnostic]]:
     """Load one Markdown file on its own (possibly in a worker process: jobs are pickled, so the
-    schema travels by name)."""
+    schema travels by name). A long-lived process reuses the result while the file's bytes are unchanged;
+    records are never mutated after loading, so sharing them between builds is safe."""
     path, kind, root = job
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    remembered = _FILE_MEMO.get((path, kind))
+    if remembered is not None and remembered[0] == data:
+        return remembered[1], remembered[2]
     part, diags = Loaded(), Diagnostics(root)
     _load_markdown_entity(path, SCHEMAS[kind], part, diags)
+    _FILE_MEMO[(path, kind)] = (data, part, diags.items)
     return part, diags.items
 
 
@@ -214,6 +238,8 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         loaded.invalid[entity_id] = schema.kind
         return
     data, body_text, body_line = split
+    loaded.structure.append(_digest(f"{path}\0{text[: len(text) - len(body_text)]}"))
+    loaded.bodies[entity_id] = _digest(body_text)
     values = validate(data, schema, path, 1, diags)
     if values is None:
         loaded.invalid[entity_id] = schema.kind  # already reported; references to it are not errors too
@@ -260,7 +286,7 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
 
 def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
     errors_before = len(diags.errors)
-    data = load_yaml_file(path, diags)
+    data = load_yaml_file(path, diags, loaded.structure)
     if len(diags.errors) > errors_before:
         loaded.unreadable.add(schema.kind)
         return

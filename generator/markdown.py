@@ -131,6 +131,7 @@ MARKDOWN_RULES = "1"  # bump when the parser's output changes: it keys the persi
 _PARSER = make_parser()
 Compiled = tuple[str, list[tuple[str, int, str]], list[tuple[str, int]]]  # html, links, citations
 _CACHE: dict[str, Compiled] = {}
+_SAVED: set[str] = set()  # keys the persistent cache holds (as loaded or last saved)
 
 
 def cache_key(text: str, inline: bool) -> str:
@@ -179,13 +180,15 @@ def clear_cache() -> None:
 
 def remember(entries: dict[str, Compiled]) -> None:
     """Warm the memo from the persistent cache (entries as saved by `export`)."""
+    _SAVED.update(entries)
     for key, value in entries.items():
         html, links, citations = value
         _CACHE[key] = (html, [tuple(link) for link in links], [tuple(cite) for cite in citations])  # type: ignore[misc]
 
 
-def export(texts: list[Markdown]) -> dict[str, Compiled]:
-    """The compiled form of `texts`, for the persistent cache (entries no longer used are dropped)."""
+def export(texts: list[Markdown]) -> dict[str, Compiled] | None:
+    """The compiled form of `texts`, for the persistent cache (entries no longer used are dropped);
+    None when the cache already holds exactly these."""
     out: dict[str, Compiled] = {}
     for text in texts:
         key = cache_key(text.text, text.inline)
@@ -194,4 +197,8 @@ def export(texts: list[Markdown]) -> dict[str, Compiled]:
             [(r.target, r.line - text.line, r.label) for r in text.links],
             [(r.target, r.line - text.line) for r in text.citations],
         )
+    if set(out) == _SAVED:
+        return None
+    _SAVED.clear()
+    _SAVED.update(out)
     return out

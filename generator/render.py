@@ -49,6 +49,9 @@ class Route:
     path: str  # site path of the output file
     render: Callable[[], bytes]
     origin: Origin | None  # the content behind it, for collision messages; None for built-in pages
+    # What the page shows besides the briefing's structure (everything but Markdown bodies), for memoising:
+    body_of: str = ""  # the one entity whose body it shows
+    all_bodies: bool = False  # shows every body (the print page, the JSON export)
 
 
 @dataclass
@@ -200,13 +203,15 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
         description: str,
         kind: str,
         origin: Origin | None = None,
+        body_of: str = "",
+        all_bodies: bool = False,
         **context: object,
     ) -> Route:
         def render() -> bytes:
             ctx = PageContext(path, briefing, title, description, kind)
             return render_template(env, template, ctx, **context)
 
-        return Route(path, render, origin)
+        return Route(path, render, origin, body_of, all_bodies)
 
     yield page(
         "index.html",
@@ -227,6 +232,7 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
             issue.summary.text,
             "issue",
             issue.origin,
+            body_of=issue.id,
             search_kind="Issue",
             json_ld=jsonld.article(briefing, issue),
             issue=issue,
@@ -249,6 +255,7 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
             f"{stakeholder.name}: {stakeholder.role}",
             "stakeholder",
             stakeholder.origin,
+            body_of=stakeholder.id,
             search_kind="Stakeholder",
             json_ld=jsonld.stakeholder(briefing, stakeholder),
             stakeholder=stakeholder,
@@ -288,17 +295,23 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
             free_page.summary or config.summary,
             "page",
             free_page.origin,
+            body_of=free_page.id,
             search_kind="Page",
             free_page=free_page,
         )
     yield page("search/index.html", "search.html", "Search", f"Search {config.title}.", "search")
     yield page(
-        "print/index.html", "print.html", config.title, f"{config.title}: the whole briefing on one page.", "print"
+        "print/index.html",
+        "print.html",
+        config.title,
+        f"{config.title}: the whole briefing on one page.",
+        "print",
+        all_bodies=True,
     )
     yield page("404.html", "404.html", "Page not found", "This page does not exist.", "404")
     yield Route("feed.xml", lambda: exports.atom_feed(briefing), None)
     yield Route("sitemap.xml", lambda: exports.sitemap(briefing), None)
-    yield Route("briefing.json", lambda: exports.briefing_json(briefing), None)
+    yield Route("briefing.json", lambda: exports.briefing_json(briefing), None, all_bodies=True)
     yield Route("timeline.ics", lambda: exports.icalendar(briefing), None)
     yield Route("robots.txt", lambda: exports.robots(briefing), None)
 

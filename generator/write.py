@@ -94,6 +94,16 @@ class SiteWriter:
         target.write_bytes(data)
         return digest, True
 
+    def reuse(self, path: str) -> bool:
+        """Hard-link the previous build's file into the new one, unread; False if that is impossible."""
+        target = self.staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.out / path, target)
+        except OSError:
+            return False
+        return True
+
     def record(self, path: str, digest: str, written: bool) -> None:
         if path in self.manifest:
             raise OutputProblem(f"two files for {path}")
