@@ -71,8 +71,19 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def outside(path: Path, root: Path) -> bool:
+    """True if `path` (through any symlink) leads outside `root`."""
+    try:
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return True
+
+
 def read_text(path: Path, diags: Diagnostics) -> str | None:
     """UTF-8 text with a BOM dropped and line endings made `\\n`; None (and an error) if unreadable."""
+    if diags.root is not None and outside(path, diags.root):
+        diags.error(path, 0, "this file is a link to a place outside the project", "copy the file in instead")
+        return None
     try:
         data = path.read_bytes()
     except OSError as exc:

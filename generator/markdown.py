@@ -43,6 +43,7 @@ class Markdown:
     html: str = ""
     links: list[Reference] = field(default_factory=list)
     citations: list[Reference] = field(default_factory=list)
+    too_deep: int = 0  # line where nesting reached markdown-it's limit (and text beyond it would be lost)
 
     def __bool__(self) -> bool:
         return bool(self.text.strip())
@@ -127,9 +128,10 @@ def make_parser() -> MarkdownIt:
     return md
 
 
-MARKDOWN_RULES = "1"  # bump when the parser's output changes: it keys the persistent cache
+MARKDOWN_RULES = "2"  # bump when the parser's output changes: it keys the persistent cache
 _PARSER = make_parser()
-Compiled = tuple[str, list[tuple[str, int, str]], list[tuple[str, int]]]  # html, links, citations
+# html, links, citations, line offset where nesting hit the limit (-1: never)
+Compiled = tuple[str, list[tuple[str, int, str]], list[tuple[str, int]], int]
 _CACHE: dict[str, Compiled] = {}
 _SAVED: set[str] = set()  # keys the persistent cache holds (as loaded or last saved)
 
@@ -147,14 +149,18 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
         html = _PARSER.renderer.render(tokens, _PARSER.options, {})
         links: list[tuple[str, int, str]] = []
         citations: list[tuple[str, int]] = []
+        deepest = -1
+        limit = _PARSER.options["maxNesting"] - 1
         for token, offset in _walk(tokens):
+            if token.level >= limit and deepest < 0:
+                deepest = offset
             if token.type == "entity_link":
                 links.append((token.meta["target"], offset, token.meta["label"]))
             elif token.type == "citation":
                 citations.extend((key_, offset) for key_ in token.meta["sources"])
-        cached = (html.strip() if inline else html, links, citations)
+        cached = (html.strip() if inline else html, links, citations, deepest)
         _CACHE[key] = cached
-    html, links, citations = cached
+    html, links, citations, deepest = cached
     return Markdown(
         text=text,
         file=file,
@@ -163,6 +169,7 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
         html=html,
         links=[Reference(target, line + offset, label) for target, offset, label in links],
         citations=[Reference(target, line + offset) for target, offset in citations],
+        too_deep=line + deepest if deepest >= 0 else 0,
     )
 
 
@@ -182,8 +189,8 @@ def remember(entries: dict[str, Compiled]) -> None:
     """Warm the memo from the persistent cache (entries as saved by `export`)."""
     _SAVED.update(entries)
     for key, value in entries.items():
-        html, links, citations = value
-        _CACHE[key] = (html, [tuple(link) for link in links], [tuple(cite) for cite in citations])  # type: ignore[misc]
+        html, links, citations, deepest = value
+        _CACHE[key] = (html, [tuple(link) for link in links], [tuple(cite) for cite in citations], deepest)  # type: ignore[misc]
 
 
 def export(texts: list[Markdown]) -> dict[str, Compiled] | None:
@@ -196,6 +203,7 @@ def export(texts: list[Markdown]) -> dict[str, Compiled] | None:
             text.html,
             [(r.target, r.line - text.line, r.label) for r in text.links],
             [(r.target, r.line - text.line) for r in text.citations],
+            text.too_deep - text.line if text.too_deep else -1,
         )
     if set(out) == _SAVED:
         return None

@@ -345,7 +345,8 @@ def static_files(dirs: Iterable[Path]) -> dict[str, Path]:
         if not assets.is_dir():
             continue
         for path in sorted(assets.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
+            inside = path.resolve().is_relative_to(directory.resolve())  # no symlink out of the theme
+            if path.is_file() and inside and not path.name.startswith("."):
                 found.setdefault(path.relative_to(directory).as_posix(), path)
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,14 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
         check(file, ref.line, ref.id, expected, context)
     for entity in entities:
         for text in markdown_of(entity):
+            if text.too_deep:
+                diags.error(
+                    text.file,
+                    text.too_deep,
+                    "Markdown nested too deeply (lists or quotes more than "
+                    "98 levels deep); the text inside would be lost",
+                    "flatten the nesting",
+                )
             for link in text.links:
                 check(text.file, link.line, link.target, "", f"link `[[{link.target}]]`")
             for cite in text.citations:
@@ -119,7 +128,7 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
         for source in period.sources:
             backlinks[source].cited_on.append(period)
     briefing = Briefing(config, issues, stakeholders, events, sources, quotes, periods, pages, by_id, backlinks)
-    _warn(briefing, diags, today or dt.date.today())
+    _warn(briefing, diags, today or _today())
     return briefing
 
 
@@ -198,6 +207,14 @@ def _backlinks(
                 if isinstance(entity, Issue | Stakeholder):
                     add(links[entity.id].sources, by_id[cite.target])
     return links
+
+
+def _today() -> dt.date:
+    """Today, or the day SOURCE_DATE_EPOCH names (reproducible builds fix the clock with it)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
 
 
 def _warn(briefing: Briefing, diags: Diagnostics, today: dt.date) -> None:

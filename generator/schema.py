@@ -195,9 +195,17 @@ SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOT
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
 
+WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
+
+
 def check_slug(value: str) -> str:
-    """An empty string if `value` is a valid id, else what is wrong with it."""
+    """An empty string if `value` is a valid id, else what is wrong with it. Ids become folder names,
+    so besides the slug rule they may not be names Windows reserves for devices."""
     if SLUG.fullmatch(value):
+        if value in WINDOWS_DEVICES:
+            return f"`{value}` is a device name on Windows and cannot name a folder; choose another id"
         return ""
     suggestion = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
     suggestion = re.sub(r"[^a-z0-9]+", "-", suggestion).strip("-")
