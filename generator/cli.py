@@ -35,6 +35,23 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     serve_cmd.add_argument("--search", action="store_true", help="also rebuild the search index on every change")
 
+    init_cmd = commands.add_parser("init", help="start a new briefing in an empty folder")
+    init_cmd.add_argument("folder", type=Path)
+    init_cmd.add_argument("--title", default="A new briefing")
+    init_cmd.add_argument("--templates", action="store_true", help="also copy the templates, to customise")
+
+    new_cmd = commands.add_parser("new", help="add an issue, stakeholder, event, source, quote or page")
+    new_cmd.add_argument("kind", choices=("issue", "stakeholder", "event", "source", "quote", "page"))
+    new_cmd.add_argument("id")
+    new_cmd.add_argument("--title", default="")
+    new_cmd.add_argument("--content", type=Path, default=Path("content"))
+
+    schema_cmd = commands.add_parser("schema", help="write JSON Schemas of the content files, for editors")
+    schema_cmd.add_argument("--out", type=Path, default=Path("schemas"))
+
+    docs_cmd = commands.add_parser("docs", help="print the reference of what each template receives")
+    docs_cmd.add_argument("topic", choices=("templates",))
+
     check_cmd = commands.add_parser("check", help="validate content and links, write nothing")
     check_cmd.add_argument("--content", type=Path, default=Path("content"))
     check_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -52,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "check":
             return _check(args)
+        if args.command in ("init", "new", "schema", "docs"):
+            return _author(args)
         if args.command == "serve":
             from generator.serve import serve
 
@@ -105,6 +124,33 @@ def _build(args: argparse.Namespace) -> int:
         for stage, at in result.timings.items():
             print(f"  {stage:<8} {(at - last) * 1000:7.1f} ms")
             last = at
+    return EXIT_OK
+
+
+def _author(args: argparse.Namespace) -> int:
+    from generator import scaffold
+
+    try:
+        if args.command == "init":
+            written = scaffold.init(args.folder, args.title, args.templates)
+            print(
+                f"started a briefing in {args.folder} ({len(written)} files). Next:\n"
+                f"  cd {args.folder} && briefing serve      # preview at http://127.0.0.1:8000/\n"
+                f'  grep -rn "{scaffold.FILL}" content/     # what to write'
+            )
+        elif args.command == "new":
+            path = scaffold.new(args.content, args.kind, args.id, args.title)
+            print(f"added {args.kind} `{args.id}` to {path}; replace each “{scaffold.FILL}”")
+        elif args.command == "schema":
+            written = scaffold.write_schemas(args.out)
+            print(f"wrote {len(written)} JSON Schemas to {args.out}")
+        else:
+            from generator.templatedocs import reference
+
+            print(reference(), end="")
+    except scaffold.ScaffoldProblem as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_CONTENT
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from generator import exports, jsonld, pictures
 from generator.markdown import MARKER, Markdown
 from generator.model import Briefing, Entity, Event, Issue, Origin, Source, Stakeholder
+from generator.templatedocs import TEMPLATES
 from generator.urls import absolute, entity_path, relative
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
@@ -207,6 +208,9 @@ def routes(briefing: Briefing, env: jinja2.Environment) -> Iterator[Route]:
         all_bodies: bool = False,
         **context: object,
     ) -> Route:
+        undocumented = set(context) - {"search_kind", "json_ld"} - set(TEMPLATES[template])
+        assert not undocumented, f"document {undocumented} for {template} in templatedocs.TEMPLATES"
+
         def render() -> bytes:
             ctx = PageContext(path, briefing, title, description, kind)
             return render_template(env, template, ctx, **context)

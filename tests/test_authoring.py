@@ -1,0 +1,187 @@
+"""Starting a briefing on another topic: init, new, theme overrides, JSON Schemas, --strict, the references."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from generator.build import BuildOptions, build
+from generator.cli import main
+from generator.diagnostics import Diagnostics
+from generator.jsonschema import FILES, json_schema
+from generator.load import split_front_matter
+from generator.templatedocs import reference
+from generator.yamltext import parse_yaml
+from tests.conftest import BUNDLED
+from tests.helpers import edit
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_init_gives_a_briefing_that_builds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "dispute"
+    code, out, _ = run(capsys, "init", str(folder), "--title", "The harbour bridge dispute")
+    assert code == 0 and "started a briefing" in out
+    result = build(BuildOptions(content=folder / "content", out=folder / "site", search=False))
+    assert result.pages >= 12 and result.warnings == []
+    home = (folder / "site" / "index.html").read_text()
+    assert "The harbour bridge dispute" in home
+    assert (folder / "schemas" / "issue.schema.json").is_file() and not (folder / "templates").exists()
+
+
+def test_init_refuses_a_folder_that_is_not_empty(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    code, _, err = run(capsys, "init", str(tmp_path))
+    assert code == 1 and "is not empty" in err and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_init_with_templates_copies_them_and_they_override(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "themed"
+    assert run(capsys, "init", str(folder), "--templates")[0] == 0
+    edit(
+        folder / "templates" / "page.html",
+        "<h1>{{ free_page.title }}</h1>",
+        '<h1 class="mine">{{ free_page.title }}</h1>',
+    )
+    build(BuildOptions(content=folder / "content", out=folder / "site", search=False))
+    assert '<h1 class="mine">About this briefing</h1>' in (folder / "site" / "about" / "index.html").read_text()
+
+
+def test_a_single_override_template_is_used(mini: Path) -> None:
+    templates = mini.parent / "templates"
+    (templates / "assets").mkdir(parents=True)
+    (templates / "404.html").write_text('{% extends "base.html" %}{% block main %}<h1>Lost at sea</h1>{% endblock %}\n')
+    (templates / "assets" / "extra.css").write_text("body { color: teal; }\n")
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    assert "<h1>Lost at sea</h1>" in (out / "404.html").read_text()
+    assert (out / "assets" / "extra.css").is_file() and (out / "assets" / "style.css").is_file()
+
+
+@pytest.mark.parametrize("kind", ["issue", "stakeholder", "event", "source", "quote", "page"])
+def test_each_new_kind_builds(capsys: pytest.CaptureFixture[str], mini: Path, kind: str) -> None:
+    code, out, _ = run(capsys, "new", kind, f"fresh-{kind}", "--title", f"Fresh {kind}", "--content", str(mini))
+    assert code == 0 and f"added {kind} `fresh-{kind}`" in out
+    result = build(BuildOptions(content=mini, out=mini.parent / "site", search=False))
+    assert f"fresh-{kind}" in result.briefing.by_id  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "message"),
+    [("safety", "already used"), ("port-letter", "already used"), ("Bad_Id", "not a valid id"), ("nul", "device name")],
+)
+def test_new_refuses_bad_or_taken_ids(
+    capsys: pytest.CaptureFixture[str], mini: Path, entity_id: str, message: str
+) -> None:
+    before = {p: p.read_bytes() for p in mini.rglob("*") if p.is_file()}
+    code, _, err = run(capsys, "new", "issue", entity_id, "--content", str(mini))
+    assert code == 1 and message in err
+    assert {p: p.read_bytes() for p in mini.rglob("*") if p.is_file()} == before
+
+
+def _documents(content: Path) -> list[tuple[str, Path, object]]:
+    """Every content file's data as our loader reads it (all scalars text), with its kind."""
+    found = []
+    for kind, (file, is_list) in FILES.items():
+        if is_list:
+            path = content / file
+            if path.is_file():
+                found.append((kind, path, parse_yaml(path.read_text("utf-8"))))
+        elif kind == "briefing":
+            found.append((kind, content / file, parse_yaml((content / file).read_text("utf-8"))))
+        else:
+            for path in sorted((content / file.split("/")[0]).glob("*.md")):
+                split = split_front_matter(path.read_text("utf-8"), path, Diagnostics())
+                assert split is not None
+                found.append((kind, path, split[0]))
+    return found
+
+
+def _plain(value: object) -> object:
+    return json.loads(json.dumps(value))
+
+
+def test_schemas_validate_the_bundled_briefing() -> None:
+    documents = _documents(BUNDLED)
+    assert {kind for kind, _, _ in documents} == set(FILES)
+    for kind, path, data in documents:
+        errors = list(jsonschema.Draft202012Validator(json_schema(kind)).iter_errors(_plain(data)))
+        assert errors == [], (path, [e.message for e in errors])
+
+
+@pytest.mark.parametrize(
+    ("kind", "broken"),
+    [
+        ("issue", {"title": "T", "summary": "S", "status": "finished"}),
+        ("issue", {"title": "T", "summary": "S"}),
+        ("stakeholder", {"name": "N", "kind": "person", "role": "R", "colour": "red"}),
+        ("event", [{"id": "Bad Id", "date": "2024", "title": "T", "summary": "S", "issues": ["a"], "sources": ["b"]}]),
+        ("event", [{"id": "e", "date": "24 May", "title": "T", "summary": "S", "issues": ["a"], "sources": ["b"]}]),
+        ("source", [{"id": "s", "title": "T", "publisher": "P", "url": "javascript:alert(1)"}]),
+        ("briefing", {"title": "T"}),
+    ],
+)
+def test_schemas_reject_broken_samples(kind: str, broken: object) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, json_schema(kind))
+
+
+def test_schema_command_writes_every_kind(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "schema", "--out", str(tmp_path))[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{k}.schema.json" for k in FILES)
+    for path in tmp_path.iterdir():
+        jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+WARNINGS = [
+    (
+        "stakeholders/lonely.md",
+        "---\nname: Lonely\nkind: person\nrole: Nobody\n---\nAlone [@port-letter].\n",
+        "stakeholder `lonely` is linked from nowhere",
+    ),
+    (
+        "issues/quiet.md",
+        "---\ntitle: Quiet\nsummary: S.\nstatus: open\n---\nText [@port-letter].\n",
+        "issue `quiet` has no positions",
+    ),
+    (
+        "issues/unsourced.md",
+        "---\ntitle: Unsourced\nsummary: S.\nstatus: open\n---\nText.\n",
+        "issue `unsourced` cites no source",
+    ),
+]
+
+
+@pytest.mark.parametrize(("file", "text", "message"), WARNINGS, ids=[w[0] for w in WARNINGS])
+def test_strict_turns_each_warning_into_exit_1(
+    capsys: pytest.CaptureFixture[str], mini: Path, file: str, text: str, message: str
+) -> None:
+    assert run(capsys, "check", "--strict", "--content", str(mini))[0] == 0
+    (mini / file).write_text(text)
+    code, _, err = run(capsys, "check", "--content", str(mini))
+    assert code == 0 and message in err
+    code, _, err = run(capsys, "check", "--strict", "--content", str(mini))
+    assert code == 1 and message in err and "check failed" in err
+
+
+def test_strict_fails_on_a_stale_as_of(
+    capsys: pytest.CaptureFixture[str], mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # 2027-01-15: 75 days after as_of
+    assert run(capsys, "check", "--strict", "--content", str(mini))[0] == 0
+    edit(mini / "briefing.yaml", "as_of: 2026-11-01", "as_of: 2026-10-01")
+    code, _, err = run(capsys, "check", "--strict", "--content", str(mini))
+    assert code == 1 and "`as_of` is 106 days old (2026-10-01)" in err
+
+
+def test_template_reference_is_current() -> None:
+    assert (ROOT / "docs" / "templates.md").read_text() == reference()
