@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MARKUP = re.compile(r"[\\`*_\[\]<>&!~|#=+\-{}()\n\d.:]|^\s|\s$|  ")  # anything that could be syntax
 MARKER = re.compile(r"\x00([EC])([^\x00]*)\x00")
 _ENTITY_MAX = 200
 
@@ -144,6 +146,8 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
     """Parse `text` (found in `file` from `line` on) once; memoised by content."""
     key = cache_key(text, inline)
     cached = _CACHE.get(key)
+    if cached is None and inline and not _MARKUP.search(text):
+        cached = (escapeHtml(text.strip()), [], [], -1)  # plain words: what the parser would give, sooner
     if cached is None:
         tokens = _PARSER.parseInline(text) if inline else _PARSER.parse(text)
         html = _PARSER.renderer.render(tokens, _PARSER.options, {})

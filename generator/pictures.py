@@ -82,7 +82,21 @@ class Canvas:
         return Markup('<div class="picture-stack">' + "\n".join([*self.drawing, "</svg>", *overlay]) + "</div>")
 
 
+_AXES: dict[int, tuple[Briefing, Axis]] = {}
+
+
 def axis_for(briefing: Briefing) -> Axis:
+    """The time axis shared by every picture of a build (computed once per briefing)."""
+    known = _AXES.get(id(briefing))
+    if known is not None and known[0] is briefing:
+        return known[1]
+    axis = _compute_axis(briefing)
+    _AXES.clear()
+    _AXES[id(briefing)] = (briefing, axis)
+    return axis
+
+
+def _compute_axis(briefing: Briefing) -> Axis:
     dates = [p.start for p in briefing.periods] + [p.end for p in briefing.periods if p.end]
     dates += [e.date for e in briefing.events]
     if briefing.config.next_date:

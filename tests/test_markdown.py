@@ -56,3 +56,28 @@ def test_tables_footnotes_and_heading_anchors() -> None:
 
 def test_template_syntax_in_content_is_printed_literally() -> None:
     assert "{{ config.title }}" in compiled("{{ config.title }}").html
+
+
+def test_plain_text_fast_path_matches_the_parser() -> None:
+    """Inline fields without any markup skip the parser; the result must be what the parser gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from generator.markdown import _MARKUP, _PARSER, clear_cache
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.text(
+            alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]) | st.just("\t"),
+            min_size=1,
+            max_size=60,
+        )
+    )
+    def check(text: str) -> None:
+        if _MARKUP.search(text) or not text.strip():
+            return
+        clear_cache()
+        parsed = _PARSER.renderer.render(_PARSER.parseInline(text), _PARSER.options, {}).strip()
+        assert compiled(text, inline=True).html == parsed
+
+    check()
