@@ -60,16 +60,18 @@ class ContentWatcher(Watcher):
         signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         previous = self._task_mtimes.get(path)
         self._new_mtimes[path] = signature
+        # Two saves within one timestamp tick keep mtime and size: for recently modified files, compare
+        # the bytes too. Once a file is no longer recent its stat signature alone decides.
         digest = None
         if time.time() - stat.st_mtime < RECENT_SECONDS:
-            # two saves within one timestamp tick keep mtime and size: compare the bytes of recent files
             digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
+        known = self._digests.pop(path, None)
+        if digest is not None:
+            self._digests[path] = digest
         if previous is None:
             changed = stat.st_mtime > self._start
         else:
-            changed = previous != signature or self._digests.get(path, digest) != digest
-        if digest is not None:
-            self._digests[path] = digest
+            changed = previous != signature or (digest is not None and known is not None and known != digest)
         if changed:
             self.filepath = path
         return changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
 import socket
@@ -275,3 +276,43 @@ def test_survives_malformed_requests(server: Server) -> None:
     ):
         raw_request(server, junk)
     assert fetch(server, "/")[0] == 200
+
+
+def test_saves_seconds_apart_are_each_picked_up_and_the_server_stays_responsive(server: Server, page: Page) -> None:
+    """Regression: a file stopped being "recent" two seconds after a save, and the watcher then reported it
+    as changed forever, blocking the server."""
+    open_and_wait_for_socket(page, server.url + "issues/safety/index.html")
+    safety = server.content / "issues" / "safety.md"
+    edit(safety, "Inspectors looked at the bridge", "First edit of the text")
+    expect(page.locator("main")).to_contain_text("First edit of the text", timeout=TIMEOUT_MS)
+    time.sleep(3.5)
+    started = server.builds()
+    time.sleep(1)
+    assert server.builds() == started  # no phantom rebuilds once the file is old
+    assert fetch(server, "/")[0] == 200
+    edit(safety, "First edit of the text", "Second edit, seconds later")
+    expect(page.locator("main")).to_contain_text("Second edit, seconds later", timeout=TIMEOUT_MS)
+
+
+def test_watcher_reports_one_change_per_save() -> None:
+    import tempfile
+
+    from generator.serve import ContentWatcher
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.md"
+        path.write_text("one")
+        watcher = ContentWatcher()
+        watcher.watch(str(Path(folder) / "**"))
+        watcher.examine()
+        path.write_text("two")
+        assert watcher.examine()[0] == str(path)
+        assert watcher.examine()[0] is None
+        path.write_text("tri")  # same size, maybe the same mtime tick: caught by the bytes
+        assert watcher.examine()[0] == str(path)
+        assert watcher.examine()[0] is None
+        old = time.time() - 60
+        os.utime(path, (old, old))  # no longer recent: a changed mtime is one change, then quiet
+        assert watcher.examine()[0] == str(path)
+        assert watcher.examine()[0] is None
+        assert watcher.examine()[0] is None
