@@ -226,6 +226,7 @@ class Rebuilder:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefing-build")
         self.running = False
         self.pending = False
+        self.after_build: Callable[[], None] | None = None  # look for changes made during the build
 
     def request(self) -> None:
         if self.running:
@@ -254,6 +255,8 @@ class Rebuilder:
         if self.pending:
             self.pending = False
             self.request()
+        elif self.after_build is not None:
+            self.after_build()
 
     def _finished_result(self, outcome: tuple[str, list[Diagnostic]]) -> None:
         summary, errors = outcome
@@ -316,15 +319,28 @@ def serve(
         log(f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it private")
     log(f"Serving {out} on {url} (Ctrl+C to stop)")
 
+    loop = ioloop.IOLoop.current()
+
     def poll() -> None:
-        if _drain(watcher):
-            ioloop.IOLoop.current().call_later(SETTLE_SECONDS, settle)
+        """Look for changes, then look again after a pause at least twice as long as the look took (on a
+        large site a look costs tens of milliseconds, which the build should not compete with). While a
+        build runs nothing is looked at: what changes meanwhile is found right after, and causes exactly
+        one more build."""
+        started = time.perf_counter()
+        if not rebuilder.running and _drain(watcher):
+            loop.call_later(SETTLE_SECONDS, settle)
+        loop.call_later(max(POLL_SECONDS, 2 * (time.perf_counter() - started)), poll)
 
     def settle() -> None:
         _drain(watcher)  # fold the rest of a burst into the same build
         rebuilder.request()
 
-    ioloop.PeriodicCallback(poll, POLL_SECONDS * 1000).start()
+    def changed_during_build() -> None:
+        if _drain(watcher):
+            loop.call_later(SETTLE_SECONDS, settle)
+
+    rebuilder.after_build = changed_during_build
+    loop.call_later(POLL_SECONDS, poll)
     if open_browser:
         webbrowser.open(url)
     try:
