@@ -60,9 +60,14 @@ class Loaded:
     def merge(self, other: Loaded) -> None:
         self.issues += other.issues
         self.stakeholders += other.stakeholders
+        self.events += other.events
+        self.sources += other.sources
+        self.quotes += other.quotes
+        self.periods += other.periods
         self.pages += other.pages
         self.refs += other.refs
         self.invalid.update(other.invalid)
+        self.unreadable.update(other.unreadable)
         self.structure += other.structure
         self.bodies.update(other.bodies)
 
@@ -216,7 +221,10 @@ def _collect_refs(path: Path, values: dict[str, Any], schema: Schema, loaded: Lo
             _collect_refs(path, value, spec.record, loaded, context)
 
 
-_FILE_MEMO: dict[tuple[Path, str], tuple[bytes, Loaded, list[Diagnostic]]] = {}  # for the preview server
+# A long-lived process (the preview server) keeps each file's loaded records while its bytes are unchanged.
+# A one-off build leaves it off: it would only hold every file's bytes in memory for nothing.
+_FILE_MEMO: dict[tuple[Path, str], tuple[bytes, Loaded, list[Diagnostic]]] = {}
+REMEMBER_FILES = {"on": False}
 
 
 def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list[Diagnostic]]:
@@ -233,7 +241,8 @@ def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list
         return remembered[1], remembered[2]
     part, diags = Loaded(), Diagnostics(root)
     _load_markdown_entity(path, SCHEMAS[kind], part, diags)
-    _FILE_MEMO[(path, kind)] = (data, part, diags.items)
+    if REMEMBER_FILES["on"]:
+        _FILE_MEMO[(path, kind)] = (data, part, diags.items)
     return part, diags.items
 
 
@@ -296,6 +305,23 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
 
 
 def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
+    """Load a YAML list file; a long-lived process reuses the result while the file's bytes are unchanged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    remembered = _FILE_MEMO.get((path, schema.kind))
+    if remembered is None or remembered[0] != data:
+        part, problems = Loaded(), Diagnostics(diags.root)
+        _load_list_records(path, schema, part, problems)
+        remembered = (data, part, problems.items)
+        if REMEMBER_FILES["on"]:
+            _FILE_MEMO[(path, schema.kind)] = remembered
+    loaded.merge(remembered[1])
+    diags.items.extend(remembered[2])
+
+
+def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
     errors_before = len(diags.errors)
     data = load_yaml_file(path, diags, loaded.structure)
     if len(diags.errors) > errors_before:

@@ -31,6 +31,7 @@ from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 from tornado import httpserver, ioloop, web
 
+from generator import load
 from generator.build import BuildOptions, build
 from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.load import is_editor_junk
@@ -292,6 +293,7 @@ def serve(
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
     options = BuildOptions(content=content, out=out, search=search)
+    load.REMEMBER_FILES["on"] = True
     state = ServerState(site=out)
     watcher = ContentWatcher()
     for path in watched_paths(content):
