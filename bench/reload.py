@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser import chromium  # noqa: E402
-from tests.test_serve import Server, open_and_wait_for_socket  # noqa: E402
+from tests.browser import chromium
+from tests.test_serve import Server, open_and_wait_for_socket
 
 
 def main() -> None:
@@ -44,8 +44,10 @@ def main() -> None:
                 times.append(time.perf_counter() - started)
                 time.sleep(0.5)
         server.stop()
-        print(f"edit-to-reload over {args.saves} saves: median {statistics.median(times) * 1000:.0f} ms "
-              f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
+        print(
+            f"edit-to-reload over {args.saves} saves: median {statistics.median(times) * 1000:.0f} ms "
+            f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

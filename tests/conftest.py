@@ -1,15 +1,33 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from generator.build import BuildOptions, build
+from tests.browser import chromium
 
 TESTS = Path(__file__).parent
 MINI = TESTS / "fixtures" / "mini"
 BUNDLED = TESTS.parent / "content"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, started once for all browser tests."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    yield opened
+    context.close()
 
 
 @pytest.fixture(autouse=True, scope="session")

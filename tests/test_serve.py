@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser import chromium
 from tests.conftest import MINI
 from tests.helpers import edit
 
@@ -85,20 +84,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     yield running
     running.stop()
     assert running.process.returncode is not None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def open_and_wait_for_socket(page: Page, url: str) -> None:

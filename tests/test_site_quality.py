@@ -11,13 +11,11 @@ import subprocess
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import chromium
 from tests.helpers import read_site
 
 ROOT = Path(__file__).parent.parent
@@ -63,20 +61,6 @@ def _serve(site: Path, prefix: str) -> str:
 @pytest.fixture(scope="module")
 def base_url(bundled_site: Path) -> str:
     return _serve(bundled_site, "/")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def test_nu_html_checker_finds_no_errors(bundled_site: Path, mini_site: Path) -> None:
