@@ -260,6 +260,7 @@ def main() -> None:
         "| --- | --- |",
     ]
     lines += [f"| {kind} | {size:,} |" for kind, size in page_weights()]
+    lines += ["", "Where the time goes, and what the figures mean against the targets: [PROFILE.md](PROFILE.md)."]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.write_text(text, "utf-8")
