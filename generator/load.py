@@ -223,8 +223,18 @@ def _collect_refs(path: Path, values: dict[str, Any], schema: Schema, loaded: Lo
 
 # A long-lived process (the preview server) keeps each file's loaded records while its bytes are unchanged.
 # A one-off build leaves it off: it would only hold every file's bytes in memory for nothing.
-_FILE_MEMO: dict[tuple[Path, str], tuple[bytes, Loaded, list[Diagnostic]]] = {}
+_FILE_MEMO: dict[tuple[Path, str], tuple[bytes | None, Loaded, list[Diagnostic]]] = {}
 REMEMBER_FILES = {"on": False}
+
+
+def _bytes_if_remembering(path: Path) -> bytes | None:
+    """The file's bytes, to key the memo — read only in a process that keeps one."""
+    if not REMEMBER_FILES["on"]:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list[Diagnostic]]:
@@ -232,10 +242,7 @@ def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list
     schema travels by name). A long-lived process reuses the result while the file's bytes are unchanged;
     records are never mutated after loading, so sharing them between builds is safe."""
     path, kind, root = job
-    try:
-        data = path.read_bytes()
-    except OSError:
-        data = b""
+    data = _bytes_if_remembering(path)
     remembered = _FILE_MEMO.get((path, kind))
     if remembered is not None and remembered[0] == data:
         return remembered[1], remembered[2]
@@ -306,10 +313,7 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
 
 def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
     """Load a YAML list file; a long-lived process reuses the result while the file's bytes are unchanged."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        data = b""
+    data = _bytes_if_remembering(path)
     remembered = _FILE_MEMO.get((path, schema.kind))
     if remembered is None or remembered[0] != data:
         part, problems = Loaded(), Diagnostics(diags.root)

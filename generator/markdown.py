@@ -46,6 +46,7 @@ class Markdown:
     links: list[Reference] = field(default_factory=list)
     citations: list[Reference] = field(default_factory=list)
     too_deep: int = 0  # line where nesting reached markdown-it's limit (and text beyond it would be lost)
+    key: str = ""  # cache key: kind and hash of the text
 
     def __bool__(self) -> bool:
         return bool(self.text.strip())
@@ -174,6 +175,7 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
         links=[Reference(target, line + offset, label) for target, offset, label in links],
         citations=[Reference(target, line + offset) for target, offset in citations],
         too_deep=line + deepest if deepest >= 0 else 0,
+        key=key,
     )
 
 
@@ -202,8 +204,7 @@ def export(texts: list[Markdown]) -> dict[str, Compiled] | None:
     None when the cache already holds exactly these."""
     out: dict[str, Compiled] = {}
     for text in texts:
-        key = cache_key(text.text, text.inline)
-        out[key] = (
+        out[text.key or cache_key(text.text, text.inline)] = (
             text.html,
             [(r.target, r.line - text.line, r.label) for r in text.links],
             [(r.target, r.line - text.line) for r in text.citations],
