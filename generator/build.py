@@ -27,7 +27,14 @@ from generator.render import (
 )
 from generator.resolve import markdown_of, resolve
 from generator.search import SearchProblem, index_site
-from generator.write import OutputProblem, SiteWriter, marker_digest, refuse_dangerous_output
+from generator.write import (
+    MARKER,
+    InPlaceWriter,
+    OutputProblem,
+    SiteWriter,
+    marker_digest,
+    refuse_dangerous_output,
+)
 
 
 @dataclass
@@ -37,6 +44,7 @@ class BuildOptions:
     write: bool = True  # False for `briefing check`
     search: bool = True  # index the site with Pagefind
     cache: bool = True  # reuse pure results of earlier builds (see cache.py)
+    in_place: bool = False  # the preview: update an existing site file by file (see write.InPlaceWriter)
     progress: Callable[[int, int], None] | None = None
 
 
@@ -113,7 +121,7 @@ def _build(options: BuildOptions) -> BuildResult:
     _check_collisions(site_routes, diags)
     diags.raise_if_errors()
 
-    writer = SiteWriter(options.out) if options.write else None
+    writer = _writer(options)
     links = None if options.write else LinkChecker()
     try:
         memo = PageMemo.for_build(options, loaded, briefing, dirs) if use_cache else None
@@ -150,6 +158,14 @@ def _build(options: BuildOptions) -> BuildResult:
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _writer(options: BuildOptions) -> SiteWriter | None:
+    if not options.write:
+        return None
+    if options.in_place and not options.search and (options.out / MARKER).is_file():
+        return InPlaceWriter(options.out)
+    return SiteWriter(options.out)
 
 
 def _input_fingerprint(options: BuildOptions, dirs: list[Path]) -> str:

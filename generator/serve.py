@@ -292,7 +292,7 @@ def serve(
     log = log or (lambda text: print(text, flush=True))
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
-    options = BuildOptions(content=content, out=out, search=search)
+    options = BuildOptions(content=content, out=out, search=search, in_place=True)
     load.REMEMBER_FILES["on"] = True
     state = ServerState(site=out)
     watcher = ContentWatcher()

@@ -146,3 +146,53 @@ def _exchange(a: Path, b: Path) -> bool:
     at_fdcwd, rename_exchange = -100, 2
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return result == 0
+
+
+class InPlaceWriter(SiteWriter):
+    """For the preview server: after the whole build has rendered, each changed file replaces the old one
+    atomically, files that are gone are removed, and unchanged files are not touched (at thousands of pages,
+    re-linking every file into a new folder costs more than the edit). A request during a build gets the
+    complete old or the complete new file; a failed build writes nothing."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.staging = out
+        self.previous = self._read_manifest()
+        self.manifest = {}
+        self.written = 0
+        self.linked = 0
+        self.pending: dict[str, bytes] = {}
+
+    def store(self, path: str, data: bytes) -> tuple[str, bool]:
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if self.previous.get(path) == digest and (self.out / path).is_file():
+            return digest, False
+        self.pending[path] = data
+        return digest, True
+
+    def reuse(self, path: str) -> bool:
+        return (self.out / path).is_file()
+
+    def commit(self) -> None:
+        for path, data in self.pending.items():
+            _replace(self.out / path, data)
+        for path in sorted(set(self.previous) - set(self.manifest), reverse=True):
+            target = self.out / path
+            target.unlink(missing_ok=True)
+            for folder in target.parents:
+                if folder == self.out or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        marker = {"generator": "briefing", "files": dict(sorted(self.manifest.items()))}
+        _replace(self.out / MARKER, (json.dumps(marker, indent=0) + "\n").encode("utf-8"))
+        self.pending.clear()
+
+    def abort(self) -> None:
+        self.pending.clear()
+
+
+def _replace(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)

@@ -186,3 +186,23 @@ def test_cached_builds_equal_clean_builds_after_edits_renames_and_deletions(mini
         assert not cached.up_to_date
     again = build(BuildOptions(content=mini, out=out, search=False))
     assert again.up_to_date and again.pages == cached.pages
+
+
+def test_in_place_updates_equal_clean_builds(mini: Path, tmp_path: Path) -> None:
+    """The preview updates its site file by file; after edits and deletions it must equal a clean build."""
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    untouched = out / "stakeholders" / "ana-ruiz" / "index.html"
+    inode = untouched.stat().st_ino
+    edit(mini / "issues" / "safety.md", "Inspectors looked", "Divers looked")
+    result = build(BuildOptions(content=mini, out=out, search=False, in_place=True))
+    build(BuildOptions(content=mini, out=tmp_path / "clean-1", search=False, cache=False))
+    assert read_site(out) == read_site(tmp_path / "clean-1")
+    assert untouched.stat().st_ino == inode  # unchanged files are not rewritten
+    assert 0 < result.written < result.files
+    (mini / "pages" / "about.md").unlink()
+    edit(mini / "briefing.yaml", ", about]", "]")
+    build(BuildOptions(content=mini, out=out, search=False, in_place=True))
+    build(BuildOptions(content=mini, out=tmp_path / "clean-2", search=False, cache=False))
+    assert read_site(out) == read_site(tmp_path / "clean-2")
+    assert not (out / "about").exists()
