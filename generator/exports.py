@@ -217,7 +217,8 @@ def briefing_json(briefing: Briefing) -> bytes:
         ],
         "pages": [{"id": p.id, "url": entity_path(p), "title": p.title, "body": md(p.body)} for p in briefing.pages],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # compact: the C encoder (an indent forces the pure-Python one, ten times slower on a large briefing)
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _ics_escape(text: str) -> str:

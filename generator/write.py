@@ -118,7 +118,7 @@ class SiteWriter:
 
     def commit(self) -> None:
         marker = {"generator": "briefing", "files": dict(sorted(self.manifest.items()))}
-        (self.staging / MARKER).write_text(json.dumps(marker, indent=0) + "\n", "utf-8")
+        (self.staging / MARKER).write_text(json.dumps(marker, separators=(",", ":")) + "\n", "utf-8")
         os.chmod(self.staging, 0o755)
         if self.out.exists():
             if not _exchange(self.staging, self.out):
@@ -184,7 +184,7 @@ class InPlaceWriter(SiteWriter):
                     break
                 folder.rmdir()
         marker = {"generator": "briefing", "files": dict(sorted(self.manifest.items()))}
-        _replace(self.out / MARKER, (json.dumps(marker, indent=0) + "\n").encode("utf-8"))
+        _replace(self.out / MARKER, (json.dumps(marker, separators=(",", ":")) + "\n").encode("utf-8"))
         self.pending.clear()
 
     def abort(self) -> None:
