@@ -102,13 +102,15 @@ def warm(content: Path) -> float:
 
 def one_edit(content: Path, edits: int = 5) -> float:
     """The serve path: a long-lived process rebuilds after one file is saved (builds in a worker thread)."""
+    from generator import load
     from generator.build import BuildOptions, build
 
+    load.REMEMBER_FILES["on"] = True  # as the preview server does
     work = Path(tempfile.mkdtemp(dir=WORK))
     try:
         copy = work / "content"
         shutil.copytree(content, copy)
-        options = BuildOptions(content=copy, out=work / "site", search=False)
+        options = BuildOptions(content=copy, out=work / "site", search=False, in_place=True)
         with ThreadPoolExecutor(max_workers=1) as thread:
             thread.submit(build, options).result()
             times = []
