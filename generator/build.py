@@ -20,7 +20,6 @@ from generator.render import (
     TemplateProblem,
     make_environment,
     preload_templates,
-    render_template,
     routes,
     static_files,
     template_dirs,
@@ -277,16 +276,4 @@ def _check_collisions(site_routes: list[Route], diags: Diagnostics) -> None:
         )
 
 
-def render_one(content: Path, name: str) -> bytes:  # pragma: no cover - debugging helper
-    diags = Diagnostics(content.parent)
-    briefing = resolve(load_content(content, diags), diags)
-    diags.raise_if_errors()
-    assert briefing is not None
-    env = make_environment(template_dirs(content))
-    for route in routes(briefing, env):
-        if route.path == name:
-            return route.render()
-    raise KeyError(name)
-
-
-__all__ = ["BuildOptions", "BuildResult", "build", "render_template"]
+__all__ = ["BuildOptions", "BuildResult", "build"]

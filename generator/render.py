@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from generator import exports, jsonld, pictures
 from generator.markdown import MARKER, Markdown
-from generator.model import Briefing, Entity, Event, Issue, Origin, Source, Stakeholder
+from generator.model import Briefing, Entity, Event, Origin, Source, Stakeholder
 from generator.templatedocs import TEMPLATES
 from generator.urls import absolute, entity_path, relative
 
@@ -353,7 +353,3 @@ def static_files(dirs: Iterable[Path]) -> dict[str, Path]:
             if path.is_file() and inside and not path.name.startswith("."):
                 found.setdefault(path.relative_to(directory).as_posix(), path)
     return found
-
-
-def issue_status(issue: Issue) -> str:
-    return STATUS_LABELS[issue.status]
