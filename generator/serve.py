@@ -248,7 +248,10 @@ class Rebuilder:
             return "", error.diagnostics
         except Exception as error:  # a bug must not take the preview down
             return "", [Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")]
-        return f"built {result.pages} pages ({result.written} files written) in {result.seconds * 1000:.0f} ms", []
+        summary = f"built {result.pages} pages ({result.written} files written) in {result.seconds * 1000:.0f} ms"
+        if result.warnings:  # shown in the terminal, not in the browser: a warning does not stop the build
+            summary = format_report(result.warnings) + "\n" + summary
+        return summary, []
 
     def _finished(self, future: asyncio.Future[tuple[str, list[Diagnostic]]]) -> None:
         self.running = False
