@@ -94,12 +94,17 @@ def _build(options: BuildOptions) -> BuildResult:
 
     dirs = template_dirs(options.content)
     use_cache = options.write and options.cache
-    inputs = _input_fingerprint(options, dirs) if use_cache else ""
-    if use_cache:
+    templates = (
+        cache.fingerprint([p for d in dirs for p in d.rglob("*") if p.is_file()], "templates") if use_cache else ""
+    )
+    # The preview rebuilds because something changed: asking "is anything changed?" would only re-read every file.
+    inputs = _input_fingerprint(options, templates) if use_cache and not options.in_place else ""
+    if inputs:
         previous = _up_to_date(options, inputs)
         if previous is not None:
             previous.seconds = time.perf_counter() - started
             return previous
+    if use_cache:
         markdown.remember(cache.load(options.content, "markdown"))
 
     loaded = load_content(options.content, diags)
@@ -123,7 +128,7 @@ def _build(options: BuildOptions) -> BuildResult:
     writer = _writer(options)
     links = None if options.write else LinkChecker()
     try:
-        memo = PageMemo.for_build(options, loaded, briefing, dirs) if use_cache else None
+        memo = PageMemo.for_build(options.content, loaded, briefing, templates) if use_cache else None
         _produce_pages(site_routes, writer, links, diags, options.progress, memo)
         diags.raise_if_errors()
         for path, source in static_files(dirs).items():
@@ -167,9 +172,9 @@ def _writer(options: BuildOptions) -> SiteWriter | None:
     return SiteWriter(options.out)
 
 
-def _input_fingerprint(options: BuildOptions, dirs: list[Path]) -> str:
-    files = [p for folder in (options.content, *dirs) for p in folder.rglob("*") if p.is_file()]
-    return cache.fingerprint(files, f"search={options.search} out={options.out.resolve()}")
+def _input_fingerprint(options: BuildOptions, templates: str) -> str:
+    files = [p for p in options.content.rglob("*") if p.is_file()]
+    return cache.fingerprint(files, f"search={options.search} out={options.out.resolve()} templates={templates}")
 
 
 def _up_to_date(options: BuildOptions, inputs: str) -> BuildResult | None:
@@ -188,6 +193,8 @@ def _remember_build(options: BuildOptions, inputs: str, briefing: Briefing, resu
     entries = markdown.export(texts)
     if entries is not None:
         cache.save(options.content, "markdown", entries)
+    if not inputs:  # a preview rebuild: its inputs were not fingerprinted
+        return
     cache.save(
         options.content,
         "build",

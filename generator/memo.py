@@ -38,9 +38,8 @@ class PageMemo:
     entries: dict[str, list[str]] = field(default_factory=dict)  # path → [key, digest] of the last build
 
     @classmethod
-    def for_build(cls, options: object, loaded: Loaded, briefing: Briefing, dirs: list[Path]) -> PageMemo:
-        content: Path = options.content  # type: ignore[attr-defined]
-        templates = [p for folder in dirs for p in folder.rglob("*") if p.is_file()]
+    def for_build(cls, content: Path, loaded: Loaded, briefing: Briefing, templates: str) -> PageMemo:
+        """`templates` is the fingerprint of the template folders (files and assets)."""
         links = []
         for entity in briefing.by_id.values():
             if isinstance(entity, Issue | Stakeholder | Page):
@@ -51,7 +50,7 @@ class PageMemo:
                     + ";"
                     + ",".join(r.target for r in entity.body.citations)
                 )
-        structure = _hash(cache.fingerprint(templates, "templates"), *sorted(loaded.structure), *sorted(links))
+        structure = _hash(templates, *sorted(loaded.structure), *sorted(links))
         key = str(content.resolve())
         entries = _IN_PROCESS.get(key) or cache.load(content, "pages")
         return cls(content, structure, dict(loaded.bodies), dict(entries))
