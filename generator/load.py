@@ -10,7 +10,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.markdown import compile_markdown
-from generator.model import Config, Event, Issue, NextDate, Origin, Page, Period, Position, Quote, Source, Stakeholder
+from generator.model import Config, Event, Issue, NextDate, Origin, Page, Period, Position, Quote, Source, Stakeholder, Update
 from generator.parallel import map_ordered
 from generator.schema import (
     BRIEFING,
@@ -202,6 +202,10 @@ def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> Config | Non
     )
 
 
+def _updates(values: dict[str, Any]) -> list[Update]:
+    return [Update(u["date"], u["text"], u["correction"]) for u in values["updates"]]
+
+
 def _block(markdown: Any) -> Any:
     """Re-compile a YAML field that holds paragraphs (not one line) as block Markdown."""
     return compile_markdown(markdown.text, markdown.file, markdown.line, inline=False)
@@ -291,6 +295,7 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
                 [r.id for r in values["related"]],
                 body,
                 origin,
+                updates=_updates(values),
             )
         )
     elif schema is STAKEHOLDER:
@@ -305,10 +310,13 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
                 values["stance"],
                 body,
                 origin,
+                updates=_updates(values),
             )
         )
     else:
-        loaded.pages.append(Page(entity_id, values["title"], values["summary"], body, origin))
+        loaded.pages.append(
+            Page(entity_id, values["title"], values["summary"], body, origin, updates=_updates(values))
+        )
 
 
 def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
@@ -360,6 +368,7 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
                     [r.id for r in values["sources"]],
                     values["key"],
                     origin,
+                    updates=_updates(values),
                 )
             )
         elif schema is PERIOD:
@@ -396,6 +405,8 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
                     values["url"],
                     values["note"],
                     origin,
+                    no_public_link=values["no_public_link"],
+                    updates=_updates(values),
                 )
             )
         else:
@@ -409,5 +420,6 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
                     [r.id for r in values["issues"]],
                     values["context"],
                     origin,
+                    updates=_updates(values),
                 )
             )

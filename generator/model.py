@@ -17,6 +17,15 @@ class Origin:
     line: int
 
 
+@dataclass(frozen=True)
+class Update:
+    """One dated entry of an entity's public record of changes."""
+
+    date: PartialDate
+    text: Markdown
+    correction: bool
+
+
 @dataclass
 class Position:
     stakeholder: str
@@ -38,6 +47,7 @@ class Issue:
     body: Markdown
     origin: Origin
     kind: str = "issue"
+    updates: list[Update] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -56,6 +66,7 @@ class Stakeholder:
     body: Markdown
     origin: Origin
     kind: str = "stakeholder"
+    updates: list[Update] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -75,6 +86,7 @@ class Event:
     key: bool
     origin: Origin
     kind: str = "event"
+    updates: list[Update] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -92,6 +104,8 @@ class Source:
     note: Markdown | None
     origin: Origin
     kind: str = "source"
+    no_public_link: str = ""
+    updates: list[Update] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -109,6 +123,7 @@ class Quote:
     context: Markdown | None
     origin: Origin
     kind: str = "quote"
+    updates: list[Update] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -137,6 +152,7 @@ class Page:
     body: Markdown
     origin: Origin
     kind: str = "page"
+    updates: list[Update] = field(default_factory=list)
 
     @property
     def label(self) -> str:

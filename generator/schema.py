@@ -62,6 +62,17 @@ POSITION = Schema(
     ),
 )
 
+UPDATE = Schema(
+    "update",
+    (
+        Field("date", "full_date", True, "When the change was made (YYYY-MM-DD)."),
+        Field("text", "markdown", True, "What changed and why, with citations where they help."),
+        Field("correction", "bool", False, "The change corrects an error; readers are told so."),
+    ),
+)
+
+_UPDATES = Field("updates", "records", False, "Dated public record of changes to this entry.", record=UPDATE)
+
 NEXT_DATE = Schema(
     "next_date",
     (
@@ -99,6 +110,7 @@ ISSUE = Schema(
         Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
         Field("positions", "records", False, "Each side's position.", record=POSITION),
         Field("related", "ids", False, "Related issues.", refers_to="issue"),
+        _UPDATES,
     ),
     "issues/<id>.md: one contested issue (front matter, then a Markdown body).",
 )
@@ -118,6 +130,7 @@ STAKEHOLDER = Schema(
         Field("role", "text", True, "Role, as of when they matter to the briefing."),
         Field("affiliation", "text", False, "A stakeholder id, or free text."),
         Field("stance", "markdown", False, "The stakeholder's stance in one sentence."),
+        _UPDATES,
     ),
     "stakeholders/<id>.md: one person, institution, government or group.",
 )
@@ -134,6 +147,7 @@ EVENT = Schema(
         Field("stakeholders", "ids", False, "Who took part.", refers_to="stakeholder"),
         Field("sources", "ids", True, "Sources for the event.", refers_to="source", min_items=1),
         Field("key", "bool", False, "A key date (signing, expiry, extension, end of term)."),
+        _UPDATES,
     ),
     "timeline.yaml or timeline/*.yaml: a list of dated events.",
 )
@@ -147,7 +161,14 @@ SOURCE = Schema(
         Field("date", "date", False, "Publication date, as precise as known; leave out when unknown."),
         Field("author", "text", False, "Author(s)."),
         Field("url", "url", False, "The original publisher's own address (never a mirror)."),
+        Field(
+            "no_public_link",
+            "text",
+            False,
+            "Why there is no public original to link to (readers see \"no public link\" and this note).",
+        ),
         Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…"),
+        _UPDATES,
     ),
     "sources.yaml: the bibliography.",
 )
@@ -162,6 +183,7 @@ QUOTE = Schema(
         Field("date", "date", True, "When they were said or published."),
         Field("issues", "ids", False, "Issues the quotation bears on.", refers_to="issue"),
         Field("context", "markdown", False, "When and why it was said."),
+        _UPDATES,
     ),
     "quotes.yaml: quotations.",
 )
@@ -186,6 +208,7 @@ PAGE = Schema(
     (
         Field("title", "text", True, "Page title."),
         Field("summary", "text", False, "One sentence for the page description."),
+        _UPDATES,
     ),
     "pages/<id>.md: a free page (about, method).",
 )
