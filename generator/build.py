@@ -1,50 +1,69 @@
-"""build(): the whole pipeline on one screen — load, resolve, render, write."""
+"""The pipeline: load → resolve → views → render → write. `Engine.build` reads top to bottom on one screen.
+
+An Engine owns everything a build may reuse (the records of files whose bytes are unchanged); a one-off
+build makes one and drops it, the preview keeps one. What a build skips is decided only by checked facts:
+a file's bytes (for its records) and a page's view digest together with the output file verified on disk
+(for its rendering) — so every build's output equals a clean build's.
+"""
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
-from generator import cache, markdown
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.linkcheck import LinkChecker, extract
-from generator.load import load_content
-from generator.memo import PageMemo
+from generator.load import FileMemo, load_content
 from generator.model import Briefing
 from generator.parallel import map_ordered
 from generator.render import (
+    Renderer,
     Route,
     TemplateProblem,
     make_environment,
     preload_templates,
+    publish_files,
     routes,
     static_files,
     template_dirs,
+    templates_digest,
 )
-from generator.resolve import markdown_of, resolve
+from generator.resolve import resolve
 from generator.search import SearchProblem, index_site
 from generator.write import (
-    MARKER,
+    Entry,
     InPlaceWriter,
     OutputProblem,
-    SiteWriter,
-    marker_digest,
+    Previous,
+    StagingWriter,
+    Writer,
+    digest_of,
+    output_lock,
+    output_target,
     refuse_dangerous_output,
 )
+
+
+class Mode(Enum):
+    BUILD = "build"  # a one-off build: staging folder, atomic swap
+    CHECK = "check"  # validate and check every link; write nothing
+    PREVIEW = "preview"  # `briefing serve`: the site updated in place, file by file
 
 
 @dataclass
 class BuildOptions:
     content: Path
     out: Path
-    write: bool = True  # False for `briefing check`
+    mode: Mode = Mode.BUILD
     search: bool = True  # index the site with Pagefind
-    cache: bool = True  # reuse pure results of earlier builds (see cache.py)
-    in_place: bool = False  # the preview: update an existing site file by file (see write.InPlaceWriter)
+    fresh: bool = False  # write every file anew instead of keeping unchanged ones (`--no-cache`)
     progress: Callable[[int, int], None] | None = None
+    waiting: Callable[[], None] = lambda: None  # told when another build holds the output
 
 
 @dataclass
@@ -56,216 +75,199 @@ class BuildResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     briefing: Briefing | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    up_to_date: bool = False  # nothing changed since the last build: the site was left as it was
-
-
-def build(options: BuildOptions) -> BuildResult:
-    """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
-    thresholds = gc.get_threshold()
-    # A build makes millions of small, long-lived objects and few cycles: with the default thresholds the
-    # collector rescans the growing heap again and again (a tenth of an 11,000-page build).
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        return _build(options)
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-def _build(options: BuildOptions) -> BuildResult:
-    started = time.perf_counter()
-    result = BuildResult()
-    diags = Diagnostics(root=options.content.parent)
-    if not options.content.is_dir():
-        raise ContentError(
-            [
-                Diagnostic(
-                    str(options.content),
-                    0,
-                    "content folder not found",
-                    "pass --content DIR, or run `briefing init DIR`",
-                )
-            ]
-        )
-    if options.write:
-        try:
-            refuse_dangerous_output(options.out, options.content)
-        except OutputProblem as problem:
-            raise ContentError([Diagnostic(str(options.out), 0, str(problem))]) from None
-
-    dirs = template_dirs(options.content)
-    use_cache = options.write and options.cache
-    templates = (
-        cache.fingerprint([p for d in dirs for p in d.rglob("*") if p.is_file()], "templates") if use_cache else ""
-    )
-    # The preview rebuilds because something changed: asking "is anything changed?" would only re-read every file.
-    inputs = _input_fingerprint(options, templates) if use_cache and not options.in_place else ""
-    if inputs:
-        previous = _up_to_date(options, inputs)
-        if previous is not None:
-            previous.seconds = time.perf_counter() - started
-            return previous
-    if use_cache:
-        markdown.remember(cache.load(options.content, "markdown"))
-
-    loaded = load_content(options.content, diags)
-    result.timings["load"] = time.perf_counter() - started
-    briefing = resolve(loaded, diags)
-    diags.raise_if_errors()
-    assert briefing is not None
-    result.briefing = briefing
-    result.warnings = diags.warnings
-    result.timings["resolve"] = time.perf_counter() - started
-
-    env = make_environment(dirs)
-    try:
-        preload_templates(env)
-    except TemplateProblem as problem:
-        raise ContentError([Diagnostic(problem.file, problem.line, problem.message)]) from None
-    site_routes = list(routes(briefing, env))
-    _check_collisions(site_routes, diags)
-    diags.raise_if_errors()
-
-    writer = _writer(options)
-    links = None if options.write else LinkChecker()
-    try:
-        memo = PageMemo.for_build(options.content, loaded, briefing, templates) if use_cache else None
-        _produce_pages(site_routes, writer, links, diags, options.progress, memo)
-        diags.raise_if_errors()
-        for path, source in static_files(dirs).items():
-            if writer is not None:
-                writer.add_file(path, source)
-            if links is not None:
-                links.add(path, b"")
-        result.timings["render"] = time.perf_counter() - started
-        if links is not None:
-            for page, link, problem in links.problems():
-                diags.error(page, 0, f"broken link `{link}`: {problem}", "a template builds a wrong URL")
-            diags.raise_if_errors()
-        if writer is not None and options.search:
-            try:
-                index_site(writer.staging)
-            except SearchProblem as problem:
-                raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
-            result.timings["search"] = time.perf_counter() - started
-        result.pages = sum(1 for r in site_routes if r.path.endswith(".html"))
-        if writer is not None:
-            writer.commit()
-            result.written = writer.written
-            result.files = len(writer.manifest)
-            if use_cache:
-                _remember_build(options, inputs, briefing, result)
-                if memo is not None:
-                    memo.save()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def _writer(options: BuildOptions) -> SiteWriter | None:
-    if not options.write:
-        return None
-    if options.in_place and not options.search and (options.out / MARKER).is_file():
-        return InPlaceWriter(options.out)
-    return SiteWriter(options.out)
-
-
-def _input_fingerprint(options: BuildOptions, templates: str) -> str:
-    files = [p for p in options.content.rglob("*") if p.is_file()]
-    return cache.fingerprint(files, f"search={options.search} out={options.out.resolve()} templates={templates}")
-
-
-def _up_to_date(options: BuildOptions, inputs: str) -> BuildResult | None:
-    """The last build's result, if it was made from exactly these inputs and its output is still in place."""
-    state = cache.load(options.content, "build")
-    if state.get("inputs") != inputs or state.get("marker") != marker_digest(options.out):
-        return None
-    warnings = [Diagnostic(*w) for w in state.get("warnings", [])]
-    return BuildResult(pages=state.get("pages", 0), files=state.get("files", 0), warnings=warnings, up_to_date=True)
-
-
-def _remember_build(options: BuildOptions, inputs: str, briefing: Briefing, result: BuildResult) -> None:
-    texts = [briefing.config.state_of_play]
-    for entity in briefing.by_id.values():
-        texts.extend(markdown_of(entity))
-    entries = markdown.export(texts)
-    if entries is not None:
-        cache.save(options.content, "markdown", entries)
-    if not inputs:  # a preview rebuild: its inputs were not fingerprinted
-        return
-    cache.save(
-        options.content,
-        "build",
-        {
-            "inputs": inputs,
-            "marker": marker_digest(options.out),
-            "pages": result.pages,
-            "files": result.files,
-            "warnings": [[w.file, w.line, w.message, w.hint, w.level] for w in result.warnings],
-        },
-    )
 
 
 @dataclass
-class _Produced:
-    path: str
-    digest: str = ""
-    written: bool = False
-    ids: set[str] | None = None
-    links: list[str] | None = None
+class Produced:
+    """One route's result, as a worker returns it: bytes only when they must be written."""
+
+    index: int
+    key: str = ""
+    data: bytes | None = None
     problem: TemplateProblem | None = None
 
 
-def _produce_pages(
-    site_routes: list[Route],
-    writer: SiteWriter | None,
-    links: LinkChecker | None,
-    diags: Diagnostics,
-    progress: Callable[[int, int], None] | None,
-    memo: PageMemo | None = None,
-) -> None:
-    """Render every route and store it (in worker processes when the site is large). A page whose inputs
-    are unchanged since the last build (same memo key) is not rendered: its previous file is reused."""
+class Engine:
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.files = FileMemo()
 
-    def produce(index: int) -> _Produced:
-        route = site_routes[index]
-        if memo is not None and writer is not None and links is None:
-            digest = memo.unchanged(route, writer.previous)
-            if digest and writer.reuse(route.path):
-                return _Produced(route.path, digest=digest, written=False)
+    def build(self) -> BuildResult:
+        """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
+        thresholds = gc.get_threshold()
+        gc.set_threshold(100_000, 50, 100)  # millions of long-lived objects, few cycles: collect rarely
         try:
-            data = route.render()
+            return self._build()
+        finally:
+            gc.set_threshold(*thresholds)
+
+    def _build(self) -> BuildResult:
+        started, options = time.perf_counter(), self.options
+        result, diags = BuildResult(), Diagnostics(root=options.content.parent)
+        self._check_folders()
+        loaded = load_content(options.content, diags, self.files)
+        briefing = resolve(loaded, diags)
+        diags.raise_if_errors()
+        assert briefing is not None
+        result.timings["resolve"] = time.perf_counter() - started
+        dirs = template_dirs(options.content)
+        table = routes(briefing)
+        extra = {**static_files(dirs), **publish_files(options.content)}  # files copied as they are
+        _check_collisions(table, extra, diags)
+        diags.raise_if_errors()
+        renderer = Renderer(self._environment(dirs), templates_digest(dirs), briefing, table)
+        with self._output() as previous:
+            produced = self._render(table, renderer, previous)
+            _report_problems(produced, diags)
+            result.timings["render"] = time.perf_counter() - started
+            if options.mode is Mode.CHECK:
+                _check_links(table, produced, extra, diags)
+            else:
+                self._write(table, produced, previous, extra, diags, result)
+        result.timings["write"] = time.perf_counter() - started
+        result.briefing, result.warnings = briefing, diags.warnings
+        result.pages = sum(1 for route in table if route.page is not None)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _check_folders(self) -> None:
+        content, out = self.options.content, self.options.out
+        if not content.is_dir():
+            hint = "pass --content DIR, or run `briefing init DIR`"
+            raise ContentError([Diagnostic(str(content), 0, "content folder not found", hint)])
+        if self.options.mode is not Mode.CHECK:
+            try:
+                refuse_dangerous_output(output_target(out), content)
+            except OutputProblem as problem:
+                raise ContentError([Diagnostic(str(out), 0, problem.message, problem.hint)]) from None
+
+    def _environment(self, dirs: list[Path]):  # type: ignore[no-untyped-def]
+        env = make_environment(dirs)
+        try:
+            preload_templates(env)
         except TemplateProblem as problem:
-            return _Produced(route.path, problem=problem)
-        produced = _Produced(route.path)
-        if writer is not None:
-            produced.digest, produced.written = writer.store(route.path, data)
-        if links is not None:
-            produced.ids, produced.links = extract(route.path, data)
-        return produced
+            raise ContentError([Diagnostic(problem.file, problem.line, problem.message)]) from None
+        return env
 
-    total = len(site_routes)
-    report = (lambda done: progress(done, total)) if progress else None
-    # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
-    order = sorted(range(total), key=lambda index: site_routes[index].origin is not None)
-    site_routes_by_path = {route.path: route for route in site_routes}
-    for produced in map_ordered(produce, order, report):
-        if produced.problem is not None:
-            diags.error(produced.problem.file, produced.problem.line, produced.problem.message)
-            continue
-        if writer is not None:
-            writer.record(produced.path, produced.digest, produced.written)
-            if memo is not None:
-                memo.remember(site_routes_by_path[produced.path], produced.digest)
-        if links is not None and produced.ids is not None and produced.links is not None:
-            links.record(produced.path, produced.ids, produced.links)
+    @contextmanager
+    def _output(self) -> Iterator[Previous | None]:
+        """The previous output, read and checked under the output's lock (nothing in check mode)."""
+        if self.options.mode is Mode.CHECK:
+            yield None
+            return
+        out = output_target(self.options.out)
+        with output_lock(out, self.options.waiting):
+            refuse_dangerous_output(out, self.options.content)  # again, now that no other build can change it
+            yield Previous(out)
+
+    def _render(self, table: list[Route], renderer: Renderer, previous: Previous | None) -> list[Produced]:
+        """Every route's bytes — except pages whose view is unchanged and whose file is intact on disk."""
+        reusable = {}
+        if previous is not None and not self.options.fresh:
+            for route in table:
+                entry = previous.reusable(route.path) if route.page is not None else None
+                if entry is not None:
+                    reusable[route.path] = entry.key
+
+        def produce(index: int) -> Produced:
+            route = table[index]
+            try:
+                if route.page is None:
+                    return Produced(index, data=renderer.export(route))
+                key, built = renderer.view_key(route)
+                if reusable.get(route.path) == key:
+                    return Produced(index, key)
+                return Produced(index, key, renderer.render_view(route, built))
+            except TemplateProblem as problem:
+                return Produced(index, problem=problem)
+
+        total = len(table)
+        progress = self.options.progress
+        report = (lambda done: progress(done, total)) if progress else None
+        # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
+        order = sorted(range(total), key=lambda index: table[index].origin is not None)
+        return sorted(map_ordered(produce, order, report), key=lambda p: p.index)
+
+    def _write(
+        self,
+        table: list[Route],
+        produced: list[Produced],
+        previous: Previous | None,
+        extra: dict[str, Path],
+        diags: Diagnostics,
+        result: BuildResult,
+    ) -> None:
+        assert previous is not None
+        made = {route.path for route in table} | set(extra)
+        for stranger in previous.strangers(made):
+            diags.warning(
+                previous.out / stranger,
+                0,
+                "removed: this file was not made by `briefing build`",
+                "to publish a file as it is, put it in the project's `static/` folder",
+            )
+        writer: Writer = (
+            InPlaceWriter(previous.out, previous)
+            if self.options.mode is Mode.PREVIEW
+            else StagingWriter(previous.out, previous)
+        )
+        try:
+            outputs = [(table[item.index].path, item.data, item.key) for item in produced]
+            outputs += [(path, source.read_bytes(), "") for path, source in sorted(extra.items())]
+            for path, data, key in outputs:
+                entry = previous.reusable(path) if data is not None and not self.options.fresh else None
+                if data is None:
+                    writer.keep(path, previous.entries[path])
+                elif entry is not None and entry.digest == digest_of(data):
+                    writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
+                else:
+                    writer.write(path, data, key)
+            if self.options.search and self.options.mode is Mode.BUILD:
+                assert isinstance(writer, StagingWriter)
+                try:
+                    index_site(writer.staging)
+                except SearchProblem as problem:
+                    raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
+                writer.add_tree("pagefind")
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        result.written, result.files = writer.written, len(writer.manifest)
 
 
-def _check_collisions(site_routes: list[Route], diags: Diagnostics) -> None:
+def build(options: BuildOptions) -> BuildResult:
+    """One build with a fresh engine (nothing reused from other builds in this process)."""
+    return Engine(options).build()
+
+
+def _report_problems(produced: list[Produced], diags: Diagnostics) -> None:
+    for item in produced:
+        if item.problem is not None:
+            diags.error(item.problem.file, item.problem.line, item.problem.message)
+    diags.raise_if_errors()
+
+
+def _check_links(table: list[Route], produced: list[Produced], extra: dict[str, Path], diags: Diagnostics) -> None:
+    links = LinkChecker()
+    for item in produced:
+        path = table[item.index].path
+        assert item.data is not None
+        ids, found = extract(path, item.data)
+        links.record(path, ids, found)
+    for path in extra:
+        links.add(path, b"")
+    for page, link, problem in links.problems():
+        diags.error(page, 0, f"broken link `{link}`: {problem}", "a template builds a wrong URL")
+    diags.raise_if_errors()
+
+
+def _check_collisions(table: list[Route], extra: dict[str, Path], diags: Diagnostics) -> None:
     seen: dict[str, Route] = {}
-    for route in site_routes:
+    for path, source in extra.items():
+        if any(route.path == path for route in table):
+            diags.error(source, 0, f"`{path}` would overwrite a page the build makes", "rename or remove the file")
+    for route in table:
         first = seen.get(route.path)
         if first is None:
             seen[route.path] = route
@@ -283,4 +285,4 @@ def _check_collisions(site_routes: list[Route], diags: Diagnostics) -> None:
         )
 
 
-__all__ = ["BuildOptions", "BuildResult", "build"]
+__all__ = ["BuildOptions", "BuildResult", "Engine", "Mode", "build"]

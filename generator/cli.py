@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from generator import __version__
-from generator.build import BuildOptions, build
-from generator.diagnostics import ContentError, format_report
+from generator.build import BuildOptions, Mode, build
+from generator.diagnostics import ContentError, Diagnostic, format_report, from_exception, relative
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl+C so that every `finally` and `except BaseException` cleans up (the writer
+    removes its staging folder) before the process exits."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
     build_cmd.add_argument("--verbose", action="store_true", help="print per-stage timings")
     build_cmd.add_argument("--no-search", action="store_true", help="skip the search index (Pagefind)")
-    build_cmd.add_argument("--no-cache", action="store_true", help="ignore and do not update the build cache")
+    build_cmd.add_argument(
+        "--no-cache", action="store_true", help="write every file anew instead of keeping unchanged ones"
+    )
 
     serve_cmd = commands.add_parser("serve", help="build, serve locally and rebuild on every change")
     serve_cmd.add_argument("--content", type=Path, default=Path("content"))
@@ -65,38 +79,94 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
     try:
-        if args.command == "build":
-            return _build(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command in ("init", "new", "schema", "docs"):
-            return _author(args)
-        if args.command == "serve":
-            from generator.serve import serve
-
-            serve(args.content, args.out, args.host, args.port, args.open, search=args.search)
-            return EXIT_OK
+        with _signals_interrupt():
+            return _run(parser, args)
     except ContentError as error:
-        print(format_report(error.diagnostics), file=sys.stderr)
-        count = len(error.diagnostics)
-        print(f"build failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
-        return EXIT_CONTENT
+        return _report(error.diagnostics, _project(args))
+    except Terminated:
+        print(_line_start() + "terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception:  # an internal error, not the user's content
-        if args.debug:
-            traceback.print_exc()
-        else:
-            error = sys.exc_info()[1]
-            print(
-                f"internal error: {type(error).__name__}: {error} (run with --debug for a traceback, "
-                "and please report it)",
-                file=sys.stderr,
-            )
-        return 70
+        print(_line_start() + "interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        output = getattr(args, "out", None)
+        diagnostic = from_exception(error, output or getattr(args, "content", Path(".")), _project(args), output)
+        if diagnostic is None:  # an internal error, not the user's content or machine
+            return _internal_error(error, args.debug)
+        return _report([diagnostic], None)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "build":
+        return _build(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command in ("init", "new", "schema", "docs"):
+        return _author(args)
+    if args.command == "serve":
+        from generator.serve import serve
+
+        serve(args.content, args.out, args.host, args.port, args.open, search=args.search)
+        return EXIT_OK
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
+
+
+def _report(diagnostics: list[Diagnostic], project: Path | None) -> int:
+    print(format_report(relative(d, project) for d in diagnostics), file=sys.stderr)
+    count = len(diagnostics)
+    print(f"build failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+    return EXIT_CONTENT
+
+
+def _internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(error)
+    else:
+        print(
+            f"internal error: {type(error).__name__}: {error} (run with --debug for a traceback, and please report it)",
+            file=sys.stderr,
+        )
+    return EXIT_INTERNAL
+
+
+def _project(args: argparse.Namespace) -> Path | None:
+    """The folder paths in messages are shown relative to: the one holding the content folder."""
+    content = getattr(args, "content", None)
+    return content.parent if isinstance(content, Path) else None
+
+
+def _line_start() -> str:
+    """Clears a progress line on a terminal, so the last word stands alone."""
+    return "\r\033[K" if sys.stderr.isatty() else ""
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Ctrl+C and SIGTERM interrupt the command in this process only; SIGTERM is raised as `Terminated`, so the
+    same cleanup runs for both. A forked child that still has this handler (a pool worker before its
+    initializer sets its own) ignores SIGINT and exits quietly on SIGTERM: no worker prints a traceback."""
+    parent = os.getpid()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != parent:
+            if signum == signal.SIGTERM:
+                os._exit(EXIT_TERMINATED)
+            return
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    previous: dict[int, Any] = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, on_signal)
+    except ValueError:  # not the main thread (called from a test's thread): leave signals as they are
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _progress(done: int, total: int) -> None:
@@ -107,14 +177,16 @@ def _progress(done: int, total: int) -> None:
 def _build(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
     options = BuildOptions(
-        content=args.content, out=args.out, search=not args.no_search, cache=not args.no_cache, progress=progress
+        content=args.content,
+        out=args.out,
+        search=not args.no_search,
+        fresh=args.no_cache,
+        progress=progress,
+        waiting=lambda: print(f"waiting for another build of {args.out} to finish…", file=sys.stderr, flush=True),
     )
     result = build(options)
     if result.warnings:
         print(format_report(result.warnings), file=sys.stderr)
-    if result.up_to_date:
-        print(f"{args.out} is up to date ({result.pages} pages; nothing changed) in {result.seconds * 1000:.0f} ms")
-        return EXIT_OK
     print(
         f"built {result.pages} pages ({result.files} files, {result.written} written) into {args.out} "
         f"in {result.seconds * 1000:.0f} ms"
@@ -149,13 +221,13 @@ def _author(args: argparse.Namespace) -> int:
 
             print(reference(), end="")
     except scaffold.ScaffoldProblem as problem:
-        print(f"error: {problem}", file=sys.stderr)
+        print(problem.format(), file=sys.stderr)
         return EXIT_CONTENT
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    result = build(BuildOptions(content=args.content, out=Path("site"), write=False))
+    result = build(BuildOptions(content=args.content, out=Path("site"), mode=Mode.CHECK))
     if result.warnings:
         print(format_report(result.warnings), file=sys.stderr)
         if args.strict:

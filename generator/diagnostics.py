@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import errno
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
+from types import TracebackType
 from typing import Literal
 
 Level = Literal["error", "warning"]
@@ -95,3 +99,136 @@ def format_report(diagnostics: Iterable[Diagnostic]) -> str:
         ):
             shown.append(f"warning: … and {count - GROUP_AFTER} more like this: {shape}")
     return "\n".join(shown)
+
+
+# --- Faults of the machine or of a file, not of our code: a Diagnostic instead of "internal error" ------------
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some space, or build onto another disk with --out",
+    errno.EDQUOT: "free some space or raise your quota, or build onto another disk with --out",
+    errno.EROFS: "this file system is mounted read-only; build somewhere writable with --out",
+    errno.EACCES: "check the permissions of this path and of the folders above it",
+    errno.EPERM: "check the permissions of this path and of the folders above it",
+    errno.ENOENT: "was it moved or deleted while briefing was running?",
+    errno.ENOTDIR: "a file stands where a folder is expected",
+    errno.EISDIR: "a folder stands where a file is expected",
+    errno.ELOOP: "a symbolic link leads to itself; remove the loop",
+    errno.ENAMETOOLONG: "shorten the name or the path",
+    errno.EIO: "the disk reported an error; check it",
+    errno.EMFILE: "too many open files; raise the limit (`ulimit -n`)",
+    errno.ENFILE: "too many open files on this machine; close some programs",
+    errno.EBUSY: "the file is in use by another program",
+}
+_DISK_WIDE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})  # no file named: blame the output
+_PATH_LOCALS = ("filename", "path", "target", "self")  # where a failing frame keeps the path it was working on
+
+
+def describe_encoding(data: bytes) -> tuple[int, str, str] | None:
+    """(line, message, hint) if `data` is not UTF-8 text (UTF-16 is named as such), else None."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or data[:64].count(0) * 4 >= len(data[:64]) > 1:
+        return 1, "not valid UTF-8: the file is UTF-16", "save it as UTF-8"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return line, f"not valid UTF-8 (byte offset {exc.start})", "save the file as UTF-8"
+    return None
+
+
+def file_name_problem(path: PurePath) -> Diagnostic | None:
+    """An error naming the folder if `path`'s own name is not valid UTF-8 (it holds surrogate escapes)."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
+        return Diagnostic(path.parent.as_posix(), 0, f"file name `{shown}` is not valid UTF-8", "rename it")
+    return None
+
+
+def from_exception(
+    error: BaseException, fallback: Path, root: Path | None = None, output: Path | None = None
+) -> Diagnostic | None:
+    """The Diagnostic for an error that the machine or a file caused (a full disk, a permission, a file
+    that is not UTF-8), with the path it concerns (`fallback` if none is known, shown relative to `root`);
+    None for anything else, which is our bug."""
+    if isinstance(error, OSError) and error.errno in _OS_HINTS:
+        named = error.filename if error.filename is not None else _path_in_traceback(error.__traceback__)
+        if named is None and error.errno not in _DISK_WIDE:
+            return None
+        path = Path(os.fsdecode(named)) if named is not None else fallback
+        if error.errno in (errno.EACCES, errno.EPERM):
+            path = _unlistable_parent(path) or path
+        where = _shown(_unstaged(path, output) if output is not None else path, root)
+        message = (error.strerror or os.strerror(error.errno)).lower()
+        return Diagnostic(where, 0, message, _OS_HINTS[error.errno])
+    if isinstance(error, UnicodeEncodeError) and "surrogates" in error.reason:
+        named = _path_in_traceback(error.__traceback__)
+        problem = file_name_problem(Path(named if named is not None else error.object))
+        return relative(problem, root) if problem is not None else None
+    if isinstance(error, UnicodeDecodeError):
+        named = _path_in_traceback(error.__traceback__)
+        return _undecodable_file(Path(os.fsdecode(named)), root) if named is not None else None
+    return None
+
+
+def _unlistable_parent(path: Path) -> Path | None:
+    """The folder holding `path` if it is that folder which cannot be read: the folder is what to fix."""
+    try:
+        os.listdir(path.parent)
+    except OSError:
+        return path.parent
+    return None
+
+
+def _undecodable_file(path: Path, root: Path | None) -> Diagnostic | None:
+    try:
+        found = describe_encoding(path.read_bytes())
+    except OSError:
+        return None
+    if found is None:
+        return None
+    line, message, hint = found
+    return Diagnostic(_shown(path, root), line, message, hint)
+
+
+def _path_in_traceback(tb: TracebackType | None) -> str | PurePath | None:
+    """The path that the innermost frame of a failure that names one was working on."""
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        for name in _PATH_LOCALS:
+            value = frame.f_locals.get(name)
+            if isinstance(value, PurePath) or (name == "filename" and isinstance(value, str)):
+                return value
+    return None
+
+
+def _unstaged(path: Path, output: Path) -> Path:
+    """A path in the build's staging folder (`.site.new-…/x`, beside the output `site`) as the output path it
+    stands for (`site/x`): the staging folder is gone by the time the message is read."""
+    try:
+        inside = path.absolute().relative_to(output.absolute().parent)
+    except ValueError:
+        return path
+    if not inside.parts or not inside.parts[0].startswith(f".{output.name}."):
+        return path
+    return output.joinpath(*inside.parts[1:])
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def relative(diagnostic: Diagnostic, root: Path | None) -> Diagnostic:
+    """The diagnostic with its absolute path (if it has one) shown relative to `root`, where it lies inside."""
+    if not Path(diagnostic.file).is_absolute():
+        return diagnostic
+    shown = _shown(Path(diagnostic.file), root)
+    return Diagnostic(shown, diagnostic.line, diagnostic.message, diagnostic.hint, diagnostic.level)

@@ -1,4 +1,4 @@
-"""Machine-readable files: the positions matrix, Atom feed, sitemap, JSON export, iCalendar, robots.txt.
+"""Machine-readable files: Atom feed, sitemap, JSON export, iCalendar, robots.txt.
 
 Everything here is a pure function of the Briefing; times come from `as_of`, never from the clock,
 so two builds of the same content are byte-identical.
@@ -6,33 +6,18 @@ so two builds of the same content are byte-identical.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+import icalendar
+
 from generator import __version__
 from generator.markdown import Markdown
-from generator.model import Briefing, Event, Issue, Position, Stakeholder
+from generator.model import Briefing
 from generator.urls import absolute, entity_path
-
-
-@dataclass
-class MatrixRow:
-    stakeholder: Stakeholder
-    cells: list[Position | None]
-
-
-def positions_matrix(briefing: Briefing) -> tuple[list[Issue], list[MatrixRow]]:
-    """Stakeholders (rows) × issues (columns), only those with at least one position."""
-    issues = [i for i in briefing.issues if i.positions]
-    rows = []
-    for stakeholder in briefing.stakeholders:
-        held = {p.issue: p for p in briefing.links(stakeholder.id).positions}
-        if held:
-            rows.append(MatrixRow(stakeholder, [held.get(i.id) for i in issues]))
-    return issues, rows
 
 
 def _feed_id(briefing: Briefing, path: str) -> str:
@@ -70,34 +55,20 @@ def atom_feed(briefing: Briefing) -> bytes:
             f"    <id>{escape(_feed_id(briefing, path))}</id>",
             f"    <updated>{event.date.earliest_iso}T00:00:00Z</updated>",
             f"    <link href={quoteattr(_link(briefing, path))}/>",
-            f"    <summary>{escape(plain(event.summary))}</summary>",
+            f"    <summary>{escape(plain(event.summary, briefing))}</summary>",
             "  </entry>",
         ]
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def sitemap(briefing: Briefing, paths: list[str] | None = None) -> bytes:
-    """All HTML pages; without a base URL the locations are relative (set `base_url` to publish)."""
-    pages = paths if paths is not None else html_paths(briefing)
+def sitemap(briefing: Briefing, paths: list[str]) -> bytes:
+    """The given HTML pages (the route table's); without a base URL the locations are relative."""
     lastmod = briefing.config.as_of.iso
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <url><loc>{escape(_link(briefing, p))}</loc><lastmod>{lastmod}</lastmod></url>" for p in pages]
+    lines += [f"  <url><loc>{escape(_link(briefing, p))}</loc><lastmod>{lastmod}</lastmod></url>" for p in paths]
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def html_paths(briefing: Briefing) -> list[str]:
-    paths = [
-        "index.html",
-        "issues/index.html",
-        "stakeholders/index.html",
-        "timeline/index.html",
-        "positions/index.html",
-        "sources/index.html",
-    ]
-    paths += [entity_path(e) for e in [*briefing.issues, *briefing.stakeholders, *briefing.pages]]
-    return paths
 
 
 def robots(briefing: Briefing) -> bytes:
@@ -107,24 +78,31 @@ def robots(briefing: Briefing) -> bytes:
     return text.encode("utf-8")
 
 
-_TAGS = re.compile(r"<[^>]+>|\x00[EC]([^\x00|]*)(?:\|[^\x00]*)?\x00")
-
-
-def plain(text: Markdown | None) -> str:
-    """The Markdown source without citation markers, for feeds and exports."""
+def plain(text: Markdown | None, briefing: Briefing) -> str:
+    """The Markdown source without citation markers, entity links as their labels, for feeds and exports."""
     if text is None:
         return ""
     without_citations = re.sub(r"\s*\[@[^\]]*\]", "", text.text)
-    return re.sub(
-        r"\[\[([^\]|]+)\|([^\]]+)\]\]|\[\[([^\]]+)\]\]", lambda m: m.group(2) or m.group(3), without_citations
-    ).strip()
+
+    def label(match: re.Match[str]) -> str:
+        target, _, own = match.group(1).partition("|")
+        entity = briefing.by_id.get(target.strip())
+        return own.strip() or (entity.label if entity is not None else target)
+
+    return re.sub(r"\[\[([^\]\n]+)\]\]", label, without_citations).strip()
+
+
+def _md(text: Markdown | None) -> str | None:
+    return text.text if text else None
+
+
+def _ids(entities: list[Any]) -> list[str]:
+    return [e.id for e in entities]
 
 
 def briefing_json(briefing: Briefing) -> bytes:
     config = briefing.config
-
-    def md(text: Markdown | None) -> str | None:
-        return text.text if text else None
+    md = _md
 
     data: dict[str, Any] = {
         "generator": f"Briefing {__version__}",
@@ -140,12 +118,12 @@ def briefing_json(briefing: Briefing) -> bytes:
             {
                 "date": config.next_date.date.iso,
                 "label": config.next_date.label,
-                "event": config.next_date.event or None,
+                "event": config.next_date.event.id if config.next_date.event else None,
             }
             if config.next_date
             else None
         ),
-        "key_dates": config.key_dates,
+        "key_dates": _ids(config.key_dates),
         "issues": [
             {
                 "id": i.id,
@@ -155,9 +133,10 @@ def briefing_json(briefing: Briefing) -> bytes:
                 "status": i.status,
                 "status_note": i.status_note or None,
                 "positions": [
-                    {"stakeholder": p.stakeholder, "stance": md(p.stance), "sources": p.sources} for p in i.positions
+                    {"stakeholder": p.stakeholder.id, "stance": md(p.stance), "sources": _ids(p.sources)}
+                    for p in i.positions
                 ],
-                "related": i.related,
+                "related": _ids(i.related),
                 "body": md(i.body),
             }
             for i in briefing.issues
@@ -170,7 +149,7 @@ def briefing_json(briefing: Briefing) -> bytes:
                 "kind": s.kind_of,
                 "country": s.country,
                 "role": s.role,
-                "affiliation": s.affiliation or None,
+                "affiliation": (s.affiliation.id if not isinstance(s.affiliation, str) else s.affiliation) or None,
                 "stance": md(s.stance),
                 "body": md(s.body),
             }
@@ -184,9 +163,9 @@ def briefing_json(briefing: Briefing) -> bytes:
                 "date_note": e.date_note or None,
                 "title": e.title,
                 "summary": md(e.summary),
-                "issues": e.issues,
-                "stakeholders": e.stakeholders,
-                "sources": e.sources,
+                "issues": _ids(e.issues),
+                "stakeholders": _ids(e.stakeholders),
+                "sources": _ids(e.sources),
                 "key": e.key,
             }
             for e in briefing.events
@@ -206,11 +185,11 @@ def briefing_json(briefing: Briefing) -> bytes:
         "quotes": [
             {
                 "id": q.id,
-                "speaker": q.speaker,
+                "speaker": q.speaker.id,
                 "text": q.text,
-                "source": q.source,
+                "source": q.source.id,
                 "date": q.date.iso,
-                "issues": q.issues,
+                "issues": _ids(q.issues),
                 "context": md(q.context),
             }
             for q in briefing.quotes
@@ -221,54 +200,27 @@ def briefing_json(briefing: Briefing) -> bytes:
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 §3.1: lines longer than 75 octets continue on the next line after a space."""
-    out, current = [], ""
-    for char in line:
-        if len((current + char).encode("utf-8")) > 75:
-            out.append(current)
-            current = " " + char
-        else:
-            current += char
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def key_events(briefing: Briefing) -> list[Event]:
-    chosen = {e for e in briefing.config.key_dates}
-    return [e for e in briefing.events if e.key or e.id in chosen]
-
-
-def icalendar(briefing: Briefing) -> bytes:
-    """Key dates with a known day, as all-day events."""
+def icalendar_file(briefing: Briefing) -> bytes:
+    """Key dates with a known day, as all-day events (written by the `icalendar` package: RFC 5545 escaping
+    and line folding are its job)."""
     config = briefing.config
-    stamp = config.as_of.iso.replace("-", "") + "T000000Z"
+    stamp = dt.datetime(config.as_of.year, config.as_of.month, config.as_of.day, tzinfo=dt.UTC)
     domain = re.sub(r"^https?://([^/]+).*$", r"\1", config.base_url) if config.base_url else "briefing.invalid"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Briefing//Briefing " + __version__ + "//EN",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_escape(config.title)}",
-    ]
-    for event in key_events(briefing):
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//Briefing//Briefing {__version__}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", config.title)
+    for event in briefing.key_events:
         if event.date.precision != "day":
             continue
-        day = event.date.iso.replace("-", "")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.id}@{domain}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{day}",
-            f"SUMMARY:{_ics_escape(event.title)}",
-            f"DESCRIPTION:{_ics_escape(plain(event.summary))}",
-        ]
+        entry = icalendar.Event()
+        entry.add("uid", f"{event.id}@{domain}")
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", dt.date(event.date.year, event.date.month, event.date.day))
+        entry.add("summary", event.title)
+        entry.add("description", plain(event.summary, briefing))
         if config.base_url:
-            lines.append(f"URL:{absolute(config.base_url, entity_path(event))}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+            entry.add("url", absolute(config.base_url, entity_path(event)))
+        calendar.add_component(entry)
+    return calendar.to_ical()

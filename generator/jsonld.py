@@ -15,19 +15,6 @@ def _url(briefing: Briefing, path: str) -> dict[str, str]:
     return {"url": absolute(base, path)} if base else {}
 
 
-def website(briefing: Briefing) -> dict[str, Any]:
-    config = briefing.config
-    return {
-        "@context": "https://schema.org",
-        "@type": "WebSite",
-        "name": config.title,
-        "description": config.summary,
-        "inLanguage": config.language,
-        "publisher": {"@type": "Organization", "name": config.publisher},
-        **_url(briefing, "index.html"),
-    }
-
-
 def article(briefing: Briefing, issue: Issue) -> dict[str, Any]:
     config = briefing.config
     return {

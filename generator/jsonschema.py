@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.schema import SCHEMAS, SLUG, Field, Schema
+from generator.schema import LANGUAGE_TAG_MAX, LANGUAGE_TAG_PATTERN, SCHEMAS, SLUG, Field, Schema
 
 DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 SLUG_PATTERN = f"^{SLUG.pattern}$"
@@ -43,6 +43,8 @@ def _field(spec: Field) -> dict[str, Any]:
             out["minItems"] = spec.min_items
     elif kind == "url":
         out = {"type": "string", "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"'`]+$"}
+    elif kind == "language":
+        out = {"type": "string", "pattern": LANGUAGE_TAG_PATTERN, "maxLength": LANGUAGE_TAG_MAX}
     elif kind == "choice":
         out = {"type": "string", "enum": list(spec.choices)}
     elif kind == "records":

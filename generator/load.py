@@ -1,16 +1,22 @@
-"""Files → validated records: reading, front matter, YAML, schema. Nothing here knows other files."""
+"""Files → validated records: reading, front matter, YAML, schema. Nothing here knows other files.
+
+A record is a validated field dict (ids still as `Ref`s) with its body and origin; `resolve` links them.
+Loading one file is a pure function of its path and bytes, so a long-lived caller (the preview's engine)
+may pass a `FileMemo` to reuse a file's records while its bytes are unchanged.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.diagnostics import Diagnostic, Diagnostics
-from generator.markdown import compile_markdown
-from generator.model import Config, Event, Issue, NextDate, Origin, Page, Period, Position, Quote, Source, Stakeholder, Update
+from generator.characters import forbidden_in_file
+from generator.diagnostics import ContentError, Diagnostic, Diagnostics, describe_encoding, file_name_problem
+from generator.markdown import Markdown, compile_markdown
+from generator.model import Origin
 from generator.parallel import map_ordered
 from generator.schema import (
     BRIEFING,
@@ -30,7 +36,9 @@ from generator.schema import (
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
 
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_OS_HINT = "check its permissions, and that it is a plain file or folder"
 _EDITOR_JUNK = re.compile(r"(^\.|~$|\.sw[a-px]$|^4913$|^#.*#$|\.tmp$|\.bak$)")
+MARKDOWN_FOLDERS = (("issues", ISSUE), ("stakeholders", STAKEHOLDER), ("pages", PAGE))
 
 
 def is_editor_junk(name: str) -> bool:
@@ -38,42 +46,59 @@ def is_editor_junk(name: str) -> bool:
     return bool(_EDITOR_JUNK.search(name))
 
 
+@dataclass(frozen=True)
+class Record:
+    """One validated entry: its fields as the schema typed them, its Markdown body (if a file), its origin."""
+
+    kind: str
+    id: str
+    values: dict[str, Any]
+    body: Markdown | None
+    origin: Origin
+
+
+RefUse = tuple[Path, Ref, str, str]  # file, reference, expected kind ("" = any), context for messages
+
+
 @dataclass
 class Loaded:
     """Everything read from a content folder, before ids are resolved."""
 
-    config: Config | None = None
-    issues: list[Issue] = field(default_factory=list)
-    stakeholders: list[Stakeholder] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
-    quotes: list[Quote] = field(default_factory=list)
-    periods: list[Period] = field(default_factory=list)
-    pages: list[Page] = field(default_factory=list)
-    refs: list[tuple[Path, Ref, str, str]] = field(default_factory=list)  # file, ref, expected kind, context
+    config: Record | None = None
+    records: list[Record] = field(default_factory=list)
+    refs: list[RefUse] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
     unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
-    # For memoising pages: hashes of everything but Markdown bodies ("structure"), and of each body.
-    structure: list[str] = field(default_factory=list)
-    bodies: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: Loaded) -> None:
-        self.issues += other.issues
-        self.stakeholders += other.stakeholders
-        self.events += other.events
-        self.sources += other.sources
-        self.quotes += other.quotes
-        self.periods += other.periods
-        self.pages += other.pages
+        self.records += other.records
         self.refs += other.refs
         self.invalid.update(other.invalid)
         self.unreadable.update(other.unreadable)
-        self.structure += other.structure
-        self.bodies.update(other.bodies)
+
+    def of_kind(self, kind: str) -> list[Record]:
+        return [r for r in self.records if r.kind == kind]
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+FileResult = tuple[Loaded, list[Diagnostic]]
+
+
+@dataclass
+class FileMemo:
+    """Each file's load result, keyed by its path and kind, reused while the file's bytes are unchanged."""
+
+    entries: dict[tuple[Path, str], tuple[bytes, FileResult]] = field(default_factory=dict)
+
+    def get(self, path: Path, kind: str, data: bytes) -> FileResult | None:
+        entry = self.entries.get((path, kind))
+        return entry[1] if entry is not None and entry[0] == data else None
+
+    def put(self, path: Path, kind: str, data: bytes, result: FileResult) -> None:
+        self.entries[(path, kind)] = (data, result)
+
+    def keep_only(self, seen: set[tuple[Path, str]]) -> None:
+        for key in set(self.entries) - seen:
+            del self.entries[key]
 
 
 def outside(path: Path, root: Path) -> bool:
@@ -85,29 +110,59 @@ def outside(path: Path, root: Path) -> bool:
 
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
-    """UTF-8 text with a BOM dropped and line endings made `\\n`; None (and an error) if unreadable."""
+    """UTF-8 text with a BOM dropped and line endings made `\\n`; None (and an error) if unreadable, not UTF-8,
+    or holding a character that content may not (see `characters.py`)."""
     if diags.root is not None and outside(path, diags.root):
         diags.error(path, 0, "this file is a link to a place outside the project", "copy the file in instead")
         return None
     try:
         data = path.read_bytes()
     except OSError as exc:
-        diags.error(path, 0, f"cannot read file: {exc.strerror}")
+        diags.error(path, 0, f"cannot read file: {(exc.strerror or str(exc)).lower()}", _OS_HINT)
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        diags.error(path, line, f"not valid UTF-8 (byte offset {exc.start})", "save the file as UTF-8")
+    encoding = describe_encoding(data)
+    if encoding is not None:
+        diags.error(path, *encoding)
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = data.decode("utf-8-sig")
+    forbidden = forbidden_in_file(text)
+    if forbidden is not None:
+        line = text.count("\n", 0, forbidden.offset) + 1
+        diags.error(path, line, forbidden.message, forbidden.hint)
+        return None
+    return text.replace("\r\n", "\n")
 
 
-def content_files(folder: Path, suffix: str) -> list[Path]:
-    """Files of one kind in a folder, sorted by name, skipping editor and hidden files."""
+def content_files(folder: Path, suffix: str, diags: Diagnostics | None = None) -> list[Path]:
+    """Files of one kind in a folder, sorted by name, skipping editor and hidden files. A name that is not
+    valid UTF-8 is reported (to `diags`, or raised without one) and skipped; a folder that cannot be read
+    stops the build with an error naming it."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix == suffix and p.is_file() and not is_editor_junk(p.name))
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        problem = Diagnostic(
+            diags.display(folder) if diags else folder.as_posix(),
+            0,
+            f"cannot read folder: {(exc.strerror or str(exc)).lower()}",
+            _OS_HINT,
+        )
+        raise ContentError([*(diags.errors if diags else []), problem]) from None
+    found: list[Path] = []
+    bad_names: list[Diagnostic] = []
+    for name in names:
+        path = folder / name
+        problem = file_name_problem(path)
+        if problem is not None:
+            bad_names.append(problem)
+        elif path.suffix == suffix and not is_editor_junk(name) and path.is_file():
+            found.append(path)
+    if bad_names and diags is None:
+        raise ContentError(bad_names)
+    for problem in bad_names if diags is not None else []:
+        diags.error(folder, 0, problem.message, problem.hint)
+    return found
 
 
 def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[Any, str, int] | None:
@@ -129,12 +184,10 @@ def split_front_matter(text: str, path: Path, diags: Diagnostics) -> tuple[Any, 
     return data, text[closing.end() + 1 :], body_start_line
 
 
-def load_yaml_file(path: Path, diags: Diagnostics, structure: list[str] | None = None) -> Any:
+def load_yaml_file(path: Path, diags: Diagnostics) -> Any:
     text = read_text(path, diags)
     if text is None:
         return None
-    if structure is not None:
-        structure.append(_digest(f"{path}\0{text}"))
     try:
         return parse_yaml(text)
     except YamlProblem as problem:
@@ -142,68 +195,86 @@ def load_yaml_file(path: Path, diags: Diagnostics, structure: list[str] | None =
         return None
 
 
-def load_content(root: Path, diags: Diagnostics) -> Loaded:
+def content_jobs(root: Path) -> list[tuple[Path, str]]:
+    """Every content file with the kind of records it holds, in a fixed order."""
+    jobs = [(root / "briefing.yaml", "briefing")]
+    jobs += [(path, schema.kind) for folder, schema in MARKDOWN_FOLDERS for path in content_files(root / folder, ".md")]
+    if (root / "timeline.yaml").is_file():
+        jobs.append((root / "timeline.yaml", EVENT.kind))
+    jobs += [(path, EVENT.kind) for path in content_files(root / "timeline", ".yaml")]
+    for name, schema in (("periods.yaml", PERIOD), ("sources.yaml", SOURCE), ("quotes.yaml", QUOTE)):
+        jobs.append((root / name, schema.kind))
+    return jobs
+
+
+def load_content(root: Path, diags: Diagnostics, memo: FileMemo | None = None) -> Loaded:
+    """Read every content file (in worker processes when there are many), reusing `memo`'s results for
+    files whose bytes are unchanged."""
+    jobs = content_jobs(root)
     loaded = Loaded()
-    loaded.config = _load_config(root / "briefing.yaml", loaded, diags)
-    jobs = [
-        (path, schema.kind, diags.root)
-        for folder, schema in (("issues", ISSUE), ("stakeholders", STAKEHOLDER), ("pages", PAGE))
-        for path in content_files(root / folder, ".md")
-    ]
-    for part, problems in map_ordered(_load_markdown_job, jobs):
+    missing = [(path, kind) for path, kind in jobs if not path.is_file()]
+    for path, kind in missing:
+        if kind == "briefing":
+            diags.error(path, 0, "missing file `briefing.yaml`", "run `briefing init` to start a new briefing")
+        elif kind in (SOURCE.kind, QUOTE.kind):
+            diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
+    present = [job for job in jobs if job not in missing]
+    reads = [(path, kind, _read_bytes(path)) for path, kind in present]
+    todo = []
+    results: dict[tuple[Path, str], FileResult] = {}
+    for path, kind, data in reads:
+        known = memo.get(path, kind, data) if memo is not None and data is not None else None
+        if known is not None:
+            results[(path, kind)] = known
+        else:
+            todo.append((path, kind, diags.root))
+    for (path, kind, _root), result in zip(todo, map_ordered(_load_file, todo), strict=True):
+        results[(path, kind)] = result
+    for path, kind, data in reads:
+        part, problems = results[(path, kind)]
+        if memo is not None and data is not None:
+            memo.put(path, kind, data, (part, problems))
+        if kind == "briefing":
+            loaded.config = part.config
         loaded.merge(part)
         diags.items.extend(problems)
-    timeline_files = [root / "timeline.yaml"] if (root / "timeline.yaml").is_file() else []
-    timeline_files += content_files(root / "timeline", ".yaml")
-    for path in timeline_files:
-        _load_list(path, EVENT, loaded, diags)
-    if (root / "periods.yaml").is_file():
-        _load_list(root / "periods.yaml", PERIOD, loaded, diags)
-    for name, schema in (("sources.yaml", SOURCE), ("quotes.yaml", QUOTE)):
-        if (root / name).is_file():
-            _load_list(root / name, schema, loaded, diags)
-        else:
-            diags.error(root / name, 0, f"missing file `{name}`", "create it (an empty list `[]` is fine)")
+    if memo is not None:
+        memo.keep_only({(path, kind) for path, kind in present})
     return loaded
 
 
-def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> Config | None:
-    if not path.is_file():
-        diags.error(path, 0, "missing file `briefing.yaml`", "run `briefing init` to start a new briefing")
-        return None
-    data = load_yaml_file(path, diags, loaded.structure)
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # read_text reports it
+
+
+def _load_file(job: tuple[Path, str, Path | None]) -> FileResult:
+    """Load one file on its own (possibly in a worker process: the schema travels by name)."""
+    path, kind, root = job
+    part, diags = Loaded(), Diagnostics(root)
+    if kind == "briefing":
+        _load_config(path, part, diags)
+    elif path.suffix == ".md":
+        _load_markdown_entity(path, SCHEMAS[kind], part, diags)
+    else:
+        _load_list_records(path, SCHEMAS[kind], part, diags)
+    return part, diags.items
+
+
+def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> None:
+    data = load_yaml_file(path, diags)
     if data is None and not diags.errors:
         diags.error(path, 1, "briefing.yaml is empty")
     if data is None:
-        return None
+        return
     values = validate(data, BRIEFING, path, 1, diags)
     if values is None:
-        return None
+        return
     _collect_refs(path, values, BRIEFING, loaded, "briefing.yaml")
-    next_date = values["next_date"]
-    base_url = values["base_url"]
-    if base_url and not base_url.endswith("/"):
-        base_url += "/"
-    return Config(
-        title=values["title"],
-        summary=values["summary"],
-        as_of=values["as_of"],
-        language=values["language"] or "en",
-        base_url=base_url,
-        publisher=values["publisher"],
-        licence=values["licence"],
-        state_of_play=_block(values["state_of_play"]),
-        next_date=NextDate(next_date["date"], next_date["label"], next_date["event"].id if next_date["event"] else "")
-        if next_date
-        else None,
-        key_dates=[ref.id for ref in values["key_dates"]],
-        navigation=values["navigation"] or ["issues", "stakeholders", "timeline", "positions", "sources"],
-        origin=Origin(path, 1),
-    )
-
-
-def _updates(values: dict[str, Any]) -> list[Update]:
-    return [Update(u["date"], u["text"], u["correction"]) for u in values["updates"]]
+    values["state_of_play"] = _block(values["state_of_play"])
+    loaded.config = Record("briefing", "", values, None, Origin(path, 1))
 
 
 def _block(markdown: Any) -> Any:
@@ -225,38 +296,6 @@ def _collect_refs(path: Path, values: dict[str, Any], schema: Schema, loaded: Lo
             _collect_refs(path, value, spec.record, loaded, context)
 
 
-# A long-lived process (the preview server) keeps each file's loaded records while its bytes are unchanged.
-# A one-off build leaves it off: it would only hold every file's bytes in memory for nothing.
-_FILE_MEMO: dict[tuple[Path, str], tuple[bytes | None, Loaded, list[Diagnostic]]] = {}
-REMEMBER_FILES = {"on": False}
-
-
-def _bytes_if_remembering(path: Path) -> bytes | None:
-    """The file's bytes, to key the memo — read only in a process that keeps one."""
-    if not REMEMBER_FILES["on"]:
-        return None
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
-
-
-def _load_markdown_job(job: tuple[Path, str, Path | None]) -> tuple[Loaded, list[Diagnostic]]:
-    """Load one Markdown file on its own (possibly in a worker process: jobs are pickled, so the
-    schema travels by name). A long-lived process reuses the result while the file's bytes are unchanged;
-    records are never mutated after loading, so sharing them between builds is safe."""
-    path, kind, root = job
-    data = _bytes_if_remembering(path)
-    remembered = _FILE_MEMO.get((path, kind))
-    if remembered is not None and remembered[0] == data:
-        return remembered[1], remembered[2]
-    part, diags = Loaded(), Diagnostics(root)
-    _load_markdown_entity(path, SCHEMAS[kind], part, diags)
-    if REMEMBER_FILES["on"]:
-        _FILE_MEMO[(path, kind)] = (data, part, diags.items)
-    return part, diags.items
-
-
 def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
     entity_id = path.stem
     problem = check_slug(entity_id)
@@ -269,73 +308,18 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         loaded.invalid[entity_id] = schema.kind
         return
     data, body_text, body_line = split
-    loaded.structure.append(_digest(f"{path}\0{text[: len(text) - len(body_text)]}"))
-    loaded.bodies[entity_id] = _digest(body_text)
     values = validate(data, schema, path, 1, diags)
     if values is None:
         loaded.invalid[entity_id] = schema.kind  # already reported; references to it are not errors too
         return
     _collect_refs(path, values, schema, loaded, f"{schema.kind} `{entity_id}`")
     body = compile_markdown(body_text, path, body_line)
-    origin = Origin(path, 1)
-    if schema is ISSUE:
-        positions = [
-            Position(p["stakeholder"].id, p["stance"], [r.id for r in p["sources"]], entity_id)
-            for p in values["positions"]
-        ]
-        loaded.issues.append(
-            Issue(
-                entity_id,
-                values["title"],
-                values["summary"],
-                values["status"],
-                values["status_note"],
-                values["order"],
-                positions,
-                [r.id for r in values["related"]],
-                body,
-                origin,
-                updates=_updates(values),
-            )
-        )
-    elif schema is STAKEHOLDER:
-        loaded.stakeholders.append(
-            Stakeholder(
-                entity_id,
-                values["name"],
-                values["kind"],
-                values["country"],
-                values["role"],
-                values["affiliation"],
-                values["stance"],
-                body,
-                origin,
-                updates=_updates(values),
-            )
-        )
-    else:
-        loaded.pages.append(
-            Page(entity_id, values["title"], values["summary"], body, origin, updates=_updates(values))
-        )
-
-
-def _load_list(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
-    """Load a YAML list file; a long-lived process reuses the result while the file's bytes are unchanged."""
-    data = _bytes_if_remembering(path)
-    remembered = _FILE_MEMO.get((path, schema.kind))
-    if remembered is None or remembered[0] != data:
-        part, problems = Loaded(), Diagnostics(diags.root)
-        _load_list_records(path, schema, part, problems)
-        remembered = (data, part, problems.items)
-        if REMEMBER_FILES["on"]:
-            _FILE_MEMO[(path, schema.kind)] = remembered
-    loaded.merge(remembered[1])
-    diags.items.extend(remembered[2])
+    loaded.records.append(Record(schema.kind, entity_id, values, body, Origin(path, 1)))
 
 
 def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
     errors_before = len(diags.errors)
-    data = load_yaml_file(path, diags, loaded.structure)
+    data = load_yaml_file(path, diags)
     if len(diags.errors) > errors_before:
         loaded.unreadable.add(schema.kind)
         return
@@ -352,74 +336,14 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
             if isinstance(raw_id, str):
                 loaded.invalid[raw_id.strip()] = schema.kind
             continue
-        origin = Origin(path, line)
         item_id = values["id"].id
+        if schema is PERIOD and values["end"] is not None and values["end"] < values["start"]:
+            diags.error(
+                path,
+                item.key_lines["end"],
+                f"period `{item_id}` ends ({values['end'].iso}) before it starts ({values['start'].iso})",
+                "swap `start` and `end`",
+            )
+            continue
         _collect_refs(path, values, schema, loaded, f"{schema.kind} `{item_id}`")
-        if schema is EVENT:
-            loaded.events.append(
-                Event(
-                    item_id,
-                    values["date"],
-                    values["date_note"],
-                    values["title"],
-                    values["summary"],
-                    [r.id for r in values["issues"]],
-                    [r.id for r in values["stakeholders"]],
-                    [r.id for r in values["sources"]],
-                    values["key"],
-                    origin,
-                    updates=_updates(values),
-                )
-            )
-        elif schema is PERIOD:
-            end = values["end"]
-            if end is not None and end < values["start"]:
-                diags.error(
-                    path,
-                    item.key_lines["end"],
-                    f"period `{item_id}` ends ({end.iso}) before it starts ({values['start'].iso})",
-                    "swap `start` and `end`",
-                )
-                continue
-            loaded.periods.append(
-                Period(
-                    item_id,
-                    values["start"],
-                    end,
-                    values["kind"],
-                    values["label"],
-                    [r.id for r in values["sources"]],
-                    values["uncertain"],
-                    values["note"],
-                    origin,
-                )
-            )
-        elif schema is SOURCE:
-            loaded.sources.append(
-                Source(
-                    item_id,
-                    values["title"],
-                    values["publisher"],
-                    values["date"],
-                    values["author"],
-                    values["url"],
-                    values["note"],
-                    origin,
-                    no_public_link=values["no_public_link"],
-                    updates=_updates(values),
-                )
-            )
-        else:
-            loaded.quotes.append(
-                Quote(
-                    item_id,
-                    values["speaker"].id,
-                    values["text"],
-                    values["source"].id,
-                    values["date"],
-                    [r.id for r in values["issues"]],
-                    values["context"],
-                    origin,
-                    updates=_updates(values),
-                )
-            )
+        loaded.records.append(Record(schema.kind, item_id, values, None, Origin(path, line)))

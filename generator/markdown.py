@@ -2,13 +2,12 @@
 
 Compiling a text happens once, before ids are resolved: the result is HTML in which entity links and
 citations are left as markers, plus the list of references found (with their lines). Once every id
-is known, `render.finish_html` replaces each marker with the final link, relative to the page, and
-numbers the citations in the order the page shows them.
+is known, a page's view (`views.PageText.html`) replaces each marker with the final link, relative to the
+page, and numbers the citations in the order the page shows them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from generator.safeurl import is_safe_url
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MARKUP = re.compile(r"[\\`*_\[\]<>&!~|#=+\-{}()\n\d.:]|^\s|\s$|  ")  # anything that could be syntax
@@ -46,7 +47,6 @@ class Markdown:
     links: list[Reference] = field(default_factory=list)
     citations: list[Reference] = field(default_factory=list)
     too_deep: int = 0  # line where nesting reached markdown-it's limit (and text beyond it would be lost)
-    key: str = ""  # cache key: kind and hash of the text
 
     def __bool__(self) -> bool:
         return bool(self.text.strip())
@@ -124,6 +124,7 @@ def make_parser() -> MarkdownIt:
         .use(footnote_plugin)
         .use(anchors_plugin, min_level=2, max_level=3, slug_func=_heading_slug, permalink=False)
     )
+    md.validateLink = is_safe_url  # type: ignore[method-assign]  # one URL policy for Markdown and YAML
     md.inline.ruler.before("link", "entity_link", _entity_link_rule)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.add_render_rule("entity_link", _render_entity_link)
@@ -131,23 +132,13 @@ def make_parser() -> MarkdownIt:
     return md
 
 
-MARKDOWN_RULES = "2"  # bump when the parser's output changes: it keys the persistent cache
-_PARSER = make_parser()
-# html, links, citations, line offset where nesting hit the limit (-1: never)
-Compiled = tuple[str, list[tuple[str, int, str]], list[tuple[str, int]], int]
-_CACHE: dict[str, Compiled] = {}
-_SAVED: set[str] = set()  # keys the persistent cache holds (as loaded or last saved)
-
-
-def cache_key(text: str, inline: bool) -> str:
-    return ("i" if inline else "b") + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+_PARSER = make_parser()  # configured once, never changed: parsing keeps no state between calls
 
 
 def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> Markdown:
-    """Parse `text` (found in `file` from `line` on) once; memoised by content."""
-    key = cache_key(text, inline)
-    cached = _CACHE.get(key)
-    if cached is None and inline and not _MARKUP.search(text):
+    """Parse `text` (found in `file` from `line` on)."""
+    cached: tuple[str, list[tuple[str, int, str]], list[tuple[str, int]], int] | None = None
+    if inline and not _MARKUP.search(text):
         cached = (escapeHtml(text.strip()), [], [], -1)  # plain words: what the parser would give, sooner
     if cached is None:
         tokens = _PARSER.parseInline(text) if inline else _PARSER.parse(text)
@@ -164,7 +155,6 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
             elif token.type == "citation":
                 citations.extend((key_, offset) for key_ in token.meta["sources"])
         cached = (html.strip() if inline else html, links, citations, deepest)
-        _CACHE[key] = cached
     html, links, citations, deepest = cached
     return Markdown(
         text=text,
@@ -175,7 +165,6 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
         links=[Reference(target, line + offset, label) for target, offset, label in links],
         citations=[Reference(target, line + offset) for target, offset in citations],
         too_deep=line + deepest if deepest >= 0 else 0,
-        key=key,
     )
 
 
@@ -185,33 +174,3 @@ def _walk(tokens: list[Token], offset: int = 0) -> Iterator[tuple[Token, int]]:
         yield token, line
         if token.children:
             yield from _walk(token.children, line)
-
-
-def clear_cache() -> None:
-    _CACHE.clear()
-
-
-def remember(entries: dict[str, Compiled]) -> None:
-    """Warm the memo from the persistent cache (entries as saved by `export`)."""
-    _SAVED.update(entries)
-    for key, value in entries.items():
-        html, links, citations, deepest = value
-        _CACHE[key] = (html, [tuple(link) for link in links], [tuple(cite) for cite in citations], deepest)  # type: ignore[misc]
-
-
-def export(texts: list[Markdown]) -> dict[str, Compiled] | None:
-    """The compiled form of `texts`, for the persistent cache (entries no longer used are dropped);
-    None when the cache already holds exactly these."""
-    out: dict[str, Compiled] = {}
-    for text in texts:
-        out[text.key or cache_key(text.text, text.inline)] = (
-            text.html,
-            [(r.target, r.line - text.line, r.label) for r in text.links],
-            [(r.target, r.line - text.line) for r in text.citations],
-            text.too_deep - text.line if text.too_deep else -1,
-        )
-    if set(out) == _SAVED:
-        return None
-    _SAVED.clear()
-    _SAVED.update(out)
-    return out

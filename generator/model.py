@@ -1,4 +1,9 @@
-"""The typed model every later stage reads: plain dataclasses, no behaviour beyond lookups."""
+"""The linked model every later stage reads: entities that hold each other, not ids.
+
+`load` produces validated records; `resolve` turns them into these objects once per build, with every
+reference replaced by the entity it names and every backlink computed. Nothing after resolve looks an
+entity up by id. The objects are built fresh by each resolve and only read afterwards.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from generator.markdown import Markdown
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a record came from, for diagnostics and for "cited on" lists."""
+    """Where a record came from, for diagnostics."""
 
     file: Path
     line: int
@@ -26,168 +31,16 @@ class Update:
     correction: bool
 
 
-@dataclass
-class Position:
-    stakeholder: str
-    stance: Markdown
-    sources: list[str]
-    issue: str = ""
+class _Short:
+    """Linked objects refer to each other in cycles: show them by kind and id only."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {getattr(self, 'id', '')}>"
 
 
-@dataclass
-class Issue:
-    id: str
-    title: str
-    summary: Markdown
-    status: str
-    status_note: str
-    order: int | None
-    positions: list[Position]
-    related: list[str]
-    body: Markdown
-    origin: Origin
-    kind: str = "issue"
-    updates: list[Update] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.title
-
-
-@dataclass
-class Stakeholder:
-    id: str
-    name: str
-    kind_of: str  # person | institution | government | group
-    country: str  # "" when unknown
-    role: str
-    affiliation: str  # a stakeholder id or free text; resolve() tells which
-    stance: Markdown | None
-    body: Markdown
-    origin: Origin
-    kind: str = "stakeholder"
-    updates: list[Update] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.name
-
-
-@dataclass
-class Event:
-    id: str
-    date: PartialDate
-    date_note: str
-    title: str
-    summary: Markdown
-    issues: list[str]
-    stakeholders: list[str]
-    sources: list[str]
-    key: bool
-    origin: Origin
-    kind: str = "event"
-    updates: list[Update] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.title
-
-
-@dataclass
-class Source:
-    id: str
-    title: str
-    publisher: str
-    date: PartialDate | None
-    author: str
-    url: str
-    note: Markdown | None
-    origin: Origin
-    kind: str = "source"
-    no_public_link: str = ""
-    updates: list[Update] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.title
-
-
-@dataclass
-class Quote:
-    id: str
-    speaker: str
-    text: str
-    source: str
-    date: PartialDate
-    issues: list[str]
-    context: Markdown | None
-    origin: Origin
-    kind: str = "quote"
-    updates: list[Update] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"“{self.text}”"
-
-
-@dataclass
-class Period:
-    id: str
-    start: PartialDate
-    end: PartialDate | None
-    kind_of: str  # term | extension | lapse
-    label: str
-    sources: list[str]
-    uncertain: bool
-    note: Markdown | None
-    origin: Origin
-    kind: str = "period"
-
-
-@dataclass
-class Page:
-    id: str
-    title: str
-    summary: str
-    body: Markdown
-    origin: Origin
-    kind: str = "page"
-    updates: list[Update] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.title
-
-
-Entity = Issue | Stakeholder | Event | Source | Quote | Period | Page
-
-
-@dataclass
-class NextDate:
-    date: PartialDate
-    label: str
-    event: str
-
-
-@dataclass
-class Config:
-    title: str
-    summary: str
-    as_of: PartialDate
-    language: str
-    base_url: str
-    publisher: str
-    licence: str
-    state_of_play: Markdown
-    next_date: NextDate | None
-    key_dates: list[str]
-    navigation: list[str]
-    origin: Origin
-
-
-@dataclass
-class Backlinks:
-    """What links to one entity, computed once by resolve()."""
+@dataclass(eq=False, repr=False)
+class Backlinks(_Short):
+    """What links to one entity, in the order pages show it; computed once by resolve()."""
 
     events: list[Event] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
@@ -200,8 +53,174 @@ class Backlinks:
     sources: list[Source] = field(default_factory=list)
 
 
-@dataclass
-class Briefing:
+@dataclass(eq=False, repr=False)
+class Position(_Short):
+    issue: Issue
+    stakeholder: Stakeholder
+    stance: Markdown
+    sources: list[Source]
+
+
+@dataclass(eq=False, repr=False)
+class Issue(_Short):
+    id: str
+    title: str
+    summary: Markdown
+    status: str
+    status_note: str
+    order: int | None
+    body: Markdown
+    origin: Origin
+    updates: list[Update]
+    positions: list[Position] = field(default_factory=list)
+    related: list[Issue] = field(default_factory=list)
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "issue"
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+@dataclass(eq=False, repr=False)
+class Stakeholder(_Short):
+    id: str
+    name: str
+    kind_of: str  # a choice of schema.STAKEHOLDER_KINDS
+    country: str  # "" when unknown
+    role: str
+    stance: Markdown | None
+    body: Markdown
+    origin: Origin
+    updates: list[Update]
+    affiliation: Stakeholder | str = ""  # the stakeholder it names, or free text
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "stakeholder"
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(eq=False, repr=False)
+class Event(_Short):
+    id: str
+    date: PartialDate
+    date_note: str
+    title: str
+    summary: Markdown
+    key: bool
+    origin: Origin
+    updates: list[Update]
+    issues: list[Issue] = field(default_factory=list)
+    stakeholders: list[Stakeholder] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "event"
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+@dataclass(eq=False, repr=False)
+class Source(_Short):
+    id: str
+    title: str
+    publisher: str
+    date: PartialDate | None
+    author: str
+    url: str
+    no_public_link: str
+    note: Markdown | None
+    origin: Origin
+    updates: list[Update]
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "source"
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+@dataclass(eq=False, repr=False)
+class Quote(_Short):
+    id: str
+    text: str
+    date: PartialDate
+    context: Markdown | None
+    origin: Origin
+    updates: list[Update]
+    speaker: Stakeholder = None  # type: ignore[assignment]  # set by resolve
+    source: Source = None  # type: ignore[assignment]
+    issues: list[Issue] = field(default_factory=list)
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "quote"
+
+    @property
+    def label(self) -> str:
+        return f"“{self.text}”"
+
+
+@dataclass(eq=False, repr=False)
+class Period(_Short):
+    id: str
+    start: PartialDate
+    end: PartialDate | None
+    kind_of: str  # a choice of schema.PERIOD_KINDS
+    label: str
+    uncertain: bool
+    note: Markdown | None
+    origin: Origin
+    sources: list[Source] = field(default_factory=list)
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "period"
+
+
+@dataclass(eq=False, repr=False)
+class Page(_Short):
+    id: str
+    title: str
+    summary: str
+    body: Markdown
+    origin: Origin
+    updates: list[Update]
+    links: Backlinks = field(default_factory=Backlinks)
+    kind: str = "page"
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+Entity = Issue | Stakeholder | Event | Source | Quote | Period | Page
+
+
+@dataclass(eq=False, repr=False)
+class NextDate(_Short):
+    date: PartialDate
+    label: str
+    event: Event | None
+
+
+@dataclass(eq=False, repr=False)
+class Config(_Short):
+    title: str
+    summary: str
+    as_of: PartialDate
+    language: str
+    base_url: str
+    publisher: str
+    licence: str
+    state_of_play: Markdown
+    navigation: list[str]
+    origin: Origin
+    next_date: NextDate | None = None
+    key_dates: list[Event] = field(default_factory=list)
+
+
+@dataclass(eq=False, repr=False)
+class Briefing(_Short):
     config: Config
     issues: list[Issue]
     stakeholders: list[Stakeholder]
@@ -210,11 +229,5 @@ class Briefing:
     quotes: list[Quote]
     periods: list[Period]
     pages: list[Page]
-    by_id: dict[str, Entity]
-    backlinks: dict[str, Backlinks]
-
-    def get(self, entity_id: str) -> Entity:
-        return self.by_id[entity_id]
-
-    def links(self, entity_id: str) -> Backlinks:
-        return self.backlinks[entity_id]
+    by_id: dict[str, Entity]  # resolve's index, for finishing `[[id]]` and `[@id]` in texts
+    key_events: list[Event] = field(default_factory=list)  # marked `key`, or named in key_dates; by date

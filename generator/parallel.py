@@ -1,8 +1,10 @@
 """Spread pure, independent work over the machine's cores, in order, or do it here when that cannot pay.
 
 Workers are forked, so they inherit the loaded model and the compiled templates instead of receiving
-them pickled. Forking a process that runs other threads is unsafe (a lock held by another thread stays
-held in the child), so a process with threads — the preview server — always works serially.
+them pickled; each receives the task through the pool's initializer (inherited, not pickled) and returns
+plain results — a worker never writes a file or changes state the parent relies on. Forking a process
+that runs other threads is unsafe (a lock held by another thread stays held in the child), so a process
+with threads — the preview server — works serially.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import gc
 import math
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -19,24 +22,30 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 300  # below this, starting workers costs more than it saves
-_task: Callable[[Any], Any] | None = None
+_worker_task: Callable[[Any], Any] | None = None  # set only inside a worker process, by _install
 
 
 def workers_available() -> int:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return cores
+        return os.cpu_count() or 1
 
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def _install(task: Callable[[Any], Any]) -> None:
+    global _worker_task
+    _worker_task = task
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_chunk(chunk: list[Any]) -> list[Any]:
-    assert _task is not None
-    return [_task(item) for item in chunk]
+    assert _worker_task is not None
+    return [_worker_task(item) for item in chunk]
 
 
 def map_ordered(
@@ -45,7 +54,6 @@ def map_ordered(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[R]:
     """`[task(item) for item in items]`, in parallel when there is enough work and more than one core."""
-    global _task
     processes = workers_available()
     if len(items) < MIN_ITEMS or processes < 2 or not _can_fork():
         results = []
@@ -56,10 +64,10 @@ def map_ordered(
         return results
     size = max(1, math.ceil(len(items) / (processes * 8)))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
-    _task = task
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes, initializer=_install, initargs=(task,)) as pool:
             results = []
             for chunk_result in pool.imap(_run_chunk, chunks):
                 results.extend(chunk_result)
@@ -67,5 +75,4 @@ def map_ordered(
                     on_progress(len(results))
             return results
     finally:
-        _task = None
         gc.unfreeze()

@@ -1,5 +1,5 @@
 """Pictures drawn at build time as inline SVG: the pact's life on one line, per-entity sparklines and
-the web of positions. Pure functions of the Briefing; fixed number formatting keeps the bytes identical
+the web of positions. Pure functions of the linked model; fixed number formatting keeps the bytes identical
 from build to build. Colours come from the stylesheet's classes, so dark mode and print apply.
 
 Every picture is an `<svg role="img">` with a <title> and <desc>, and the same information is always on
@@ -18,14 +18,13 @@ from xml.sax.saxutils import escape, quoteattr
 from markupsafe import Markup
 
 from generator.dates import PartialDate
-from generator.exports import key_events
-from generator.model import Briefing, Entity, Event, Issue, Period
+from generator.model import Briefing, Entity, Event, Issue, Period, Stakeholder
+from generator.schema import PERIOD_LANES
 
 Url = Callable[[Entity], str]
 WIDTH = 800
 LEFT = 84
 RIGHT = 24
-LANES = (("term", "Terms"), ("extension", "Extensions"), ("lapse", "Lapse"))
 
 
 def _n(value: float) -> str:
@@ -82,21 +81,8 @@ class Canvas:
         return Markup('<div class="picture-stack">' + "\n".join([*self.drawing, "</svg>", *overlay]) + "</div>")
 
 
-_AXES: dict[int, tuple[Briefing, Axis]] = {}
-
-
-def axis_for(briefing: Briefing) -> Axis:
-    """The time axis shared by every picture of a build (computed once per briefing)."""
-    known = _AXES.get(id(briefing))
-    if known is not None and known[0] is briefing:
-        return known[1]
-    axis = _compute_axis(briefing)
-    _AXES.clear()
-    _AXES[id(briefing)] = (briefing, axis)
-    return axis
-
-
-def _compute_axis(briefing: Briefing) -> Axis:
+def time_axis(briefing: Briefing) -> Axis:
+    """The time axis shared by every picture of a build: from the first date to the year after the last."""
     dates = [p.start for p in briefing.periods] + [p.end for p in briefing.periods if p.end]
     dates += [e.date for e in briefing.events]
     if briefing.config.next_date:
@@ -128,16 +114,15 @@ def _marker(axis: Axis, date: PartialDate, label_y: float, bottom: float, label:
     ]
 
 
-def pact_strip(briefing: Briefing, url: Url, ident: str, compact: bool = False) -> Markup:
+def pact_strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool = False) -> Markup:
     """The pact's life on one line: periods by kind, key events, today and the next deadline."""
-    axis = axis_for(briefing)
     config = briefing.config
     lane_height = 16 if compact else 22
     top = 40  # two rows above the lanes: today's label, then the next deadline's
-    lanes = [(kind, name) for kind, name in LANES if any(p.kind_of == kind for p in briefing.periods)]
+    lanes = [(kind, name) for kind, name in PERIOD_LANES.items() if any(p.kind_of == kind for p in briefing.periods)]
     events_y = top + len(lanes) * (lane_height + 6) + 8
     bottom = events_y + 16
-    events = [e for e in key_events(briefing) if axis.first <= e.date.year <= axis.last]
+    events = [e for e in briefing.key_events if axis.first <= e.date.year <= axis.last]
     spans = "; ".join(f"{p.label} ({_span(p)})" for p in briefing.periods)
     deadline = config.next_date
     desc = (
@@ -186,9 +171,8 @@ def _span(period: Period) -> str:
     return f"{period.start.display} – {period.end.display if period.end else 'open'}"
 
 
-def sparkline(briefing: Briefing, events: list[Event], url: Url, ident: str, subject: str) -> Markup:
+def sparkline(briefing: Briefing, axis: Axis, events: list[Event], url: Url, ident: str, subject: str) -> Markup:
     """A small strip of one entity's events on the pact's axis."""
-    axis = axis_for(briefing)
     y = 16
     shown = [e for e in events if axis.first <= e.date.year <= axis.last]
     if not shown:
@@ -231,17 +215,17 @@ def _shorten(text: str, limit: int) -> str:
 def positions_web(briefing: Briefing, url: Url, ident: str) -> Markup:
     """Stakeholders (left) joined to the issues they take positions on (right), in a fixed order."""
     issues: list[Issue] = [i for i in briefing.issues if i.positions]
-    holders = [s for s in briefing.stakeholders if briefing.links(s.id).positions]
+    holders = [s for s in briefing.stakeholders if s.links.positions]
     if not issues or not holders:
         return Markup("")
     order = {issue.id: index for index, issue in enumerate(issues)}
 
-    def barycentre(stakeholder_id: str) -> float:
+    def barycentre(stakeholder: Stakeholder) -> float:
         """Mean row of the issues a stakeholder is joined to: sorting by it untangles the lines."""
-        rows = [order[p.issue] for p in briefing.links(stakeholder_id).positions if p.issue in order]
+        rows = [order[p.issue.id] for p in stakeholder.links.positions if p.issue.id in order]
         return sum(rows) / len(rows)
 
-    holders.sort(key=lambda s: (barycentre(s.id), s.name))
+    holders.sort(key=lambda s: (barycentre(s), s.name))
     row, top = 22, 16
     height = top * 2 + max(len(holders), len(issues)) * row
     left_x, right_x = 330, 470
@@ -260,7 +244,7 @@ def positions_web(briefing: Briefing, url: Url, ident: str) -> Markup:
     mid = (left_x + right_x) / 2
     for issue in issues:
         for position in issue.positions:
-            y1, y2 = holder_y[position.stakeholder], issue_y[issue.id]
+            y1, y2 = holder_y[position.stakeholder.id], issue_y[issue.id]
             canvas.draw(
                 f'<path class="web-link" d="M{left_x + 6} {_n(y1)} C{_n(mid)} {_n(y1)} {_n(mid)} {_n(y2)} '
                 f'{right_x - 6} {_n(y2)}"/>'

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from generator.dates import PartialDate
 from generator.diagnostics import Diagnostics, did_you_mean
-from generator.load import Loaded
+from generator.load import Loaded, Record
 from generator.markdown import Markdown
-from generator.model import Backlinks, Briefing, Entity, Event, Issue, Page, Period, Quote, Source, Stakeholder
+from generator.model import (
+    Briefing,
+    Config,
+    Entity,
+    Event,
+    Issue,
+    NextDate,
+    Page,
+    Period,
+    Position,
+    Quote,
+    Source,
+    Stakeholder,
+    Update,
+)
+from generator.schema import Ref
 
 BUILT_IN_SECTIONS = ("issues", "stakeholders", "timeline", "positions", "sources", "search", "print")
 STALE_AFTER_DAYS = 90
@@ -40,70 +56,74 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
             yield entity.note
     else:
         yield entity.body
+    yield from (update.text for update in getattr(entity, "updates", ()))
 
 
 def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) -> Briefing | None:
-    by_id: dict[str, Entity] = {}
-    entities: list[Entity] = [
-        *loaded.periods,
-        *loaded.issues,
-        *loaded.stakeholders,
-        *loaded.events,
-        *loaded.sources,
-        *loaded.quotes,
-        *loaded.pages,
-    ]
-    for entity in entities:
-        first = by_id.get(entity.id)
+    """Check every id and reference, then link the records into a Briefing (None if there were errors)."""
+    by_record: dict[str, Record] = {}
+    for record in loaded.records:
+        first = by_record.get(record.id)
         if first is not None:
             diags.error(
-                entity.origin.file,
-                entity.origin.line,
-                f"duplicate id `{entity.id}`: already used by the {first.kind} at "
+                record.origin.file,
+                record.origin.line,
+                f"duplicate id `{record.id}`: already used by the {first.kind} at "
                 f"{diags.display(first.origin.file)}:{first.origin.line}",
                 "ids are unique across all kinds",
             )
             continue
-        by_id[entity.id] = entity
+        by_record[record.id] = record
+    _check_references(loaded, by_record, diags)
+    _check_periods(loaded.of_kind("period"), diags)
+    if diags.errors or loaded.config is None:
+        return None
+    briefing = _link(loaded.config, [by_record[r.id] for r in loaded.records if by_record.get(r.id) is r])
+    _warn(briefing, diags, today or _today())
+    return briefing
 
-    def check(file: Path, line: int, target: str, expected: str, context: str) -> bool:
-        found = by_id.get(target)
+
+def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagnostics) -> None:
+    kinds_by_pool: dict[str, list[str]] = {}
+
+    def pool(expected: str) -> list[str]:
+        if expected not in kinds_by_pool:
+            kinds_by_pool[expected] = [r.id for r in by_record.values() if not expected or r.kind == expected]
+        return kinds_by_pool[expected]
+
+    def check(file: Path, line: int, target: str, expected: str, context: str) -> None:
+        found = by_record.get(target)
         if found is None and _already_reported(loaded, target, expected):
-            return False
+            return
         if found is None:
-            pool = [e.id for e in by_id.values() if not expected or e.kind == expected]
-            hint = did_you_mean(target, pool)
-            diags.error(file, line, f"unknown {expected or 'id'} `{target}` in {context}", hint)
-            return False
-        if expected and found.kind != expected:
+            diags.error(
+                file, line, f"unknown {expected or 'id'} `{target}` in {context}", did_you_mean(target, pool(expected))
+            )
+        elif expected and found.kind != expected:
             diags.error(file, line, f"`{target}` is a {found.kind}, not a {expected} ({context})")
-            return False
-        return True
 
     for file, ref, expected, context in loaded.refs:
         check(file, ref.line, ref.id, expected, context)
-    for entity in entities:
-        for text in markdown_of(entity):
-            if text.too_deep:
-                diags.error(
-                    text.file,
-                    text.too_deep,
-                    "Markdown nested too deeply (lists or quotes more than "
-                    "98 levels deep); the text inside would be lost",
-                    "flatten the nesting",
-                )
-            for link in text.links:
-                check(text.file, link.line, link.target, "", f"link `[[{link.target}]]`")
-            for cite in text.citations:
-                check(text.file, cite.line, cite.target, "source", f"citation `[@{cite.target}]`")
+    texts = [text for record in loaded.records for text in markdown_of_record(record)]
+    if loaded.config is not None:
+        texts.append(loaded.config.values["state_of_play"])
+    for text in texts:
+        if text.too_deep:
+            diags.error(
+                text.file,
+                text.too_deep,
+                "Markdown nested too deeply (lists or quotes more than 98 levels deep); the text inside would be lost",
+                "flatten the nesting",
+            )
+        for link in text.links:
+            check(text.file, link.line, link.target, "", f"link `[[{link.target}]]`")
+        for cite in text.citations:
+            check(text.file, cite.line, cite.target, "source", f"citation `[@{cite.target}]`")
     config = loaded.config
     if config is not None:
-        for link in config.state_of_play.links:
-            check(config.state_of_play.file, link.line, link.target, "", f"link `[[{link.target}]]`")
-        for cite in config.state_of_play.citations:
-            check(config.state_of_play.file, cite.line, cite.target, "source", f"citation `[@{cite.target}]`")
-        pages = {p.id for p in loaded.pages} | {i for i, kind in loaded.invalid.items() if kind == "page"}
-        for entry in config.navigation:
+        pages = {r.id for r in by_record.values() if r.kind == "page"}
+        pages |= {i for i, kind in loaded.invalid.items() if kind == "page"}
+        for entry in config.values["navigation"]:
             if entry not in BUILT_IN_SECTIONS and entry not in pages:
                 diags.error(
                     config.origin.file,
@@ -111,41 +131,160 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
                     f"unknown navigation entry `{entry}`",
                     did_you_mean(entry, [*BUILT_IN_SECTIONS, *pages]),
                 )
-    _check_periods(loaded.periods, diags)
-    if diags.errors or config is None:
-        return None
 
-    issues = sorted(loaded.issues, key=lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id))
-    events = sorted(loaded.events, key=lambda e: e.date)  # stable: same-date events keep file order
-    stakeholders = sorted(loaded.stakeholders, key=lambda s: (s.name.lower(), s.id))
+
+def markdown_of_record(record: Record) -> Iterator[Markdown]:
+    """Every Markdown text of a record, in the order its page shows them."""
+    values = record.values
+    for name in ("summary", "stance", "note", "context"):
+        value = values.get(name)
+        if isinstance(value, Markdown):
+            yield value
+    for position in values.get("positions", ()):
+        yield position["stance"]
+    for update in values.get("updates", ()):
+        yield update["text"]
+    if record.body is not None:
+        yield record.body
+
+
+def _updates(values: dict[str, Any]) -> list[Update]:
+    return [Update(u["date"], u["text"], u["correction"]) for u in values.get("updates", ())]
+
+
+def _link(config_record: Record, records: list[Record]) -> Briefing:
+    """Records → entities holding each other; backlinks in one pass over every reference (linear)."""
+    entities: dict[str, Entity] = {}
+    for record in records:
+        entities[record.id] = _entity(record)
+
+    def one(ref: Ref) -> Any:
+        return entities[ref.id]
+
+    def many(refs: list[Ref]) -> list[Any]:
+        return [entities[ref.id] for ref in refs]
+
+    for record in records:
+        entity, values = entities[record.id], record.values
+        if isinstance(entity, Issue):
+            entity.related = many(values["related"])
+            entity.positions = [
+                Position(entity, one(p["stakeholder"]), p["stance"], many(p["sources"])) for p in values["positions"]
+            ]
+        elif isinstance(entity, Stakeholder):
+            parent = entities.get(values["affiliation"] or "")
+            entity.affiliation = parent if isinstance(parent, Stakeholder) else values["affiliation"]
+        elif isinstance(entity, Event):
+            entity.issues = many(values["issues"])
+            entity.stakeholders = many(values["stakeholders"])
+            entity.sources = many(values["sources"])
+        elif isinstance(entity, Quote):
+            entity.speaker = one(values["speaker"])
+            entity.source = one(values["source"])
+            entity.issues = many(values["issues"])
+        elif isinstance(entity, Period):
+            entity.sources = many(values["sources"])
+
+    values = config_record.values
+    next_date = values["next_date"]
+    config = Config(
+        title=values["title"],
+        summary=values["summary"],
+        as_of=values["as_of"],
+        language=values["language"] or "en",
+        base_url=_with_slash(values["base_url"]),
+        publisher=values["publisher"],
+        licence=values["licence"],
+        state_of_play=values["state_of_play"],
+        navigation=values["navigation"] or ["issues", "stakeholders", "timeline", "positions", "sources"],
+        origin=config_record.origin,
+        next_date=NextDate(
+            next_date["date"], next_date["label"], one(next_date["event"]) if next_date["event"] else None
+        )
+        if next_date
+        else None,
+        key_dates=many(values["key_dates"]),
+    )
+    of = _by_kind(entities.values())
+    issues = sorted(of[Issue], key=lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id))
+    events = sorted(of[Event], key=lambda e: e.date)  # stable: same-date events keep file order
+    stakeholders = sorted(of[Stakeholder], key=lambda s: (s.name.lower(), s.id))
     undated = PartialDate(0)
-    sources = sorted(loaded.sources, key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id))
-    quotes = sorted(loaded.quotes, key=lambda q: (q.date, q.id))
-    pages = sorted(loaded.pages, key=lambda p: p.id)
-    periods = sorted(loaded.periods, key=lambda p: (p.start, p.id))
-    backlinks = _backlinks(by_id, issues, stakeholders, events, quotes, pages)
-    for period in periods:
-        for source in period.sources:
-            backlinks[source].cited_on.append(period)
-    briefing = Briefing(config, issues, stakeholders, events, sources, quotes, periods, pages, by_id, backlinks)
-    _warn(briefing, diags, today or _today())
+    sources = sorted(of[Source], key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id))
+    quotes = sorted(of[Quote], key=lambda q: (q.date, q.id))
+    pages = sorted(of[Page], key=lambda p: p.id)
+    periods = sorted(of[Period], key=lambda p: (p.start, p.id))
+    briefing = Briefing(config, issues, stakeholders, events, sources, quotes, periods, pages, entities)
+    chosen = {id(e) for e in config.key_dates}
+    briefing.key_events = [e for e in events if e.key or id(e) in chosen]
+    _backlinks(briefing)
     return briefing
 
 
-def _check_periods(periods: list[Period], diags: Diagnostics) -> None:
+def _with_slash(base_url: str) -> str:
+    return base_url if not base_url or base_url.endswith("/") else base_url + "/"
+
+
+def _by_kind(entities: Iterable[Entity]) -> dict[type, list[Any]]:
+    out: dict[type, list[Any]] = {kind: [] for kind in (Issue, Stakeholder, Event, Source, Quote, Page, Period)}
+    for entity in entities:
+        out[type(entity)].append(entity)
+    return out
+
+
+def _entity(record: Record) -> Entity:
+    v, origin = record.values, record.origin
+    body = record.body
+    if record.kind == "issue":
+        assert body is not None
+        return Issue(
+            record.id, v["title"], v["summary"], v["status"], v["status_note"], v["order"], body, origin, _updates(v)
+        )
+    if record.kind == "stakeholder":
+        assert body is not None
+        return Stakeholder(
+            record.id, v["name"], v["kind"], v["country"], v["role"], v["stance"], body, origin, _updates(v)
+        )
+    if record.kind == "page":
+        assert body is not None
+        return Page(record.id, v["title"], v["summary"], body, origin, _updates(v))
+    if record.kind == "event":
+        return Event(record.id, v["date"], v["date_note"], v["title"], v["summary"], v["key"], origin, _updates(v))
+    if record.kind == "source":
+        return Source(
+            record.id,
+            v["title"],
+            v["publisher"],
+            v["date"],
+            v["author"],
+            v["url"],
+            v["no_public_link"],
+            v["note"],
+            origin,
+            _updates(v),
+        )
+    if record.kind == "quote":
+        return Quote(record.id, v["text"], v["date"], v["context"], origin, _updates(v))
+    assert record.kind == "period"
+    return Period(record.id, v["start"], v["end"], v["kind"], v["label"], v["uncertain"], v["note"], origin)
+
+
+def _check_periods(periods: list[Record], diags: Diagnostics) -> None:
     """Spans of one kind may touch but not overlap (an open span runs on forever)."""
-    reach: dict[str, Period] = {}  # per kind: the span seen so far that ends last
-    for period in sorted(periods, key=lambda p: (p.start, p.id)):
-        widest = reach.get(period.kind_of)
-        if widest is not None and (widest.end is None or period.start < widest.end):
+    reach: dict[str, Record] = {}  # per kind: the span seen so far that ends last
+    for period in sorted(periods, key=lambda p: (p.values["start"], p.id)):
+        kind, start, end = period.values["kind"], period.values["start"], period.values["end"]
+        widest = reach.get(kind)
+        widest_end = widest.values["end"] if widest is not None else None
+        if widest is not None and (widest_end is None or start < widest_end):
             diags.error(
                 period.origin.file,
                 period.origin.line,
-                f"{period.kind_of} `{period.id}` overlaps {widest.kind_of} `{widest.id}` (line {widest.origin.line})",
+                f"{kind} `{period.id}` overlaps {kind} `{widest.id}` (line {widest.origin.line})",
                 "periods of one kind must not overlap",
             )
-        if widest is None or (widest.end is not None and (period.end is None or period.end > widest.end)):
-            reach[period.kind_of] = period
+        if widest is None or (widest_end is not None and (end is None or end > widest_end)):
+            reach[kind] = period
 
 
 def _already_reported(loaded: Loaded, target: str, expected: str) -> bool:
@@ -155,58 +294,59 @@ def _already_reported(loaded: Loaded, target: str, expected: str) -> bool:
     return bool(loaded.unreadable) and (not expected or expected in loaded.unreadable)
 
 
-def _backlinks(
-    by_id: dict[str, Entity],
-    issues: list[Issue],
-    stakeholders: list[Stakeholder],
-    events: list[Event],
-    quotes: list[Quote],
-    pages: list[Page],
-) -> dict[str, Backlinks]:
-    links = {entity_id: Backlinks() for entity_id in by_id}
+def _backlinks(briefing: Briefing) -> None:
+    """Fill every entity's `links` in one pass over every reference. A set of (list, item) beside the lists
+    keeps each item once per list in constant time: a hub linked from thousands of pages stays linear."""
+    seen: set[tuple[int, str, str]] = set()
 
-    def add(items: list, item: object) -> None:  # type: ignore[type-arg]
-        if item not in items:
+    def add(owner: Entity, name: str, item: Any) -> None:
+        items = getattr(owner.links, name)
+        key = (id(items), item.kind, item.id)
+        if key not in seen:
+            seen.add(key)
             items.append(item)
 
-    for issue in issues:
+    for issue in briefing.issues:
         for other in issue.related:
-            add(links[other].issues, issue)
-            add(links[issue.id].issues, by_id[other])
+            add(other, "issues", issue)
+            add(issue, "issues", other)
         for position in issue.positions:
-            links[position.stakeholder].positions.append(position)
-            add(links[issue.id].stakeholders, by_id[position.stakeholder])
+            position.stakeholder.links.positions.append(position)
+            add(issue, "stakeholders", position.stakeholder)
             for source in position.sources:
-                add(links[source].cited_on, issue)
-                add(links[issue.id].sources, by_id[source])
-    for event in events:
-        for issue_id in event.issues:
-            links[issue_id].events.append(event)
-        for stakeholder_id in event.stakeholders:
-            links[stakeholder_id].events.append(event)
-            for issue_id in event.issues:
-                add(links[issue_id].stakeholders, by_id[stakeholder_id])
+                add(source, "cited_on", issue)
+                add(issue, "sources", source)
+    for event in briefing.events:
+        for issue in event.issues:
+            issue.links.events.append(event)
+        for stakeholder in event.stakeholders:
+            stakeholder.links.events.append(event)
+            for issue in event.issues:
+                add(issue, "stakeholders", stakeholder)
         for source in event.sources:
-            add(links[source].cited_on, event)
-    for quote in quotes:
-        links[quote.speaker].quotes.append(quote)
-        add(links[quote.source].cited_on, quote)
-        for issue_id in quote.issues:
-            links[issue_id].quotes.append(quote)
-    for stakeholder in stakeholders:
-        parent = by_id.get(stakeholder.affiliation)
-        if isinstance(parent, Stakeholder):
-            links[parent.id].members.append(stakeholder)
-    for entity in [*issues, *stakeholders, *events, *quotes, *pages]:
+            add(source, "cited_on", event)
+    for quote in briefing.quotes:
+        quote.speaker.links.quotes.append(quote)
+        add(quote.source, "cited_on", quote)
+        for issue in quote.issues:
+            issue.links.quotes.append(quote)
+    for stakeholder in briefing.stakeholders:
+        if isinstance(stakeholder.affiliation, Stakeholder):
+            stakeholder.affiliation.links.members.append(stakeholder)
+    by_id = briefing.by_id
+    for entity in [*briefing.issues, *briefing.stakeholders, *briefing.events, *briefing.quotes, *briefing.pages]:
         for text in markdown_of(entity):
             for link in text.links:
                 if link.target != entity.id:
-                    add(links[link.target].mentioned_on, entity)
+                    add(by_id[link.target], "mentioned_on", entity)
             for cite in text.citations:
-                add(links[cite.target].cited_on, entity)
+                source = by_id[cite.target]
+                add(source, "cited_on", entity)
                 if isinstance(entity, Issue | Stakeholder):
-                    add(links[entity.id].sources, by_id[cite.target])
-    return links
+                    add(entity, "sources", source)
+    for period in briefing.periods:
+        for source in period.sources:
+            source.links.cited_on.append(period)
 
 
 def _today() -> dt.date:
@@ -220,7 +360,7 @@ def _today() -> dt.date:
 def _warn(briefing: Briefing, diags: Diagnostics, today: dt.date) -> None:
     """Things that build but that an editor should look at; `check --strict` makes them errors."""
     for stakeholder in briefing.stakeholders:
-        b = briefing.links(stakeholder.id)
+        b = stakeholder.links
         if not (b.positions or b.events or b.quotes or b.mentioned_on or b.members):
             diags.warning(
                 stakeholder.origin.file,
@@ -231,7 +371,7 @@ def _warn(briefing: Briefing, diags: Diagnostics, today: dt.date) -> None:
     for issue in briefing.issues:
         if not issue.positions:
             diags.warning(issue.origin.file, 1, f"issue `{issue.id}` has no positions")
-        if not briefing.links(issue.id).sources:
+        if not issue.links.sources:
             diags.warning(issue.origin.file, 1, f"issue `{issue.id}` cites no source")
     as_of = briefing.config.as_of
     age = (today - dt.date(as_of.year, as_of.month, as_of.day)).days

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
+from generator.diagnostics import Diagnostic, describe_encoding
 from generator.render import BUILTIN_TEMPLATES
 from generator.schema import check_slug
+from generator.yamltext import YamlProblem, parse_yaml
 
 FILL = "FILL IN"  # marks every stub an author must replace; `grep -rn "FILL IN" content/` finds them
 
 
 class ScaffoldProblem(Exception):
-    pass
+    """A refusal, with the file it concerns when there is one."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int = 0, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.path, self.line, self.hint = message, path, line, hint
+
+    def format(self) -> str:
+        if self.path is None:
+            return f"error: {self.message}" + (f" ({self.hint})" if self.hint else "")
+        return Diagnostic(self.path.as_posix(), self.line, self.message, self.hint).format()
 
 
 def _today() -> str:
@@ -171,25 +185,45 @@ def _yaml(text: str) -> str:
 
 
 KINDS = ("issue", "stakeholder", "event", "source", "quote", "page")
+LIST_FILES = ("timeline.yaml", "sources.yaml", "quotes.yaml", "periods.yaml")
+_ID_LINE = re.compile(r"^- id:\s*['\"]?([^'\"\s#]+)", re.M)
+_EMPTY_FLOW_LIST = re.compile(r"^([ \t]*)\[[ \t]*\]", re.M)
+_COMMENT = re.compile(r"(?:^|\s)(#.*)$", re.M)
+
+
+def _read(path: Path) -> str:
+    """A content file's text; a file that is not UTF-8 (UTF-16 named as such) is refused, naming it."""
+    data = path.read_bytes()
+    problem = describe_encoding(data)
+    if problem is not None:
+        line, message, hint = problem
+        raise ScaffoldProblem(message, path, line, hint)
+    return data.decode("utf-8-sig")
+
+
+def _ids_in(path: Path) -> list[str]:
+    """The ids of a list file's entries, in order (by a plain search if the file is not valid YAML)."""
+    text = _read(path)
+    try:
+        data = parse_yaml(text)
+    except YamlProblem:
+        return _ID_LINE.findall(text)
+    items = data if isinstance(data, list) else []
+    return [item["id"].strip() for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
 
 def _existing_ids(content: Path) -> set[str]:
     ids = {p.stem for folder in ("issues", "stakeholders", "pages") for p in (content / folder).glob("*.md")}
-    for name in ("timeline.yaml", "sources.yaml", "quotes.yaml", "periods.yaml"):
-        path = content / name
+    for path in [content / name for name in LIST_FILES] + sorted((content / "timeline").glob("*.yaml")):
         if path.is_file():
-            ids.update(re.findall(r"^- id:\s*['\"]?([^'\"\s#]+)", path.read_text("utf-8"), flags=re.M))
-    for path in (content / "timeline").glob("*.yaml"):
-        ids.update(re.findall(r"^- id:\s*['\"]?([^'\"\s#]+)", path.read_text("utf-8"), flags=re.M))
+            ids.update(_ids_in(path))
     return ids
 
 
 def _first(content: Path, folder: str, list_file: str = "") -> str:
     if list_file:
         path = content / list_file
-        found = (
-            re.findall(r"^- id:\s*['\"]?([^'\"\s#]+)", path.read_text("utf-8"), flags=re.M) if path.is_file() else []
-        )
+        found = _ids_in(path) if path.is_file() else []
     else:
         found = sorted(p.stem for p in (content / folder).glob("*.md"))
     if not found:
@@ -250,10 +284,89 @@ def new(content: Path, kind: str, entity_id: str, title: str) -> Path:
         )
     else:
         raise ScaffoldProblem(f"unknown kind `{kind}`: one of {', '.join(KINDS)}")
-    existing = path.read_text("utf-8") if path.is_file() else ""
-    if existing.strip() in ("[]", ""):
-        existing = ""
-    elif not existing.endswith("\n"):
-        existing += "\n"
-    path.write_text(existing + entry, "utf-8")
+    _add_to_list(path, entry, entity_id)
     return path
+
+
+def _add_to_list(path: Path, entry: str, entity_id: str) -> None:
+    """Append `entry` (a block-style list item) to a YAML list file, keeping the file valid: appended as text
+    where that gives the same list plus the entry (the rest of the file unchanged to the byte), else through
+    a round-trip YAML editor (a list in flow style, `[…]`), else refused. The file is replaced atomically."""
+    existing = _read(path) if path.is_file() else ""
+    old = _list_in(existing, path)
+    if not old:  # an empty flow list (`[]` on a line of its own) gives way to the first entry
+        existing = _EMPTY_FLOW_LIST.sub(r"\1", existing, count=1)
+    for edit in (_appended_as_text, _appended_round_trip):
+        text = edit(existing, entry)
+        if text is not None and _adds_exactly(text, old, entity_id):
+            _write_atomically(path, text)
+            return
+    raise ScaffoldProblem(
+        "cannot add an entry to this file without changing the rest of it",
+        path,
+        hint="write its list as lines starting `- id:`, or add the entry by hand",
+    )
+
+
+def _list_in(text: str, path: Path) -> list[Any]:
+    try:
+        data = parse_yaml(text)
+    except YamlProblem as problem:
+        raise ScaffoldProblem(
+            f"{problem.message}; nothing was changed", path, problem.line, problem.hint or "fix the file first"
+        ) from None
+    if data is not None and not isinstance(data, list):
+        raise ScaffoldProblem("expected a list of entries (lines starting `- id:`)", path, getattr(data, "line", 1))
+    return list(data or [])
+
+
+def _appended_as_text(existing: str, entry: str) -> str:
+    if not existing.strip():
+        return entry
+    return existing + ("" if existing.endswith("\n") else "\n") + entry
+
+
+def _appended_round_trip(existing: str, entry: str) -> str | None:
+    """The file re-written by ruamel.yaml with the entry added and the top-level list in block style; None if
+    that fails or would drop one of the file's comments."""
+    from ruamel.yaml import YAML
+
+    editor = YAML(typ="rt")
+    editor.width = 4096  # never re-wrap long lines
+    editor.preserve_quotes = True
+    editor.indent(mapping=2, sequence=2, offset=0)
+    try:
+        items = editor.load(existing)
+        items.fa.set_block_style()
+        items.append(editor.load(entry)[0])
+        out = io.StringIO()
+        editor.dump(items, out)
+    except Exception:  # ruamel's emitter has failed on unusual layouts; refusing is the safe answer
+        return None
+    text = out.getvalue()
+    kept = all(comment.strip() in text for comment in _COMMENT.findall(existing))
+    return text if kept else None
+
+
+def _adds_exactly(text: str, old: list[Any], entity_id: str) -> bool:
+    """`text` reads (with the build's own strict loader) as the old entries, unchanged, and then the new one."""
+    try:
+        new = parse_yaml(text)
+    except YamlProblem:
+        return False
+    return (
+        isinstance(new, list)
+        and len(new) == len(old) + 1
+        and list(new[:-1]) == old
+        and isinstance(new[-1], dict)
+        and new[-1].get("id") == entity_id
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, "utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

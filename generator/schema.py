@@ -15,10 +15,24 @@ from typing import Any, Literal
 from generator.dates import PartialDate
 from generator.diagnostics import Diagnostics, did_you_mean
 from generator.markdown import SLUG, compile_markdown
+from generator.safeurl import is_safe_url
 from generator.yamltext import YamlList, YamlMap
 
 FieldType = Literal[
-    "text", "markdown", "date", "full_date", "int", "bool", "id", "ids", "url", "choice", "records", "record", "texts"
+    "text",
+    "markdown",
+    "date",
+    "full_date",
+    "int",
+    "bool",
+    "id",
+    "ids",
+    "url",
+    "language",
+    "choice",
+    "records",
+    "record",
+    "texts",
 ]
 
 
@@ -43,6 +57,14 @@ class Schema:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+
+# Every choice list and its labels, once: the validator, the JSON Schemas and the pages all read these.
+ISSUE_STATUSES = {"open": "Open", "addressed": "Addressed in 2024", "settled": "Settled", "lapsed": "Lapsed"}
+STAKEHOLDER_KINDS = {"government": "Government", "institution": "Institution", "person": "Person", "group": "Group"}
+STAKEHOLDER_GROUPS = {"government": "Governments", "institution": "Institutions", "person": "People", "group": "Groups"}
+PERIOD_KINDS = {"term": "Term", "extension": "Extension", "lapse": "Lapse"}
+PERIOD_LANES = {"term": "Terms", "extension": "Extensions", "lapse": "Lapse"}  # the strip's row titles
 
 
 @dataclass(frozen=True)
@@ -88,7 +110,12 @@ BRIEFING = Schema(
         Field("title", "text", True, "The briefing's title."),
         Field("summary", "text", True, "One sentence: used in page descriptions and feeds."),
         Field("as_of", "full_date", True, "When the briefing was last brought up to date (YYYY-MM-DD)."),
-        Field("language", "text", False, "Language code of the content, default `en`."),
+        Field(
+            "language",
+            "language",
+            False,
+            "BCP 47 language tag of the content (`en`, `en-GB`, `zh-Hans`), default `en`.",
+        ),
         Field("base_url", "url", False, "Absolute address the site is published at, ending in `/`."),
         Field("publisher", "text", True, "Who publishes the briefing."),
         Field("licence", "text", True, "The content licence."),
@@ -105,7 +132,7 @@ ISSUE = Schema(
     (
         Field("title", "text", True, "Short title."),
         Field("summary", "markdown", True, "One or two sentences."),
-        Field("status", "choice", True, "Where the issue stands.", choices=("open", "addressed", "settled", "lapsed")),
+        Field("status", "choice", True, "Where the issue stands.", choices=tuple(ISSUE_STATUSES)),
         Field("status_note", "text", False, "One line on how the issue was left."),
         Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
         Field("positions", "records", False, "Each side's position.", record=POSITION),
@@ -124,7 +151,7 @@ STAKEHOLDER = Schema(
             "choice",
             True,
             "What sort of stakeholder.",
-            choices=("person", "institution", "government", "group"),
+            choices=tuple(STAKEHOLDER_KINDS),
         ),
         Field("country", "text", False, "Country, in words; leave out when unknown."),
         Field("role", "text", True, "Role, as of when they matter to the briefing."),
@@ -165,7 +192,7 @@ SOURCE = Schema(
             "no_public_link",
             "text",
             False,
-            "Why there is no public original to link to (readers see \"no public link\" and this note).",
+            'Why there is no public original to link to (readers see "no public link" and this note).',
         ),
         Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…"),
         _UPDATES,
@@ -194,7 +221,7 @@ PERIOD = Schema(
         Field("id", "id", True, "Unique id."),
         Field("start", "date", True, "First day of the span (YYYY, YYYY-MM or YYYY-MM-DD)."),
         Field("end", "date", False, "Day the span ends; leave out while it is open."),
-        Field("kind", "choice", True, "What the span is.", choices=("term", "extension", "lapse")),
+        Field("kind", "choice", True, "What the span is.", choices=tuple(PERIOD_KINDS)),
         Field("label", "text", True, "Short label."),
         Field("sources", "ids", True, "Sources for the span.", refers_to="source", min_items=1),
         Field("uncertain", "bool", False, "The record does not fix this span; it is drawn dashed."),
@@ -216,6 +243,23 @@ PAGE = Schema(
 SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOTE, PERIOD, PAGE)}
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+
+# A well-formed BCP 47 tag (RFC 5646, section 2.1; the irregular grandfathered tags aside), in syntax that
+# Python and JSON Schema (ECMA-262) read alike. The tag reaches Pagefind, which names files after it, so
+# nothing but letters, digits and hyphens may pass; and Pagefind 1.x panics on tags of about 30 characters
+# (it cuts a hash to the tag's length plus 8), so 24 is the limit: real tags (`hy-Latn-IT-arevela`) are shorter.
+_ALNUM = "[A-Za-z0-9]"
+LANGUAGE_TAG_PATTERN = (
+    "^(?:(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"  # language, with extended language subtags
+    "(?:-[A-Za-z]{4})?"  # script
+    "(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"  # region
+    f"(?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*"  # variants
+    f"(?:-[0-9A-WY-Za-wy-z](?:-{_ALNUM}{{2,8}})+)*"  # extensions
+    f"(?:-[xX](?:-{_ALNUM}{{1,8}})+)?"  # private use
+    f"|[xX](?:-{_ALNUM}{{1,8}})+)$"  # private use only
+)
+LANGUAGE_TAG_MAX = 24
+_LANGUAGE_TAG = re.compile(LANGUAGE_TAG_PATTERN)
 
 
 WINDOWS_DEVICES = frozenset(
@@ -284,7 +328,7 @@ def _default(spec: Field) -> Any:
         return []
     if spec.type == "bool":
         return False
-    if spec.type in ("text", "url", "choice"):
+    if spec.type in ("text", "url", "language", "choice"):
         return ""
     return None
 
@@ -296,6 +340,10 @@ def _text(raw: Any) -> str:
             "quote the value if it contains `: ` or starts with `[` or `{`",
         )
     return raw.strip()
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _convert(spec: Field, raw: Any, file: Path, line: int, diags: Diagnostics) -> Any:
@@ -366,8 +414,15 @@ def _convert(spec: Field, raw: Any, file: Path, line: int, diags: Diagnostics) -
             raise _Invalid(f"`{text}` is not a valid id", problem)
         return Ref(text, line)
     if kind == "url":
-        if not _SAFE_URL.fullmatch(text):
-            raise _Invalid(f"`{text}` is not an http(s) address", "write the full address, https://…")
+        if not (_SAFE_URL.fullmatch(text) and is_safe_url(text)):
+            raise _Invalid(f"`{_short(text)}` is not an http(s) address", "write the full address, https://…")
+        return text
+    if kind == "language":
+        if len(text) > LANGUAGE_TAG_MAX or not _LANGUAGE_TAG.fullmatch(text):
+            raise _Invalid(
+                f"`{_short(text)}` is not a language tag",
+                f"write a BCP 47 tag of at most {LANGUAGE_TAG_MAX} characters, such as `en`, `en-GB`, `zh-Hans`",
+            )
         return text
     if kind == "choice":
         if text not in spec.choices:

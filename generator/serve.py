@@ -1,12 +1,13 @@
 """`briefing serve`: build, serve the built site, watch, rebuild, reload the browser.
 
-A small adapter around the livereload package: we use its polling Watcher (with editor temp files
-ignored and quick same-size saves caught), its WebSocket handler and its livereload.js client, but
-not its Server, whose throttle drops a save that follows another within seconds and which serves
-the whole working folder. Builds run one at a time in a worker thread; changes that arrive during a
-build cause exactly one more build. The site folder is swapped in atomically by build(), so a request
-always gets a complete old or complete new file. A failed build leaves the last good site in place
-and every page is served with an overlay listing the errors until the next good build.
+The server receives a builder callable (an Engine's `build`) and knows nothing else of the pipeline.
+From the livereload package it uses the WebSocket protocol handler and the livereload.js client, but
+not its Server (whose throttle drops a save that follows another within seconds and which serves the
+whole working folder) nor its Watcher: our own watcher polls the folders. Builds run one at a time in a
+worker thread; changes that arrive during a build cause exactly one more build. Each file of the site is
+replaced atomically, so a request gets a complete old or complete new file. A failed build leaves the
+last good site in place and every page is served with an overlay listing the errors until the next good
+build.
 """
 
 from __future__ import annotations
@@ -28,11 +29,9 @@ from urllib.parse import unquote, urlsplit
 
 import livereload
 from livereload.handlers import LiveReloadHandler
-from livereload.watcher import Watcher
 from tornado import httpserver, ioloop, web
 
-from generator import load
-from generator.build import BuildOptions, build
+from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
@@ -44,51 +43,70 @@ LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-class ContentWatcher(Watcher):
-    """livereload's Watcher, ignoring editor files and catching saves that keep mtime and size."""
+Signature = tuple[int, int, int, int, str]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._digests: dict[str, str] = {}
 
-    def ignore(self, filename: str) -> bool:
-        return is_editor_junk(os.path.basename(filename))
+class FolderWatcher:
+    """Notices any change to the files under some folders: added, removed, or changed in size, inode,
+    modification or status-change time — and, for files modified in the last seconds, in their bytes (two
+    saves within one clock tick keep every stat). Editor temporary files and hidden folders are ignored;
+    symbolic links to folders are not followed (a link loop cannot trap it)."""
 
-    def is_file_changed(self, path: str, ignore: Callable[[str], bool] | None = None) -> bool:
-        if not os.path.isfile(path) or self.ignore(path) or (ignore and ignore(path)):
-            return False
-        stat = os.stat(path)
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        previous = self._task_mtimes.get(path)
-        self._new_mtimes[path] = signature
-        # Two saves within one timestamp tick keep mtime and size: for recently modified files, compare
-        # the bytes too. Once a file is no longer recent its stat signature alone decides.
-        digest = None
-        if time.time() - stat.st_mtime < RECENT_SECONDS:
-            digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
-        known = self._digests.pop(path, None)
-        if digest is not None:
-            self._digests[path] = digest
-        if previous is None:
-            changed = stat.st_mtime > self._start
-        else:
-            changed = previous != signature or (digest is not None and known is not None and known != digest)
-        if changed:
-            self.filepath = path
-        return changed
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = roots
+        self.snapshot = self.scan()
 
-    def is_folder_changed(self, path: str, ignore: Callable[[str], bool] | None = None) -> bool:
-        """Visit every file (the original stops at the first change, which splits one burst into many)."""
-        changed = False
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in self.ignored_dirs and not d.startswith("."))
-            for name in sorted(files):
-                changed = self.is_file_changed(os.path.join(root, name), ignore) or changed
-        return changed
+    def scan(self) -> dict[str, Signature]:
+        found: dict[str, Signature] = {}
+        now = time.time()
+        for root in self.roots:
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if is_editor_junk(name):
+                        continue
+                    path = os.path.join(folder, name)
+                    try:
+                        st = os.stat(path)
+                        digest = ""
+                        if now - st.st_mtime < RECENT_SECONDS:
+                            digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
+                    except OSError:
+                        continue
+                    found[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, digest)
+        return found
+
+    def changed(self) -> bool:
+        """True if anything changed since the last call (or since the watcher started)."""
+        current = self.scan()
+        before, self.snapshot = self.snapshot, current
+        if current.keys() != before.keys():
+            return True
+        # a digest appears or disappears as a file stops being recent: compare it only when both have one
+        return any(
+            sig[:4] != before[path][:4] or (sig[4] and before[path][4] and sig[4] != before[path][4])
+            for path, sig in current.items()
+        )
 
 
 class ReloadSocket(LiveReloadHandler):
-    """livereload's WebSocket handler, refusing pages of other origins (its own accepts any)."""
+    """livereload's WebSocket handler (its protocol with livereload.js), refusing pages of other origins
+    (its own accepts any), and answering a malformed message with one log line, not a traceback."""
+
+    @classmethod
+    def reload_all(cls) -> None:
+        message = {"command": "reload", "path": "*", "liveCSS": None, "liveImg": True}
+        for waiter in list(LiveReloadHandler.waiters):
+            try:
+                waiter.write_message(message)
+            except Exception:  # a closed socket: forget it
+                LiveReloadHandler.waiters.discard(waiter)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            super().on_message(message)
+        except Exception as error:
+            logging.getLogger("briefing.serve").warning("ignored a malformed reload message: %s", type(error).__name__)
 
     def check_origin(self, origin: str) -> bool:
         parts = urlsplit(origin)
@@ -220,8 +238,8 @@ def inject(page: bytes, state: ServerState) -> bytes:
 class Rebuilder:
     """One build at a time; changes during a build cause exactly one more."""
 
-    def __init__(self, options: BuildOptions, state: ServerState, log: Callable[[str], None]) -> None:
-        self.options = options
+    def __init__(self, builder: Callable[[], BuildResult], state: ServerState, log: Callable[[str], None]) -> None:
+        self.builder = builder
         self.state = state
         self.log = log
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefing-build")
@@ -243,7 +261,7 @@ class Rebuilder:
 
     def _build(self) -> tuple[str, list[Diagnostic]]:
         try:
-            result = build(self.options)
+            result = self.builder()
         except ContentError as error:
             return "", error.diagnostics
         except Exception as error:  # a bug must not take the preview down
@@ -274,13 +292,14 @@ class Rebuilder:
             )
         else:
             self.log(summary)
-        ReloadSocket.reload_waiters(path="*")
+        ReloadSocket.reload_all()
 
 
-def watched_paths(content: Path) -> list[str]:
-    """Content, the project's templates and static assets (even if the folder appears later), and
-    the built-in templates; as globs, which livereload's Watcher re-expands on every poll."""
-    return [str(content / "**"), str(content.parent / "templates" / "**"), str(BUILTIN_TEMPLATES / "**")]
+def watched_folders(content: Path) -> list[Path]:
+    """Content, the project's templates and static files (even if a folder appears later), and the
+    built-in templates."""
+    project = content.parent
+    return [content, project / "templates", project / "static", BUILTIN_TEMPLATES]
 
 
 def serve(
@@ -295,15 +314,12 @@ def serve(
     log = log or (lambda text: print(text, flush=True))
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
-    options = BuildOptions(content=content, out=out, search=search, in_place=True)
-    load.REMEMBER_FILES["on"] = True
+    # with search, each build re-indexes: a staging folder swapped in, as a one-off build does
+    mode = Mode.BUILD if search else Mode.PREVIEW
+    engine = Engine(BuildOptions(content=content, out=out, mode=mode, search=search))
     state = ServerState(site=out)
-    watcher = ContentWatcher()
-    for path in watched_paths(content):
-        watcher.watch(path)
-    watcher.examine()  # record the starting state
-    ReloadSocket.watcher = watcher  # livereload's handler logs the watcher's last changed path
-    rebuilder = Rebuilder(options, state, log)
+    watcher = FolderWatcher(watched_folders(content))
+    rebuilder = Rebuilder(engine.build, state, log)
     rebuilder.build_now()
 
     app = web.Application(
@@ -332,16 +348,16 @@ def serve(
         build runs nothing is looked at: what changes meanwhile is found right after, and causes exactly
         one more build."""
         started = time.perf_counter()
-        if not rebuilder.running and _drain(watcher):
+        if not rebuilder.running and watcher.changed():
             loop.call_later(SETTLE_SECONDS, settle)
         loop.call_later(max(POLL_SECONDS, 2 * (time.perf_counter() - started)), poll)
 
     def settle() -> None:
-        _drain(watcher)  # fold the rest of a burst into the same build
+        watcher.changed()  # fold the rest of a burst into the same build
         rebuilder.request()
 
     def changed_during_build() -> None:
-        if _drain(watcher):
+        if watcher.changed():
             loop.call_later(SETTLE_SECONDS, settle)
 
     rebuilder.after_build = changed_during_build
@@ -354,15 +370,6 @@ def serve(
         log("stopped")
     finally:
         rebuilder.executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _drain(watcher: ContentWatcher) -> bool:
-    changed = False
-    while True:
-        path, _ = watcher.examine()
-        if not path:
-            return changed
-        changed = True
 
 
 def server_sockets(host: str, port: int) -> list:  # type: ignore[type-arg]

@@ -1,61 +1,38 @@
 """What each template receives: the reference printed by `briefing docs templates` (docs/templates.md).
 
-The route table checks every page's context against TEMPLATES, and the model's fields are read from the
-dataclasses themselves, so this reference cannot drift from the code.
+Every template receives `chrome` (what base.html shows around the page) and `view` (its page kind's view).
+Both are dataclasses in views.py, and this reference is read from them, so it cannot drift from the code.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 
-from generator import model
-
-COMMON = {
-    "page": "the page being rendered: `path`, `title`, `description`, `kind`, `canonical` (absolute URL when "
-    "`base_url` is set); `url(entity or site path)` gives a relative link; `md(text)` renders a Markdown field "
-    "(links made relative, citations numbered); `cite(source_ids)` adds numbered citations; `references` lists "
-    "(number, source) cited so far; `strip()`, `sparkline(events, subject)`, `web()` draw the pictures",
-    "briefing": "the whole resolved briefing (Briefing, below); `briefing.links(id)` gives an entity's Backlinks",
-    "config": "briefing.yaml (Config, below)",
-    "search_kind": "the page's kind for the search index (Issue, Stakeholder…), or empty: not indexed",
-    "json_ld": "schema.org data for the page, or none",
-    "status_labels": "issue status → label, e.g. addressed → Addressed in 2024",
-    "kind_titles": "stakeholder kind → group title",
-    "nav_titles": "built-in section → menu title",
-}
-
-TEMPLATES: dict[str, dict[str, str]] = {
-    "home.html": {
-        "latest": "the latest events up to `as_of`, newest first",
-        "key_events": "the events named in `key_dates`",
-        "main_stakeholders": "the most linked stakeholders",
-    },
-    "issues.html": {},
-    "issue.html": {"issue": "the Issue", "links": "its Backlinks (events, quotes, stakeholders, issues, sources…)"},
-    "stakeholders.html": {"groups": "(kind, stakeholders) pairs, each group sorted by name"},
-    "stakeholder.html": {
-        "stakeholder": "the Stakeholder",
-        "links": "its Backlinks (positions, quotes, events, members, mentioned_on…)",
-        "affiliation": "the affiliated Stakeholder, or the affiliation as text",
-    },
-    "timeline.html": {"years": "(year, events) pairs in date order"},
-    "positions.html": {"matrix": "(issues, rows): each row a stakeholder and its position (or none) per issue"},
-    "sources.html": {},
-    "page.html": {"free_page": "the Page"},
-    "search.html": {},
-    "print.html": {},
-    "404.html": {},
-}
+from generator import render, views
 
 
 def _fields(cls: type) -> list[str]:
+    hints = typing.get_type_hints(cls, vars(views))
     rows = []
     for item in dataclasses.fields(cls):
-        if item.name.startswith("_"):
-            continue
-        kind = str(item.type).replace("generator.", "")
+        kind = str(hints.get(item.name, item.type)).replace("generator.views.", "").replace("typing.", "")
+        kind = kind.replace("markupsafe.Markup", "Markup").replace("<class '", "").replace("'>", "")
         rows.append(f"| `{item.name}` | `{kind}` |")
     return rows
+
+
+def _pieces() -> list[type]:
+    """The smaller dataclasses views are made of, in the order they are declared."""
+    top = set(typing.get_args(views.View)) | {views.Chrome, views.PageSpec}
+    return [
+        cls
+        for cls in vars(views).values()
+        if dataclasses.is_dataclass(cls)
+        and isinstance(cls, type)
+        and cls.__module__ == views.__name__
+        and cls not in top
+    ]
 
 
 def reference() -> str:
@@ -68,40 +45,24 @@ def reference() -> str:
         " any asset). Templates are Jinja2 with autoescaping on and `StrictUndefined`: a misspelt variable "
         "fails the build at its line.",
         "",
-        "## Every template receives",
+        "Every template receives two values, prepared in Python (`generator/views.py`): `chrome`, what "
+        "`base.html` shows around every page, and `view`, what its own page shows. Links are already relative "
+        "to the page, texts already rendered (Markup: citations numbered, entity links resolved), labels taken "
+        "from the content schema. Templates only read them: no lookups, no URL building.",
         "",
-        "| name | what |",
+        "## `chrome` (every template)",
+        "",
+        "| field | type |",
         "| --- | --- |",
-    ]
-    lines += [f"| `{name}` | {text} |" for name, text in COMMON.items()]
-    lines += ["", "## Each template also receives", ""]
-    for template, names in TEMPLATES.items():
-        lines.append(f"### `{template}`")
-        lines.append("")
-        if names:
-            lines += ["| name | what |", "| --- | --- |"] + [f"| `{n}` | {t} |" for n, t in names.items()]
-        else:
-            lines.append("Nothing else.")
-        lines.append("")
-    lines += ["## The model", ""]
-    for cls in (
-        model.Briefing,
-        model.Config,
-        model.NextDate,
-        model.Issue,
-        model.Position,
-        model.Stakeholder,
-        model.Event,
-        model.Source,
-        model.Quote,
-        model.Period,
-        model.Page,
-        model.Backlinks,
-    ):
-        lines += [f"### {cls.__name__}", "", "| field | type |", "| --- | --- |", *_fields(cls), ""]
-    lines += [
-        "Dates are `PartialDate`: `iso` (as written), `display` (27 August 2024, August 2024 or 2024), "
-        "`precision`. Markdown fields are rendered with `page.md(…)`; their source text is `.text`.",
+        *_fields(views.Chrome),
+        "",
+        "## `view`, per template",
         "",
     ]
+    for kind, template in render.TEMPLATE_OF.items():
+        cls = typing.get_type_hints(views.BUILDERS[kind])["return"]
+        lines += [f"### `{template}`: {cls.__name__}", "", "| field | type |", "| --- | --- |", *_fields(cls), ""]
+    lines += ["## The pieces views are made of", ""]
+    for cls in _pieces():
+        lines += [f"### {cls.__name__}", "", "| field | type |", "| --- | --- |", *_fields(cls), ""]
     return "\n".join(lines)

@@ -25,7 +25,7 @@ def entity_path(entity: Entity) -> str:
     if isinstance(entity, Source):
         return f"sources/index.html#{entity.id}"
     if isinstance(entity, Quote):
-        return f"stakeholders/{entity.speaker}/index.html#{entity.id}"
+        return f"stakeholders/{entity.speaker.id}/index.html#{entity.id}"
     assert isinstance(entity, Page)
     return f"{entity.id}/index.html"
 

@@ -1,31 +1,57 @@
-"""The output folder: build beside it, then swap it in at once; unchanged files are hard-linked.
+"""The output folder: locked while written, checked before it is trusted, replaced atomically.
 
-A build writes into a fresh sibling folder. Files whose bytes equal the previous build's (known from
-the manifest kept in the marker file) are hard-linked from the old folder instead of written again.
-The new folder replaces the old one by an atomic exchange of names (Linux `renameat2`), or by two
-renames elsewhere, so a reader or a killed build never sees a half-written site.
+The manifest (the marker file `.briefing-build`) lists every file the last build made with its digest,
+size, modification time, inode and the key of the view it was rendered from. It is never trusted
+blindly: a file is reused only if what is on disk still matches its entry (stat, and the bytes' hash
+where the stat cannot tell: a file changed within the clock tick of the build that wrote it). Anything
+else on disk is either ours and stale (rewritten or removed) or someone else's (named in a warning, then
+removed). One build at a time: a lock file beside the output makes a second build wait.
+
+A one-off build writes a staging folder beside the output (marked as ours), hard-links the files it
+reuses, and swaps it in with one atomic exchange of names; a killed build leaves the old site and a
+staging folder the next build removes. The preview writes in place: it first records in the manifest
+which files it is about to touch, so a kill midway leaves files the next build knows to redo.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = ".briefing-build"
+STAGING_MARKER = ".briefing-staging"
+RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
+PROTECTED = (".git", ".hg", ".svn")
 
 
 class OutputProblem(Exception):
-    pass
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def output_target(out: Path) -> Path:
+    """The folder to build: a symbolic link is followed (the site is built into its target, the link kept)."""
+    return Path(os.path.realpath(out)) if out.is_symlink() else out.absolute()
 
 
 def refuse_dangerous_output(out: Path, content: Path) -> None:
-    """Never replace a folder that holds anything but a previous build."""
+    """Never replace a folder that holds the project, or anything but a previous build."""
     out = out.resolve()
     content = content.resolve()
     home = Path.home().resolve()
@@ -34,95 +60,191 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
         raise OutputProblem(f"refusing to use {out} as the output folder: it holds the content or the project")
     if out.exists() and not out.is_dir():
         raise OutputProblem(f"the output path {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+    if not out.is_dir():
+        return
+    for name in PROTECTED:
+        if (out / name).exists():
+            raise OutputProblem(
+                f"refusing to build into {out}: it holds a `{name}` folder, which a build would delete",
+                "build into a folder of its own and copy or publish from there (files to publish as they are, "
+                "such as CNAME or .nojekyll, go in the project's `static/` folder)",
+            )
+    if any(out.iterdir()) and not (out / MARKER).is_file():
         raise OutputProblem(
-            f"refusing to replace {out}: it was not made by `briefing build` "
-            f"(no {MARKER} file); remove it or choose another --out"
+            f"refusing to replace {out}: it was not made by `briefing build` (no {MARKER} file)",
+            "remove it or choose another --out",
         )
 
 
-def marker_digest(out: Path) -> str:
-    """Identifies the build that made `out` (its marker lists every file with its digest)."""
-    try:
-        return hashlib.blake2b((out / MARKER).read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return ""
+@contextmanager
+def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[None]:
+    """Hold the output's lock (a file beside it); call `waiting` once if another build holds it first."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class SiteWriter:
-    """Collects the files of one build in a staging folder; `commit()` swaps it in."""
+@dataclass(frozen=True)
+class Entry:
+    digest: str
+    size: int
+    mtime_ns: int
+    inode: int
+    key: str  # the view key the file was rendered from ("" for files that are not pages)
+
+    def to_json(self) -> list[object]:
+        return [self.digest, self.size, self.mtime_ns, self.inode, self.key]
+
+
+def _entry(path: Path, digest: str, key: str) -> Entry:
+    st = path.stat()
+    return Entry(digest, st.st_size, st.st_mtime_ns, st.st_ino, key)
+
+
+class Previous:
+    """The output as the last build left it, each file checked against the manifest before reuse."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._clean_stale_siblings()
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        self.previous = self._read_manifest()
-        self.manifest: dict[str, str] = {}
-        self.written = 0
-        self.linked = 0
-
-    def _read_manifest(self) -> dict[str, str]:
+        self.entries: dict[str, Entry] = {}
+        self.pending: set[str] = set()  # files an interrupted in-place build may have touched
+        self.written_ns = 0
         try:
-            data = json.loads((self.out / MARKER).read_text("utf-8"))
-            return dict(data.get("files", {}))
-        except (OSError, ValueError, AttributeError):
-            return {}
+            marker = out / MARKER
+            data = json.loads(marker.read_text("utf-8"))
+            self.written_ns = marker.stat().st_mtime_ns
+            for path, row in dict(data.get("files", {})).items():
+                digest, size, mtime_ns, inode, key = row
+                self.entries[str(path)] = Entry(str(digest), int(size), int(mtime_ns), int(inode), str(key))
+            self.pending = {str(p) for p in data.get("pending", [])}
+        except (OSError, ValueError, TypeError, AttributeError):
+            self.entries, self.pending = {}, set()
 
-    def _clean_stale_siblings(self) -> None:
-        for sibling in self.out.parent.glob(f".{self.out.name}.*-*"):
-            if sibling.is_dir() and (
-                sibling.name.startswith(f".{self.out.name}.new-") or sibling.name.startswith(f".{self.out.name}.old-")
-            ):
-                shutil.rmtree(sibling, ignore_errors=True)
-
-    def add(self, path: str, data: bytes) -> None:
-        self.record(path, *self.store(path, data))
-
-    def store(self, path: str, data: bytes) -> tuple[str, bool]:
-        """Put one file in the staging folder: hard-linked from the last build if its bytes are unchanged.
-        Safe to call from worker processes; returns (digest, written) for `record`."""
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        target = self.staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.previous.get(path) == digest:
+    def reusable(self, path: str) -> Entry | None:
+        """The entry of `path` if the file on disk is exactly what the last build wrote."""
+        entry = self.entries.get(path)
+        if entry is None or path in self.pending:
+            return None
+        try:
+            st = os.lstat(self.out / path)
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns, st.st_ino) != (entry.size, entry.mtime_ns, entry.inode):
+            return None
+        if st.st_mtime_ns >= self.written_ns - RACY_NS:
             try:
-                os.link(self.out / path, target)
-                return digest, False
+                if digest_of((self.out / path).read_bytes()) != entry.digest:
+                    return None
             except OSError:
-                pass
-        target.write_bytes(data)
-        return digest, True
+                return None
+        return entry
 
-    def reuse(self, path: str) -> bool:
-        """Hard-link the previous build's file into the new one, unread; False if that is impossible."""
+    def files_on_disk(self) -> list[str]:
+        found = []
+        if not self.out.is_dir():
+            return found
+        for root, dirs, files in os.walk(self.out):
+            dirs.sort()
+            for name in sorted(files):
+                found.append(Path(root, name).relative_to(self.out).as_posix())
+        return found
+
+    def strangers(self, made: set[str]) -> list[str]:
+        """Files in the output that no build of ours made, and that this build does not make."""
+        ours = set(self.entries) | self.pending | made | {MARKER}
+        return [path for path in self.files_on_disk() if path not in ours]
+
+
+class Writer:
+    """Common to both ways of writing: the manifest of what this build made."""
+
+    def __init__(self, out: Path, previous: Previous) -> None:
+        self.out = out
+        self.previous = previous
+        self.manifest: dict[str, Entry] = {}
+        self.written = 0
+
+    def keep(self, path: str, entry: Entry) -> None:
+        raise NotImplementedError
+
+    def write(self, path: str, data: bytes, key: str = "") -> None:
+        raise NotImplementedError
+
+    def add_tree(self, folder: str) -> None:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def manifest_json(self, pending: list[str] | None = None) -> bytes:
+        files = {path: entry.to_json() for path, entry in sorted(self.manifest.items())}
+        data: dict[str, object] = {"generator": "briefing", "files": files}
+        if pending:
+            data["pending"] = pending
+        return (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+class StagingWriter(Writer):
+    """A one-off build: a new folder beside the output, swapped in at the end."""
+
+    def __init__(self, out: Path, previous: Previous) -> None:
+        super().__init__(out, previous)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(out)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        (self.staging / STAGING_MARKER).write_bytes(b"")
+
+    def keep(self, path: str, entry: Entry) -> None:
+        """Reuse the previous build's file (checked by the caller): a hard link, or a copy where links fail."""
         target = self.staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(self.out / path, target)
         except OSError:
-            return False
-        return True
+            target.write_bytes((self.out / path).read_bytes())
+            entry = _entry(target, entry.digest, entry.key)
+        self.manifest[path] = entry
 
-    def record(self, path: str, digest: str, written: bool) -> None:
+    def write(self, path: str, data: bytes, key: str = "") -> None:
         if path in self.manifest:
             raise OutputProblem(f"two files for {path}")
-        self.manifest[path] = digest
-        if written:
-            self.written += 1
-        else:
-            self.linked += 1
+        target = self.staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.manifest[path] = _entry(target, digest_of(data), key)
+        self.written += 1
 
-    def add_file(self, path: str, source: Path) -> None:
-        self.add(path, source.read_bytes())
+    def add_tree(self, folder: str) -> None:
+        """Record files another program (the search indexer) wrote into the staging folder."""
+        for root, _dirs, files in os.walk(self.staging / folder):
+            for name in files:
+                file = Path(root, name)
+                path = file.relative_to(self.staging).as_posix()
+                self.manifest[path] = _entry(file, digest_of(file.read_bytes()), "")
+                self.written += 1
 
     def commit(self) -> None:
-        marker = {"generator": "briefing", "files": dict(sorted(self.manifest.items()))}
-        (self.staging / MARKER).write_text(json.dumps(marker, separators=(",", ":")) + "\n", "utf-8")
+        (self.staging / STAGING_MARKER).unlink()
+        (self.staging / MARKER).write_bytes(self.manifest_json())
         os.chmod(self.staging, 0o755)
         if self.out.exists():
             if not _exchange(self.staging, self.out):
                 old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+                (old / STAGING_MARKER).write_bytes(b"")
                 os.rename(self.out, old / "site")
                 os.rename(self.staging, self.out)
                 self.staging = old
@@ -132,6 +254,69 @@ class SiteWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def remove_stale_staging(out: Path) -> None:
+    """Staging folders of builds that were killed. Called with the output's lock held, so no other build
+    is filling one; only folders that carry our own marker are removed."""
+    for sibling in out.parent.glob(f".{out.name}.*-*"):
+        if sibling.is_dir() and not sibling.is_symlink() and (sibling / STAGING_MARKER).is_file():
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+class InPlaceWriter(Writer):
+    """The preview: changed files replaced one by one (each atomically), gone files removed, the rest
+    untouched; the manifest first names every file about to change, so an interrupted build is redone."""
+
+    def __init__(self, out: Path, previous: Previous) -> None:
+        super().__init__(out, previous)
+        self.staging = out
+        self.pending: dict[str, tuple[bytes, str]] = {}
+
+    def keep(self, path: str, entry: Entry) -> None:
+        self.manifest[path] = entry
+
+    def write(self, path: str, data: bytes, key: str = "") -> None:
+        if path in self.manifest or path in self.pending:
+            raise OutputProblem(f"two files for {path}")
+        self.pending[path] = (data, key)
+
+    def add_tree(self, folder: str) -> None:
+        raise OutputProblem("the preview does not index for search in place")
+
+    def commit(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        gone = sorted(set(self.previous.files_on_disk()) - set(self.manifest) - set(self.pending) - {MARKER})
+        touched = sorted({*self.pending, *gone})
+        if touched:
+            _replace(self.out / MARKER, self.manifest_json(pending=touched))
+        for path in reversed(gone):  # first, so that a stray file never stands where a folder must go
+            target = self.out / path
+            target.unlink(missing_ok=True)
+            for folder in target.parents:
+                if folder == self.out or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+        for path, (data, key) in self.pending.items():
+            target = self.out / path
+            _replace(target, data)
+            self.manifest[path] = _entry(target, digest_of(data), key)
+            self.written += 1
+        _replace(self.out / MARKER, self.manifest_json())
+        self.pending.clear()
+
+    def abort(self) -> None:
+        self.pending.clear()
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write `target` whole or not at all: a reader sees the old file or the new one."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -146,53 +331,3 @@ def _exchange(a: Path, b: Path) -> bool:
     at_fdcwd, rename_exchange = -100, 2
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
     return result == 0
-
-
-class InPlaceWriter(SiteWriter):
-    """For the preview server: after the whole build has rendered, each changed file replaces the old one
-    atomically, files that are gone are removed, and unchanged files are not touched (at thousands of pages,
-    re-linking every file into a new folder costs more than the edit). A request during a build gets the
-    complete old or the complete new file; a failed build writes nothing."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.staging = out
-        self.previous = self._read_manifest()
-        self.manifest = {}
-        self.written = 0
-        self.linked = 0
-        self.pending: dict[str, bytes] = {}
-
-    def store(self, path: str, data: bytes) -> tuple[str, bool]:
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        if self.previous.get(path) == digest and (self.out / path).is_file():
-            return digest, False
-        self.pending[path] = data
-        return digest, True
-
-    def reuse(self, path: str) -> bool:
-        return (self.out / path).is_file()
-
-    def commit(self) -> None:
-        for path, data in self.pending.items():
-            _replace(self.out / path, data)
-        for path in sorted(set(self.previous) - set(self.manifest), reverse=True):
-            target = self.out / path
-            target.unlink(missing_ok=True)
-            for folder in target.parents:
-                if folder == self.out or any(folder.iterdir()):
-                    break
-                folder.rmdir()
-        marker = {"generator": "briefing", "files": dict(sorted(self.manifest.items()))}
-        _replace(self.out / MARKER, (json.dumps(marker, separators=(",", ":")) + "\n").encode("utf-8"))
-        self.pending.clear()
-
-    def abort(self) -> None:
-        self.pending.clear()
-
-
-def _replace(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)

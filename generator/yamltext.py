@@ -15,6 +15,8 @@ from yaml.constructor import BaseConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
+from generator.characters import forbidden_in_value
+
 try:
     from yaml._yaml import CParser as _Parser  # libyaml: fast, and iterative on deep nesting
 
@@ -109,6 +111,15 @@ def _yaml_hint(problem: str) -> str:
     return ""
 
 
+def _checked_text(value: str, line: int) -> str:
+    """A scalar's text, refused if a double-quoted escape (`"\\f"`, `"\\0"`, `"\\uFFFE"`, `"\\r"`) made a
+    character that content may not hold (the file's own text was checked, line by line, when it was read)."""
+    found = forbidden_in_value(value)
+    if found is not None:
+        raise YamlProblem(line, found.message, found.hint)
+    return value
+
+
 def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
     line = node.start_mark.line + first_line
     if depth > MAX_DEPTH:
@@ -126,7 +137,7 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
     if isinstance(node, ScalarNode):
         if not node.style and node.value in NULL_WORDS:  # plain style only: "null" in quotes is text
             return None
-        return node.value
+        return _checked_text(node.value, line)
     seen.add(id(node))
     if isinstance(node, SequenceNode):
         items = YamlList(_convert(child, first_line, seen, depth + 1) for child in node.value)
@@ -143,7 +154,7 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
             raise YamlProblem(key_line, "a mapping key must be plain text")
         if key_node.value == "<<":
             raise YamlProblem(key_line, "YAML merge keys (`<<`) are not supported")
-        key = key_node.value
+        key = _checked_text(key_node.value, key_line)
         if key in mapping.key_lines:
             raise YamlProblem(
                 key_line, f"duplicate key `{key}` (first set on line {mapping.key_lines[key]})", "keep one of them"

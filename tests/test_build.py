@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build
+from generator.build import BuildOptions, Mode, build
 from generator.diagnostics import ContentError
 from tests.helpers import broken_links, edit, read_site
 
@@ -119,7 +119,7 @@ def test_failed_build_leaves_previous_site_untouched(mini: Path, tmp_path: Path)
     with pytest.raises(ContentError):
         build(BuildOptions(content=mini, out=out))
     assert read_site(out) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.") and p.name != ".site.lock"] == []
 
 
 def test_rebuild_after_edit_matches_clean_build(mini: Path, tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_refuses_dangerous_output_folders(mini: Path, target: str) -> None:
 
 def test_check_writes_nothing(mini: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    build(BuildOptions(content=mini, out=out, write=False))
+    build(BuildOptions(content=mini, out=out, mode=Mode.CHECK))
     assert not out.exists()
 
 
@@ -164,8 +164,9 @@ def rename_issue(content: Path, old: str, new: str) -> None:
         path.write_text(re.sub(rf"(?<=[\[ ]){old}(?=[\],])", new, path.read_text()))
 
 
-def test_cached_builds_equal_clean_builds_after_edits_renames_and_deletions(mini: Path, tmp_path: Path) -> None:
-    """The cache may skip work, never change a result: after each change, compare with a build that uses no cache."""
+def test_rebuilds_equal_clean_builds_after_edits_renames_and_deletions(mini: Path, tmp_path: Path) -> None:
+    """Reusing unchanged pages may skip work, never change a result: after each change, compare with a build
+    into an empty folder."""
     out = tmp_path / "site"
     steps = [
         lambda: None,
@@ -181,11 +182,11 @@ def test_cached_builds_equal_clean_builds_after_edits_renames_and_deletions(mini
         step()
         cached = build(BuildOptions(content=mini, out=out, search=False))
         clean = tmp_path / f"clean-{number}"
-        build(BuildOptions(content=mini, out=clean, search=False, cache=False))
+        build(BuildOptions(content=mini, out=clean, search=False, fresh=True))
         assert read_site(out) == read_site(clean), f"step {number}"
-        assert not cached.up_to_date
+        assert cached.written > 0
     again = build(BuildOptions(content=mini, out=out, search=False))
-    assert again.up_to_date and again.pages == cached.pages
+    assert again.written == 0 and again.pages == cached.pages  # nothing changed: every file kept
 
 
 def test_in_place_updates_equal_clean_builds(mini: Path, tmp_path: Path) -> None:
@@ -195,14 +196,14 @@ def test_in_place_updates_equal_clean_builds(mini: Path, tmp_path: Path) -> None
     untouched = out / "stakeholders" / "ana-ruiz" / "index.html"
     inode = untouched.stat().st_ino
     edit(mini / "issues" / "safety.md", "Inspectors looked", "Divers looked")
-    result = build(BuildOptions(content=mini, out=out, search=False, in_place=True))
-    build(BuildOptions(content=mini, out=tmp_path / "clean-1", search=False, cache=False))
+    result = build(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
+    build(BuildOptions(content=mini, out=tmp_path / "clean-1", search=False, fresh=True))
     assert read_site(out) == read_site(tmp_path / "clean-1")
     assert untouched.stat().st_ino == inode  # unchanged files are not rewritten
     assert 0 < result.written < result.files
     (mini / "pages" / "about.md").unlink()
     edit(mini / "briefing.yaml", ", about]", "]")
-    build(BuildOptions(content=mini, out=out, search=False, in_place=True))
-    build(BuildOptions(content=mini, out=tmp_path / "clean-2", search=False, cache=False))
+    build(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
+    build(BuildOptions(content=mini, out=tmp_path / "clean-2", search=False, fresh=True))
     assert read_site(out) == read_site(tmp_path / "clean-2")
     assert not (out / "about").exists()

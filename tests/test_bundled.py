@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build
+from generator.build import BuildOptions, Mode, build
 from tests.conftest import BUNDLED
 from tests.helpers import broken_links
 
@@ -28,7 +28,7 @@ def text(bundled_site: Path) -> str:
 
 
 def test_builds_and_checks_without_warnings(tmp_path: Path) -> None:
-    result = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", write=False))
+    result = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", mode=Mode.CHECK))
     assert result.warnings == []
     briefing = result.briefing
     assert briefing is not None
@@ -44,20 +44,20 @@ def test_no_broken_links(bundled_site: Path) -> None:
 
 
 def test_every_issue_and_event_cites_and_every_stakeholder_is_linked(tmp_path: Path) -> None:
-    briefing = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", write=False)).briefing
+    briefing = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", mode=Mode.CHECK)).briefing
     assert briefing is not None
     for issue in briefing.issues:
         assert issue.body.citations, issue.id
     for event in briefing.events:
         assert event.sources and event.issues and event.stakeholders, event.id
     for stakeholder in briefing.stakeholders:
-        links = briefing.links(stakeholder.id)
+        links = stakeholder.links
         quoted_on_issue = any(q.issues for q in links.quotes)
         assert links.positions or links.events or links.mentioned_on or quoted_on_issue, stakeholder.id
 
 
 def test_source_urls_are_publishers_own(tmp_path: Path) -> None:
-    briefing = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", write=False)).briefing
+    briefing = build(BuildOptions(content=BUNDLED, out=tmp_path / "site", mode=Mode.CHECK)).briefing
     assert briefing is not None
     mirrors = (
         "vuink",

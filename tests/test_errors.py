@@ -1,11 +1,15 @@
 """Invalid content: each mistake gets `file:line: message`, exit status 1, and nothing is written."""
 
+import errno
+import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
-from tests.helpers import edit
+from tests.helpers import deny_reading, edit, fail_writes, read_site, run_cli
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -180,12 +184,12 @@ def test_template_error_names_template_and_line(capsys: pytest.CaptureFixture[st
     templates = mini.parent / "templates"
     templates.mkdir()
     (templates / "page.html").write_text(
-        '{% extends "base.html" %}\n{% block main %}\n{{ free_page.titel }}\n{% endblock %}\n'
+        '{% extends "base.html" %}\n{% block main %}\n{{ view.titel }}\n{% endblock %}\n'
     )
     errors = build_errors(capsys, mini)
     assert len(errors) == 1
     assert errors[0].endswith(
-        "page.html:3: error: template error: 'generator.model.Page object' has no attribute 'titel'"
+        "page.html:3: error: template error: 'generator.views.PageView object' has no attribute 'titel'"
     )
 
 
@@ -208,3 +212,142 @@ def test_build_prints_one_line_summary(capsys: pytest.CaptureFixture[str], mini:
     code, out, _ = run(capsys, "build", "--content", str(mini), "--out", str(mini.parent / "site"))
     assert code == 0
     assert len(out.strip().splitlines()) == 1 and out.startswith("built 15 pages")
+
+
+# --- Faults of the machine and of files are the user's to fix: exit 1 and the path, never "internal error" --
+
+
+def _built(capsys: pytest.CaptureFixture[str], content: Path) -> tuple[Path, dict[str, bytes]]:
+    """Build `content` into `site` beside it, then change a page, so the next build has something to write."""
+    out = content.parent / "site"
+    assert run_cli(capsys, "build", "--no-search", "--content", str(content), "--out", str(out))[0] == 0
+    edit(content / "issues" / "safety.md", "title: Safety", "title: Safety first")
+    return out, read_site(out)
+
+
+def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    """The error lines of a command that must fail with exit 1 and a report, never an internal error."""
+    code, _, err = run_cli(capsys, *args)
+    assert code == 1, err
+    assert "internal error" not in err and "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("build failed: ") or len(lines) == 1, err
+    return lines[:-1] if lines[-1].startswith("build failed: ") else lines
+
+
+@pytest.mark.parametrize(
+    ("code", "at_write", "words"),
+    [
+        (errno.ENOSPC, True, "no space left on device"),
+        (errno.EDQUOT, True, "disk quota exceeded"),
+        (errno.EIO, True, "input/output error"),
+        (errno.ENOSPC, False, "no space left on device"),
+        (errno.EROFS, False, "read-only file system"),
+        (errno.EACCES, False, "permission denied"),
+    ],
+)
+def test_a_full_read_only_or_forbidden_output_disk_is_reported_not_a_crash(
+    capsys: pytest.CaptureFixture[str],
+    mini: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    code: int,
+    at_write: bool,
+    words: str,
+) -> None:
+    out, before = _built(capsys, mini)
+    beside = sorted(p.name for p in out.parent.iterdir())
+    fail_writes(monkeypatch, out.parent, code, at_write)
+    (line,) = _refused(capsys, "build", "--no-search", "--content", str(mini), "--out", str(out))
+    monkeypatch.undo()
+    assert re.fullmatch(rf"site(/\S+)?: error: {re.escape(words)} \(.+\)", line), line
+    assert read_site(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == beside  # no staging folder left behind
+
+
+def test_an_output_whose_parent_is_not_writable_is_reported(
+    capsys: pytest.CaptureFixture[str], mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = mini.parent / "public"
+    parent.mkdir()
+    if os.geteuid() == 0:  # root is not stopped by permissions
+        fail_writes(monkeypatch, parent, errno.EACCES)
+    else:
+        parent.chmod(0o555)
+    (line,) = _refused(capsys, "build", "--no-search", "--content", str(mini), "--out", str(parent / "site"))
+    assert re.fullmatch(r"public(/\S+)?: error: permission denied \(check the permissions .+\)", line), line
+    assert list(parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["content", "content/issues", "content/timeline", "content/stakeholders"])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_an_unreadable_content_folder_is_named(
+    capsys: pytest.CaptureFixture[str], mini: Path, monkeypatch: pytest.MonkeyPatch, folder: str, command: str
+) -> None:
+    if command == "build":
+        out, before = _built(capsys, mini)
+    (mini / "timeline").mkdir()
+    shutil.move(mini / "timeline.yaml", mini / "timeline" / "all.yaml")
+    deny_reading(monkeypatch, mini.parent / folder)
+    out_args = ["--no-search", "--out", str(mini.parent / "site")] if command == "build" else []
+    lines = _refused(capsys, command, "--content", str(mini), *out_args)
+    monkeypatch.undo()
+    (mini.parent / folder).chmod(0o755)
+    assert len(lines) == 1 and lines[0].startswith(f"{folder}: error: ") and "permission denied" in lines[0], lines
+    if command == "build":
+        assert read_site(out) == before
+
+
+NOT_UTF8_NAME = os.fsdecode(b"caf\xe9.md")
+
+
+@pytest.mark.parametrize("folder", ["issues", "stakeholders", "pages", "timeline"])
+@pytest.mark.parametrize("command", [["build"], ["build", "--no-cache"], ["check"]])
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped(
+    capsys: pytest.CaptureFixture[str], mini: Path, folder: str, command: list[str]
+) -> None:
+    (mini / folder).mkdir(exist_ok=True)
+    name = NOT_UTF8_NAME.replace(".md", ".yaml") if folder == "timeline" else NOT_UTF8_NAME
+    (mini / folder / name).write_text("---\ntitle: Café\n---\nText.\n" if folder != "timeline" else "[]\n")
+    out = ["--no-search", "--out", str(mini.parent / "site")] if command[0] == "build" else []
+    lines = _refused(capsys, *command, "--content", str(mini), *out)
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    assert lines == [f"content/{folder}: error: file name `{shown}` is not valid UTF-8 (rename it)"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            b'{% extends "base.html" %}\n{# caf\xe9 #}\n',
+            "templates/page.html:2: error: not valid UTF-8 (byte offset 32)",
+        ),
+        (
+            '{% extends "base.html" %}\n'.encode("utf-16"),
+            "templates/page.html:1: error: not valid UTF-8: the file is UTF-16 (save it as UTF-8)",
+        ),
+        (b"{# \xff #}\n", "templates/page.html:1: error: not valid UTF-8 (byte offset 3)"),
+    ],
+)
+@pytest.mark.parametrize("name", ["page.html", "unused.html"])
+def test_a_template_override_that_is_not_utf8_is_named_with_its_line(
+    capsys: pytest.CaptureFixture[str], mini: Path, data: bytes, expected: str, name: str
+) -> None:
+    templates = mini.parent / "templates"
+    templates.mkdir()
+    (templates / name).write_bytes(data)
+    (line,) = _refused(capsys, "build", "--no-search", "--content", str(mini), "--out", str(mini.parent / "site"))
+    assert line.startswith(expected.replace("page.html", name)), line
+    assert not (mini.parent / "site").exists()
+
+
+def test_a_real_bug_is_still_an_internal_error(
+    capsys: pytest.CaptureFixture[str], mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> object:
+        raise OSError(errno.EBADF, "Bad file descriptor")  # our mistake: no user could cause it
+
+    monkeypatch.setattr("generator.cli.build", broken)
+    code, _, err = run_cli(capsys, "build", "--content", str(mini))
+    assert code == 70 and err.startswith("internal error: OSError: [Errno 9] Bad file descriptor")
+    monkeypatch.setattr("generator.cli.build", lambda *args: {}["missing"])
+    assert run_cli(capsys, "check", "--content", str(mini))[0] == 70

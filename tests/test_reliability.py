@@ -3,6 +3,7 @@ a silently wrong page or a damaged site. One test (or more) per class of bad inp
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -17,8 +18,10 @@ from hypothesis import strategies as st
 
 from generator.build import BuildOptions, build
 from generator.diagnostics import ContentError
+from generator.safeurl import is_safe_url
+from generator.yamltext import parse_yaml
 from tests.conftest import MINI
-from tests.helpers import edit, read_site
+from tests.helpers import build_error_lines, edit, read_site, run_cli
 from tests.test_errors import build_errors
 
 ROOT = Path(__file__).parent.parent
@@ -54,7 +57,7 @@ def test_bare_yes_key_is_an_unknown_field_not_true(capsys: pytest.CaptureFixture
     edit(mini / "issues" / "safety.md", "status: addressed", "status: addressed\nyes: no")
     assert build_errors(capsys, mini) == [
         "content/issues/safety.md:5: error: unknown field `yes` in issue (known fields: title, summary, status, "
-        "status_note, order, positions, related)"
+        "status_note, order, positions, related, updates)"
     ]
 
 
@@ -196,12 +199,12 @@ def test_symlink_leaving_the_project_is_refused(capsys: pytest.CaptureFixture[st
 
 def test_bom_and_crlf_change_nothing(mini: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain"
-    build(BuildOptions(content=mini, out=plain, search=False, cache=False))
+    build(BuildOptions(content=mini, out=plain, search=False, fresh=True))
     for path in mini.rglob("*"):
         if path.suffix in (".md", ".yaml"):
             path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     windows = tmp_path / "windows"
-    build(BuildOptions(content=mini, out=windows, search=False, cache=False))
+    build(BuildOptions(content=mini, out=windows, search=False, fresh=True))
     assert read_site(plain) == read_site(windows)
 
 
@@ -342,7 +345,7 @@ def test_killed_build_leaves_the_old_or_the_new_site(tmp_path: Path) -> None:
         assert read_site(out) in (old, new), f"damaged site after a kill at {delay} s"
     subprocess.run(command, check=True, capture_output=True, env=env, cwd=ROOT)
     assert read_site(out) == new
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.") and p.name != ".site.lock"] == []
 
 
 @pytest.mark.parametrize(
@@ -370,7 +373,7 @@ def test_source_date_epoch_sets_today_for_the_staleness_warning(mini: Path, monk
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.mktime((2026, 11, 2, 12, 0, 0, 0, 0, 0)))))
     assert build(BuildOptions(content=mini, out=mini.parent / "a", search=False)).warnings == []
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(time.mktime((2027, 6, 1, 12, 0, 0, 0, 0, 0)))))
-    warnings = build(BuildOptions(content=mini, out=mini.parent / "b", search=False, cache=False)).warnings
+    warnings = build(BuildOptions(content=mini, out=mini.parent / "b", search=False, fresh=True)).warnings
     assert [w.message for w in warnings] == ["`as_of` is 212 days old (2026-11-01)"]
 
 
@@ -443,7 +446,448 @@ def test_random_input_only_ever_raises_content_errors(
         text = original[: original.index("\n---\n") + 5] + text
     path.write_text(text, "utf-8")
     try:
-        build(BuildOptions(content=content, out=root / "site", search=False, cache=False))
+        build(BuildOptions(content=content, out=root / "site", search=False, fresh=True))
     except ContentError as error:  # the only exception allowed out, always with a file and a message
         assert error.diagnostics and all(d.file and d.message for d in error.diagnostics)
         assert not (root / "site").exists()  # nothing written, not even a partial folder
+
+
+# --- Content that reaches a path or a program: the language tag ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tag", ["en", "zh-Hans", "en-GB", "pt-BR", "sr-Latn-RS", "es-419", "de-CH-1996", "hy-Latn-IT-arevela", "x-test"]
+)
+def test_well_formed_language_tags_are_used(mini: Path, tag: str) -> None:
+    edit(mini / "briefing.yaml", "language: en", f"language: {tag}")
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    assert f'<html lang="{tag}">' in (out / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "../../../tmp/evil",
+        "en/../../x",
+        "en\\\\..\\\\x",
+        "en_GB",
+        "e",
+        "en-",
+        "-en",
+        "en--GB",
+        "en GB",
+        "ｅｎ",  # fullwidth letters
+        "en-\u212a\u212a",  # Kelvin signs, which case-insensitive matching would take for k
+        "'><script>x</script>",
+        "en-GB-abcd",  # a four-letter variant is not well-formed
+        "abcdefghi",
+        "en-a-bbbbbbbb-cccccccc-x-dd",  # well-formed, but longer than Pagefind can take
+        "a" * 5000,
+    ],
+)
+def test_a_language_that_is_not_a_short_bcp47_tag_is_refused(
+    capsys: pytest.CaptureFixture[str], mini: Path, tag: str
+) -> None:
+    edit(mini / "briefing.yaml", "language: en", f"language: {json.dumps(tag)}")
+    (error,) = build_error_lines(capsys, mini)
+    assert error.startswith("content/briefing.yaml:4: error: field `language`: `") and len(error) < 300, error
+    assert "is not a language tag (write a BCP 47 tag of at most 24 characters" in error
+
+
+def test_the_longest_language_tag_allowed_is_indexed_by_pagefind(mini: Path) -> None:
+    tag = "en-a-bbbbbbbb-ccccc-x-dd"
+    assert len(tag) == 24
+    edit(mini / "briefing.yaml", "language: en", f"language: {tag}")
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out))
+    assert len(list((out / "pagefind").glob(f"pagefind.{tag}_*.pf_meta"))) == 1
+    assert sorted(p.name for p in mini.parent.iterdir()) == ["content", "site"]
+
+
+# --- Characters no export can carry, and the Markdown layer's markers -----------------------------------------
+
+FORBIDDEN = ["\x00", "\x08", "\x0c", "\x1b", "\x1f", "\ufffe", "\uffff", "\r"]
+# (file, text to find, line it is on): a field value or a Markdown body in each kind of file
+PLACES = [
+    ("briefing.yaml", "A small test briefing", 2),
+    ("briefing.yaml", "argue over repairs", 8),
+    ("sources.yaml", "Minutes of the council meeting", 2),
+    ("timeline.yaml", "The bridge opens", 3),
+    ("quotes.yaml", "We cannot wait another winter", 3),
+    ("periods.yaml", "First lease", 5),
+    ("issues/safety.md", "Whether the bridge is safe", 3),
+    ("issues/safety.md", "Inspectors looked at the bridge", 10),
+    ("stakeholders/ana-ruiz.md", "Chair of the works committee", 5),
+    ("pages/about.md", "This briefing is a test fixture", 5),
+]
+
+
+@pytest.mark.parametrize("character", FORBIDDEN, ids=[f"U+{ord(c):04X}" for c in FORBIDDEN])
+@pytest.mark.parametrize(("file", "text", "line"), PLACES, ids=[f"{p[0]}:{p[2]}" for p in PLACES])
+def test_a_character_xml_forbids_is_refused_at_its_line(
+    capsys: pytest.CaptureFixture[str], mini: Path, character: str, file: str, text: str, line: int
+) -> None:
+    path = mini / file
+    data = path.read_text("utf-8")
+    path.write_bytes(data.replace(text, text[:5] + character + text[5:], 1).encode("utf-8"))
+    (error,) = build_error_lines(capsys, mini)
+    assert error.startswith(f"content/{file}:{line}: error: "), error
+    assert f"U+{ord(character):04X}" in error and "(" in error
+
+
+@pytest.mark.parametrize(
+    "escape", ["\\0", "\\f", "\\e", "\\x1b", "\\b", "\\uFFFE", "\\uffff", "\\uD800", "\\udfff", "\\r", "\\x26#12;"]
+)
+@pytest.mark.parametrize(
+    ("file", "key", "line"),
+    [("sources.yaml", "title", 2), ("issues/safety.md", "summary", 3), ("briefing.yaml", "title", 1)],
+)
+def test_a_yaml_escape_for_such_a_character_is_refused(
+    capsys: pytest.CaptureFixture[str], mini: Path, escape: str, file: str, key: str, line: int
+) -> None:
+    path = mini / file
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    assert lines[line - 1].startswith(f"{key}:") or lines[line - 1].startswith(f"  {key}:")
+    indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())]
+    lines[line - 1] = f'{indent}{key}: "Before {escape} after"\n'
+    path.write_text("".join(lines), "utf-8")
+    (error,) = build_error_lines(capsys, mini)
+    assert error.startswith(f"content/{file}:{line}: error: "), error
+    assert "U+" in error or "invalid Unicode character escape" in error  # libyaml refuses a lone surrogate itself
+
+
+@pytest.mark.parametrize(
+    "reference", ["&#12;", "&#x0C;", "&#X1b;", "&#0;", "&#13;", "&#xFFFE;", "&#55296;", "&#x110000;"]
+)
+def test_a_character_reference_to_such_a_character_is_refused(
+    capsys: pytest.CaptureFixture[str], mini: Path, reference: str
+) -> None:
+    edit(mini / "issues" / "safety.md", "Inspectors looked", f"Inspectors {reference} looked")
+    (error,) = build_error_lines(capsys, mini)
+    assert error.startswith("content/issues/safety.md:10: error: the character reference `"), error
+
+
+def test_ordinary_references_tabs_and_crlf_are_still_fine(mini: Path) -> None:
+    edit(mini / "issues" / "safety.md", "Inspectors looked", "Inspectors&#10;&#233;&#x263A;&amp;\tlooked")
+    path = mini / "pages" / "about.md"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    assert "é☺&amp;" in (out / "issues" / "safety" / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("issues/safety.md", "Inspectors looked", "\x00Eport-authority|forged\x00 looked"),
+        ("issues/safety.md", "Inspectors looked", "\x00Cinspection-report\x00 looked"),
+        ("issues/safety.md", "Inspectors looked", "\x00Enot-an-id|x\x00 looked"),
+        ("issues/safety.md", "Inspectors looked", "\x00E\x00 looked"),
+        ("issues/safety.md", "summary: Whether", 'summary: "\\0Enot-an-id|x\\0 Whether'),
+        ("sources.yaml", "note: Only a summary", 'note: "\\0Cnope\\0" #'),
+    ],
+)
+def test_markdown_markers_cannot_be_forged_from_content(
+    capsys: pytest.CaptureFixture[str], mini: Path, file: str, old: str, new: str
+) -> None:
+    if new.startswith('summary: "'):
+        edit(mini / file, "safe to reopen.", 'safe to reopen."')
+    edit(mini / file, old, new)
+    (error,) = build_error_lines(capsys, mini)
+    assert "U+0000 (NUL) is not allowed" in error and "KeyError" not in error, error
+
+
+# --- One URL policy for Markdown and YAML ---------------------------------------------------------------------
+
+SAFE_URLS = [
+    "https://example.org/a?b=c&d=e#f",
+    "HTTP://EXAMPLE.ORG/",
+    "mailto:desk@example.org",
+    "MailTo:desk@example.org",
+    "../issues/safety/index.html",
+    "issues/safety/index.html",
+    "/sources/",
+    "#frag",
+    "?q=1",
+    "",
+    "a/b:c",
+    "https://example.org/%6Aavascript:x",
+]
+UNSAFE_URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "&#x6A;avascript:alert(1)",
+    "java&#115;cript:alert(1)",
+    "javascript&colon;alert(1)",
+    "&amp;#106;avascript:alert(1)",
+    "%6Aavascript:alert(1)",
+    "%256Aavascript:alert(1)",
+    "java%09script:alert(1)",
+    "java\tscript:alert(1)",
+    "java\nscript:alert(1)",
+    "java\rscript:alert(1)",
+    "java\x00script:alert(1)",
+    "java\u200bscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "javascript\t:alert(1)",
+    "vbscript:msgbox(1)",
+    "VBScript:msgbox(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "DATA:image/svg+xml,<svg onload=alert(1)>",
+    "file:///etc/passwd",
+    "ftp://example.org/",
+    "tel:+1555",
+    "c:\\windows",
+    "%25%32%35%36Aavascript:x",  # layer upon layer of percent-encoding
+]
+
+
+@pytest.mark.parametrize("url", SAFE_URLS)
+def test_safe_urls_pass(url: str) -> None:
+    assert is_safe_url(url)
+
+
+@pytest.mark.parametrize("url", UNSAFE_URLS)
+def test_unsafe_urls_are_refused_however_written(url: str) -> None:
+    assert not is_safe_url(url)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "![x](data:image/png;base64,iVBORw0KGgo=)",
+        "[x](data:image/png;base64,iVBORw0KGgo=)",
+        "<data:image/png;base64,iVBORw0KGgo=>",
+        "![x][r]\n\n[r]: data:image/gif;base64,R0lGODlh",
+        "[x](file:///etc/passwd)",
+        "[x](java%09script:alert(1))",
+        "[x](&#x6A;avascript:alert(1))",
+        "[x](tel:+1555)",
+    ],
+)
+def test_no_url_outside_the_allow_list_becomes_live_in_markdown(mini: Path, markdown: str) -> None:
+    edit(mini / "issues" / "safety.md", "Inspectors looked at the bridge", markdown + "\n\nInspectors looked")
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    page = (out / "issues" / "safety" / "index.html").read_text().lower()
+    for scheme in ("data:", "file:", "javascript:", "java%09script", "tel:"):
+        assert f'href="{scheme}' not in page and f'src="{scheme}' not in page
+
+
+@pytest.mark.parametrize("url", ["java&#115;cript:alert(1)", "https://", "https://exa mple.org", "data:,x"])
+def test_url_fields_use_the_same_policy(capsys: pytest.CaptureFixture[str], mini: Path, url: str) -> None:
+    edit(mini / "sources.yaml", "url: https://example.org/minutes", f'url: "{url}"')
+    (error,) = build_error_lines(capsys, mini)
+    assert error.startswith("content/sources.yaml:5: error: field `url`: ") and "is not an http(s) address" in error
+
+
+# --- `briefing new` keeps every file valid ----------------------------------------------------------------------
+
+SOURCES_FLOW = (
+    "# yaml-language-server: $schema=../schemas/source.schema.json\n"
+    "[\n"
+    "  {id: council-minutes, title: Minutes of the council meeting, publisher: City Council, date: 2026-01-15,\n"
+    "   url: 'https://example.org/minutes'},\n"
+    "  {id: port-letter, title: Letter to the council, publisher: Port Authority, date: 2026-02},\n"
+    '  {id: inspection-report, title: "Inspection report", publisher: Bridge Inspectorate, date: 2025,\n'
+    "   note: Only a summary was published.}\n"
+    "]\n"
+)
+SOURCES_ONE_LINE = (
+    "[{id: council-minutes, title: Minutes, publisher: City Council, url: 'https://example.org/minutes'}, "
+    "{id: port-letter, title: Letter, publisher: Port Authority}, "
+    "{id: inspection-report, title: Report, publisher: Inspectorate}]"  # and no newline at the end
+)
+SOURCES_COMMENTED = (
+    "# The bibliography. Keep it in order of first citation.\n"
+    "- id: council-minutes  # the primary record\n"
+    "  title: Minutes of the council meeting\n"
+    "  publisher: City Council\n"
+    "  url: https://example.org/minutes\n"
+    "\n"
+    "# Letters\n"
+    "- id: port-letter\n"
+    "  title: Letter to the council\n"
+    "  publisher: Port Authority\n"
+    "- id: inspection-report\n"
+    "  title: Inspection report\n"
+    "  publisher: Bridge Inspectorate\n"
+    "  note: |\n"
+    "    Only a summary was published.\n"
+    "# end of list, no newline"
+)
+SOURCES_INDENTED = (
+    "  - id: council-minutes\n    title: Minutes\n    publisher: City Council\n"
+    "  - id: port-letter\n    title: Letter\n    publisher: Port Authority\n"
+    "  - id: inspection-report\n    title: Report\n    publisher: Inspectorate\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(None, id="block"),
+        pytest.param(SOURCES_FLOW, id="flow"),
+        pytest.param(SOURCES_ONE_LINE, id="flow-one-line"),
+        pytest.param(SOURCES_COMMENTED, id="comments"),
+        pytest.param(SOURCES_INDENTED, id="indented"),
+        pytest.param("\ufeff" + SOURCES_FLOW.replace("\n", "\r\n"), id="bom-crlf"),
+    ],
+)
+def test_new_source_keeps_the_list_valid_and_the_rest_as_it_was(
+    capsys: pytest.CaptureFixture[str], mini: Path, text: str | None
+) -> None:
+    path = mini / "sources.yaml"
+    if text is not None:
+        path.write_bytes(text.encode("utf-8"))
+    before = parse_yaml(path.read_text("utf-8-sig"))
+    code, out, err = run_cli(capsys, "new", "source", "fresh-source", "--content", str(mini))
+    assert code == 0 and "added source `fresh-source`" in out, err
+    after = parse_yaml(path.read_text("utf-8"))
+    assert list(after[:-1]) == list(before) and after[-1]["id"] == "fresh-source"
+    for comment in ("# yaml-language-server", "# The bibliography", "# the primary record", "# Letters", "# end"):
+        assert (comment in (text or "")) == (comment in path.read_text("utf-8"))
+    result = build(BuildOptions(content=mini, out=mini.parent / "site", search=False))
+    assert "fresh-source" in result.briefing.by_id  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kind", "file", "text"),
+    [
+        ("source", "sources.yaml", ""),
+        ("source", "sources.yaml", "[]\n"),
+        ("source", "sources.yaml", "# nothing yet\n[]  # empty\n"),
+        ("source", "sources.yaml", "# nothing yet\n"),
+        (
+            "event",
+            "timeline.yaml",
+            "[{id: only-event, date: 2026, title: T, summary: S, issues: [safety], sources: [port-letter]}]\n",
+        ),
+        ("quote", "quotes.yaml", "[ ]\n"),
+    ],
+)
+def test_new_entry_in_an_empty_or_flow_style_file(
+    capsys: pytest.CaptureFixture[str], mini: Path, kind: str, file: str, text: str
+) -> None:
+    path = mini / file
+    path.write_text(text, "utf-8")
+    code, _, err = run_cli(capsys, "new", kind, f"fresh-{kind}", "--content", str(mini))
+    assert code == 0, err
+    entries = parse_yaml(path.read_text("utf-8"))
+    assert entries[-1]["id"] == f"fresh-{kind}"
+    if text.startswith("#"):
+        assert path.read_text("utf-8").startswith("# nothing yet\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "message"),
+    [
+        ("- id: a\n".encode("utf-16"), 1, "not valid UTF-8: the file is UTF-16 (save it as UTF-8)"),
+        ("- id: a\n".encode("utf-16-be"), 1, "not valid UTF-8: the file is UTF-16 (save it as UTF-8)"),
+        ("- id: a\n".encode("utf-16-le"), 1, "not valid UTF-8: the file is UTF-16 (save it as UTF-8)"),
+        (b"- id: a\n  title: Caf\xe9\n", 2, "not valid UTF-8 (byte offset 20) (save the file as UTF-8)"),
+        (b"- id: a\n  title: [unclosed\n", 3, "invalid YAML"),
+        (b"id: a\ntitle: b\n", 1, "expected a list of entries"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["source", "issue"])
+def test_new_refuses_a_file_it_cannot_read_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], mini: Path, data: bytes, line: int, message: str, kind: str
+) -> None:
+    (mini / "sources.yaml").write_bytes(data)
+    before = {p: p.read_bytes() for p in mini.rglob("*") if p.is_file()}
+    code, out, err = run_cli(capsys, "new", kind, "fresh-one", "--content", str(mini))
+    if kind == "issue" and message.startswith(("invalid YAML", "expected")):  # the issue does not touch it
+        assert code == 0, err
+        return
+    assert code == 1 and out == "" and "Traceback" not in err and "internal error" not in err, err
+    assert err.startswith(f"{mini / 'sources.yaml'}:{line}: error: ") and message in err, err
+    assert {p: p.read_bytes() for p in mini.rglob("*") if p.is_file()} == before
+
+
+# --- Signals: Ctrl+C and SIGTERM during a build ---------------------------------------------------------------
+
+
+def _enlarged(content: Path, people: int = 900) -> None:
+    """Enough pages for the build to render in worker processes, and to take a moment."""
+    for n in range(people):
+        (content / "stakeholders" / f"person-{n:04d}.md").write_text(
+            f"---\nname: Person {n}\nkind: person\nrole: Member of panel {n % 7}\n---\n"
+            f"Person {n} sits on panel {n % 7} with [[ana-ruiz]] [@port-letter].\n",
+            "utf-8",
+        )
+
+
+def _interrupt_build(mini: Path, how: signal.Signals, to_group: bool) -> tuple[int, str, dict[str, bytes]]:
+    """Start a build of a changed briefing over a previous site, send `how` once it is writing pages (to the
+    whole process group, as a terminal's Ctrl+C does, or to the build alone, as `kill` does); return its exit
+    status and standard error, and the site as it was before."""
+    _enlarged(mini)
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False, fresh=True))
+    old = read_site(out)
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
+    before = {p.name for p in mini.parent.iterdir()}
+    env = {**os.environ, "XDG_CACHE_HOME": str(mini.parent.parent / "cache")}
+    command = [sys.executable, "-m", "generator", "build", "--no-search", "--no-cache", "--content", str(mini)]
+    process = subprocess.Popen(
+        [*command, "--out", str(out)], stderr=subprocess.PIPE, env=env, cwd=ROOT, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while _pages_staged(mini.parent, before) < 20:
+        assert process.poll() is None and time.monotonic() < deadline, "the build ended before the signal"
+        time.sleep(0.002)
+    if to_group:
+        os.killpg(process.pid, how)
+    else:
+        process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    assert {p.name for p in mini.parent.iterdir()} == before  # the staging folder is gone
+    assert read_site(out) == old
+    return process.returncode, err.decode(), old
+
+
+def _pages_staged(parent: Path, known: set[str]) -> int:
+    try:
+        return sum(len(list(p.rglob("index.html"))) for p in parent.iterdir() if p.name not in known)
+    except OSError:  # a folder vanished while it was counted
+        return 0
+
+
+def test_ctrl_c_prints_one_line_and_exits_130_leaving_the_old_site(mini: Path) -> None:
+    code, err, _ = _interrupt_build(mini, signal.SIGINT, to_group=True)
+    assert (code, err) == (130, "interrupted\n")
+
+
+def test_sigterm_removes_the_staging_folder_and_exits_143(mini: Path) -> None:
+    code, err, _ = _interrupt_build(mini, signal.SIGTERM, to_group=False)
+    assert (code, err) == (143, "terminated\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# head\n[ # opening\n  {id: a, title: A, publisher: P},  # after a\n]\n# tail\n",
+        "[{id: a, title: A, publisher: P}, # one\n {id: b, title: B, publisher: P}] # two\n",
+        "- {id: a, title: A, publisher: P}\n- [x]\n",
+        "- id: a\n  title: A\n  publisher: P\n  note: >-\n    folded\n    text\n# tail comment without newline",
+        "--- \n- id: a\n  title: A\n  publisher: P\n...\n",
+    ],
+)
+def test_new_never_leaves_invalid_yaml_or_loses_a_comment(
+    capsys: pytest.CaptureFixture[str], mini: Path, text: str
+) -> None:
+    path = mini / "sources.yaml"
+    path.write_text(text, "utf-8")
+    code, _, err = run_cli(capsys, "new", "source", "fresh-source", "--content", str(mini))
+    after = path.read_text("utf-8")
+    if code != 0:  # refused: clearly, and with the file as it was
+        assert code == 1 and err.startswith(f"{path}:") and after == text, err
+        return
+    assert parse_yaml(after)[-1]["id"] == "fresh-source"
+    for comment in ("# head", "# opening", "# after a", "# tail", "# one", "# two"):
+        assert (comment in text) == (comment in after), (comment, after)

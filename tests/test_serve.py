@@ -279,25 +279,51 @@ def test_saves_seconds_apart_are_each_picked_up_and_the_server_stays_responsive(
     expect(page.locator("main")).to_contain_text("Second edit, seconds later", timeout=TIMEOUT_MS)
 
 
-def test_watcher_reports_one_change_per_save() -> None:
-    import tempfile
+def test_watcher_reports_one_change_per_save(tmp_path: Path) -> None:
+    from generator.serve import FolderWatcher
 
-    from generator.serve import ContentWatcher
+    path = tmp_path / "a.md"
+    path.write_text("one")
+    watcher = FolderWatcher([tmp_path])
+    assert not watcher.changed()
+    path.write_text("two")
+    assert watcher.changed()
+    assert not watcher.changed()
+    path.write_text("tri")  # same size, maybe the same mtime tick: caught by the bytes
+    assert watcher.changed()
+    assert not watcher.changed()
+    old = time.time() - 60
+    os.utime(path, (old, old))  # no longer recent: a changed mtime is one change, then quiet
+    assert watcher.changed()
+    assert not watcher.changed()
+    assert not watcher.changed()
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "a.md"
-        path.write_text("one")
-        watcher = ContentWatcher()
-        watcher.watch(str(Path(folder) / "**"))
-        watcher.examine()
-        path.write_text("two")
-        assert watcher.examine()[0] == str(path)
-        assert watcher.examine()[0] is None
-        path.write_text("tri")  # same size, maybe the same mtime tick: caught by the bytes
-        assert watcher.examine()[0] == str(path)
-        assert watcher.examine()[0] is None
-        old = time.time() - 60
-        os.utime(path, (old, old))  # no longer recent: a changed mtime is one change, then quiet
-        assert watcher.examine()[0] == str(path)
-        assert watcher.examine()[0] is None
-        assert watcher.examine()[0] is None
+
+def test_watcher_sees_a_folder_restored_with_its_old_times(tmp_path: Path) -> None:
+    """Deleting a folder and restoring it with the old modification times is still a change (new inodes)."""
+    import shutil
+
+    from generator.serve import FolderWatcher
+
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "a.md").write_text("one")
+    old = time.time() - 60
+    os.utime(folder / "a.md", (old, old))
+    watcher = FolderWatcher([folder])
+    shutil.copytree(folder, tmp_path / "backup", copy_function=shutil.copy2)
+    shutil.rmtree(folder)  # both between two looks of the watcher
+    shutil.copytree(tmp_path / "backup", folder, copy_function=shutil.copy2)
+    assert (folder / "a.md").stat().st_mtime == old
+    assert watcher.changed()
+    assert not watcher.changed()
+
+
+def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
+    from generator.serve import FolderWatcher
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "a.md").write_text("one")
+    watcher = FolderWatcher([tmp_path])
+    assert list(watcher.snapshot) == [str(tmp_path / "a.md")]

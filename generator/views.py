@@ -1,0 +1,812 @@
+"""Page views: one typed context per page kind, prepared in Python from the linked model.
+
+A view holds everything its template shows and nothing else: texts already finished (links relative to
+the page, citations numbered in the order the page shows them), URLs from the route table, labels from
+the schema. Templates only read views. Because a page is a pure function of its template and its view, a
+view's digest is the key that lets a build skip rendering a page whose view has not changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from generator import jsonld, pictures
+from generator.markdown import MARKER, Markdown
+from generator.model import Briefing, Entity, Event, Issue, Page, Period, Position, Quote, Source, Stakeholder, Update
+from generator.schema import ISSUE_STATUSES, PERIOD_KINDS, STAKEHOLDER_GROUPS, STAKEHOLDER_KINDS
+from generator.urls import absolute, entity_path, relative
+
+HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
+HOME_LATEST = 6  # latest events on the home page
+HOME_STAKEHOLDERS = 12  # most linked stakeholders on the home page
+NAV_TITLES = {
+    "issues": "Issues",
+    "stakeholders": "Stakeholders",
+    "timeline": "Timeline",
+    "positions": "Positions",
+    "sources": "Sources",
+    "search": "Search",
+    "print": "Print",
+}
+
+
+# ---- pieces shared by many views ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    label: str
+
+
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    label: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Reference:
+    number: int
+    href: str
+    title: str
+    publisher: str
+    date: str  # as shown, or ""
+
+
+@dataclass(frozen=True)
+class DateText:
+    iso: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    href: str
+    label: str
+    is_issue: bool
+
+
+@dataclass(frozen=True)
+class EventItem:
+    anchor: str  # the event's id where this list is its home (the timeline), else ""
+    href: str  # link to the event's home, where anchor is ""
+    date: DateText
+    date_note: str
+    key: bool
+    title: str
+    summary: Markup
+    issue_ids: str
+    stakeholder_ids: str
+    tags: list[Tag]
+
+
+@dataclass(frozen=True)
+class QuoteItem:
+    id: str
+    text: str
+    speaker: Link | None
+    date: DateText
+    cites: Markup
+    context: Markup
+
+
+@dataclass(frozen=True)
+class StatusText:
+    value: str
+    label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class IssueCard:
+    href: str
+    title: str
+    status: StatusText
+    summary: Markup
+
+
+@dataclass(frozen=True)
+class PositionItem:
+    holder: Link
+    stance: Markup
+    cites: Markup
+
+
+@dataclass(frozen=True)
+class StakeholderItem:
+    href: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class UpdateItem:
+    date: DateText
+    text: Markup
+    correction: bool
+
+
+@dataclass
+class Chrome:
+    """What base.html shows around every page: head, header, navigation, references, footer."""
+
+    lang: str
+    kind: str
+    head_title: str
+    title: str
+    site_title: str
+    description: str
+    canonical: str
+    og_type: str
+    stylesheet: str
+    feed: str
+    home: str
+    search_action: str
+    nav: list[NavItem]
+    search_kind: str
+    json_ld: dict[str, Any] | None
+    references: list[Reference]
+    publisher: str
+    licence: str
+    as_of: DateText
+    sources: str
+    data: str
+    calendar: str
+    print: str
+    script: str
+
+
+# ---- finishing texts for one page ---------------------------------------------------------------------
+
+
+class PageText:
+    """Finishes texts for one page: entity links made relative to it, citations numbered in page order."""
+
+    def __init__(self, path: str, briefing: Briefing) -> None:
+        self.path = path
+        self.briefing = briefing
+        self.citations: dict[str, int] = {}
+        self._uses: dict[str, int] = {}
+
+    def url(self, target: str | Entity) -> str:
+        path = target if isinstance(target, str) else entity_path(target)
+        base = self.briefing.config.base_url
+        if self.path == "404.html" and base:
+            return absolute(base, path)  # a host serves 404.html at any missing address: relative links break
+        return relative(path, self.path)
+
+    def link(self, entity: Entity) -> Link:
+        return Link(self.url(entity), entity.label)
+
+    def md(self, text: Markdown | None, prefix: str = "") -> Markup:
+        """`prefix` namespaces a text's own ids (heading anchors, footnotes) where several bodies share a page."""
+        if text is None:
+            return Markup("")
+        html = _prefix_ids(text.html, prefix) if prefix else text.html
+        return Markup(MARKER.sub(self._replace_marker, html))
+
+    def cite(self, sources: Iterable[Source]) -> Markup:
+        return Markup("".join(self._citation(source.id) for source in sources))
+
+    def references(self) -> list[Reference]:
+        by_id = self.briefing.by_id
+        out = []
+        for source_id, number in self.citations.items():
+            source = by_id[source_id]
+            assert isinstance(source, Source)
+            date = source.date.display if source.date else ""
+            out.append(Reference(number, self.url(source), source.title, source.publisher, date))
+        return out
+
+    def _replace_marker(self, match: re.Match[str]) -> str:
+        kind, payload = match.groups()
+        if kind == "C":
+            return self._citation(payload)
+        target, _, label = payload.partition("|")
+        entity = self.briefing.by_id[target]  # resolve checked every target
+        return f'<a href="{escape(self.url(entity))}">{escape(label or entity.label)}</a>'
+
+    def _citation(self, source_id: str) -> str:
+        number = self.citations.setdefault(source_id, len(self.citations) + 1)
+        use = self._uses[source_id] = self._uses.get(source_id, 0) + 1
+        anchor = f' id="cite-{number}"' if use == 1 else ""
+        return f'<sup class="cite"><a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a></sup>'
+
+
+_ID_ATTRIBUTE = re.compile(r'\b(id="|href="#)([^"]+)"')
+
+
+def _prefix_ids(html: str, prefix: str) -> str:
+    return _ID_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{prefix}-{m.group(2)}"', html)
+
+
+def date_text(date: Any) -> DateText:
+    return DateText(date.iso, date.display)
+
+
+def status_of(issue: Issue) -> StatusText:
+    return StatusText(issue.status, ISSUE_STATUSES[issue.status], issue.status_note)
+
+
+def event_item(text: PageText, event: Event, anchor: bool) -> EventItem:
+    tags = [Tag(text.url(i), i.title, True) for i in event.issues]
+    tags += [Tag(text.url(s), s.name, False) for s in event.stakeholders]
+    return EventItem(
+        anchor=event.id if anchor else "",
+        href="" if anchor else text.url(event),
+        date=date_text(event.date),
+        date_note=event.date_note,
+        key=event.key,
+        title=event.title,
+        summary=text.md(event.summary),
+        issue_ids=" ".join(i.id for i in event.issues),
+        stakeholder_ids=" ".join(s.id for s in event.stakeholders),
+        tags=tags,
+    )
+
+
+def event_link(text: PageText, event: Event) -> EventItem:
+    """An event as one line (date and linked title): its summary is not shown, so not finished."""
+    return EventItem("", text.url(event), date_text(event.date), "", event.key, event.title, Markup(""), "", "", [])
+
+
+def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
+    speaker = text.link(quote.speaker) if show_speaker else None
+    cites = text.cite([quote.source])
+    return QuoteItem(quote.id, quote.text, speaker, date_text(quote.date), cites, text.md(quote.context))
+
+
+def issue_card(text: PageText, issue: Issue) -> IssueCard:
+    return IssueCard(text.url(issue), issue.title, status_of(issue), text.md(issue.summary))
+
+
+def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderItem:
+    return StakeholderItem(text.url(stakeholder), stakeholder.name, stakeholder.role)
+
+
+def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
+    return [UpdateItem(date_text(u.date), text.md(u.text), u.correction) for u in updates]
+
+
+def position_item(text: PageText, position: Position, holder: Entity) -> PositionItem:
+    return PositionItem(text.link(holder), text.md(position.stance), text.cite(position.sources))
+
+
+# ---- one view per page kind -----------------------------------------------------------------------------
+
+
+@dataclass
+class HomeView:
+    title: str
+    summary: str
+    as_of: DateText
+    state_of_play: Markup
+    next_date: DateText | None
+    next_label: str
+    next_href: str
+    strip: Markup
+    strip_more: str
+    key_events: list[EventItem]
+    issues: list[IssueCard]
+    all_issues: Link | None
+    issues_href: str
+    main_stakeholders: list[Link]
+    stakeholders_href: str
+    latest: list[EventItem]
+    timeline_href: str
+
+
+@dataclass
+class IssuesView:
+    site_title: str
+    issues: list[IssueCard]
+
+
+@dataclass
+class IssueView:
+    up: str
+    title: str
+    summary: Markup
+    status: StatusText
+    positions: list[PositionItem]
+    body: Markup
+    updates: list[UpdateItem]
+    sparkline: Markup
+    events: list[EventItem]
+    quotes: list[QuoteItem]
+    stakeholders: list[StakeholderItem]
+    related: list[Link]
+
+
+@dataclass
+class CountryGroup:
+    country: str
+    members: list[StakeholderItem]
+
+
+@dataclass
+class KindGroup:
+    kind: str
+    title: str
+    countries: list[CountryGroup]
+
+
+@dataclass
+class StakeholdersView:
+    site_title: str
+    groups: list[KindGroup]
+
+
+@dataclass
+class MentionItem:
+    href: str
+    label: str
+    kind: str
+
+
+@dataclass
+class StakeholderView:
+    up: str
+    name: str
+    role: str
+    affiliation: Link | str
+    country: str
+    kind: str
+    stance: Markup
+    body: Markup
+    updates: list[UpdateItem]
+    positions: list[PositionItem]
+    quotes: list[QuoteItem]
+    sparkline: Markup
+    events: list[EventItem]
+    members: list[StakeholderItem]
+    mentioned_on: list[MentionItem]
+
+
+@dataclass
+class PeriodRow:
+    id: str
+    start: DateText
+    end: DateText | None
+    kind: str
+    uncertain: bool
+    label: str
+    cites: Markup
+    note: Markup
+
+
+@dataclass
+class FilterOption:
+    value: str
+    label: str
+
+
+@dataclass
+class YearGroup:
+    year: int
+    events: list[EventItem]
+
+
+@dataclass
+class TimelineView:
+    count: int
+    strip: Markup
+    periods: list[PeriodRow]
+    by_issue: list[Link]
+    by_stakeholder: list[Link]
+    issue_options: list[FilterOption]
+    stakeholder_options: list[FilterOption]
+    years: list[YearGroup]
+
+
+@dataclass
+class MatrixCell:
+    stance: Markup
+    cites: Markup
+
+
+@dataclass
+class MatrixRow:
+    stakeholder: Link
+    cells: list[MatrixCell | None]
+
+
+@dataclass
+class PositionsView:
+    web: Markup
+    columns: list[Link]
+    rows: list[MatrixRow]
+
+
+@dataclass
+class SourceItem:
+    id: str
+    title: str
+    url: str
+    publisher: str
+    author: str
+    date: DateText | None
+    note: Markup
+    no_public_link: str  # why there is no link, for a source without a URL
+    cited_on: list[Link]
+
+
+@dataclass
+class SourcesView:
+    count: int
+    sources: list[SourceItem]
+
+
+@dataclass
+class PageView:
+    title: str
+    body: Markup
+    updates: list[UpdateItem]
+
+
+@dataclass
+class SearchView:
+    issues: str
+    stakeholders: str
+    timeline: str
+    sources: str
+
+
+@dataclass
+class PrintIssue:
+    id: str
+    title: str
+    summary: Markup
+    status: StatusText
+    positions: list[PositionItem]
+    body: Markup
+
+
+@dataclass
+class PrintStakeholder:
+    id: str
+    name: str
+    role: str
+    country: str
+    body: Markup
+
+
+@dataclass
+class PrintView:
+    title: str
+    summary: str
+    as_of: DateText
+    state_of_play: Markup
+    issues: list[PrintIssue]
+    stakeholders: list[PrintStakeholder]
+    events: list[EventItem]
+
+
+@dataclass
+class NotFoundView:
+    home: str
+    issues: str
+    stakeholders: str
+    timeline: str
+
+
+View = (
+    HomeView
+    | IssuesView
+    | IssueView
+    | StakeholdersView
+    | StakeholderView
+    | TimelineView
+    | PositionsView
+    | SourcesView
+    | PageView
+    | SearchView
+    | PrintView
+    | NotFoundView
+)
+
+
+@dataclass
+class PageSpec:
+    """What the route table knows of an HTML page before its view is built."""
+
+    path: str
+    kind: str
+    title: str
+    description: str
+    search_kind: str = ""
+    script: str = ""  # an asset the page loads, e.g. assets/timeline.js
+    entity: Entity | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_view(spec: PageSpec, briefing: Briefing, axis: pictures.Axis) -> tuple[Chrome, View]:
+    """The page's view and the chrome around it. Citations are numbered as the page shows them, so the view
+    is built in page order, and the chrome (which lists the references) last."""
+    text = PageText(spec.path, briefing)
+    view = BUILDERS[spec.kind](text, briefing, axis, spec)
+    return chrome(spec, text, briefing), view
+
+
+def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
+    config = briefing.config
+    nav = []
+    for entry in config.navigation:
+        target = f"{entry}/index.html"
+        label = NAV_TITLES.get(entry) or briefing.by_id[entry].label  # resolve checked every entry
+        nav.append(NavItem(text.url(target), label, spec.path == target))
+    json_ld = None
+    if isinstance(spec.entity, Issue):
+        json_ld = jsonld.article(briefing, spec.entity)
+    elif isinstance(spec.entity, Stakeholder):
+        json_ld = jsonld.stakeholder(briefing, spec.entity)
+    return Chrome(
+        lang=config.language,
+        kind=spec.kind,
+        head_title=config.title if spec.kind == "home" else f"{spec.title} · {config.title}",
+        title=spec.title,
+        site_title=config.title,
+        description=spec.description,
+        canonical=absolute(config.base_url, spec.path) if config.base_url else "",
+        og_type="website" if spec.kind == "home" else "article",
+        stylesheet=text.url("assets/style.css"),
+        feed=text.url("feed.xml"),
+        home=text.url("index.html"),
+        search_action=text.url("search/index.html"),
+        nav=nav,
+        search_kind=spec.search_kind,
+        json_ld=json_ld,
+        references=text.references(),
+        publisher=config.publisher,
+        licence=config.licence,
+        as_of=date_text(config.as_of),
+        sources=text.url("sources/index.html"),
+        data=text.url("briefing.json"),
+        calendar=text.url("timeline.ics"),
+        print=text.url("print/index.html"),
+        script=text.url(spec.script) if spec.script else "",
+    )
+
+
+def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> HomeView:
+    config = briefing.config
+    state = text.md(config.state_of_play)
+    next_date = config.next_date
+    strip = pictures.pact_strip(briefing, axis, text.url, "strip", compact=True) if briefing.periods else Markup("")
+    past = [e for e in briefing.events if e.date <= config.as_of]  # future dates are not news
+    issues = briefing.issues
+    return HomeView(
+        title=config.title,
+        summary=config.summary,
+        as_of=date_text(config.as_of),
+        state_of_play=state,
+        next_date=date_text(next_date.date) if next_date else None,
+        next_label=next_date.label if next_date else "",
+        next_href=text.url(next_date.event) if next_date and next_date.event else "",
+        strip=strip,
+        strip_more=text.url("timeline/index.html#periods-title"),
+        key_events=[event_link(text, e) for e in config.key_dates],
+        issues=[issue_card(text, i) for i in issues[:HOME_ISSUES]],
+        all_issues=Link(text.url("issues/index.html"), f"All {len(issues)} issues")
+        if len(issues) > HOME_ISSUES
+        else None,
+        issues_href=text.url("issues/index.html"),
+        main_stakeholders=[text.link(s) for s in main_stakeholders(briefing, HOME_STAKEHOLDERS)],
+        stakeholders_href=text.url("stakeholders/index.html"),
+        latest=[event_link(text, e) for e in past[::-1][:HOME_LATEST]],
+        timeline_href=text.url("timeline/index.html"),
+    )
+
+
+def main_stakeholders(briefing: Briefing, count: int) -> list[Stakeholder]:
+    """The stakeholders most linked to, by positions, events, quotes and mentions."""
+
+    def weight(s: Stakeholder) -> int:
+        b = s.links
+        return 3 * len(b.positions) + len(b.events) + 2 * len(b.quotes) + len(b.mentioned_on)
+
+    return sorted(briefing.stakeholders, key=lambda s: (-weight(s), s.name))[:count]
+
+
+def issues_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> IssuesView:
+    return IssuesView(briefing.config.title, [issue_card(text, i) for i in briefing.issues])
+
+
+def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> IssueView:
+    issue = spec.entity
+    assert isinstance(issue, Issue)
+    links = issue.links
+    return IssueView(
+        up=text.url("issues/index.html"),
+        title=issue.title,
+        summary=text.md(issue.summary),
+        status=status_of(issue),
+        positions=[position_item(text, p, p.stakeholder) for p in issue.positions],
+        body=text.md(issue.body),
+        updates=update_items(text, issue.updates),
+        sparkline=pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title),
+        events=[event_item(text, e, anchor=False) for e in links.events],
+        quotes=[quote_item(text, q, show_speaker=True) for q in links.quotes],
+        stakeholders=[stakeholder_item(text, s) for s in links.stakeholders],
+        related=[text.link(i) for i in links.issues],
+    )
+
+
+def stakeholders_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> StakeholdersView:
+    groups = []
+    for kind, title in STAKEHOLDER_GROUPS.items():
+        members = [s for s in briefing.stakeholders if s.kind_of == kind]
+        if not members:
+            continue
+        by_country = sorted(members, key=lambda s: s.country or "Country not stated")
+        countries = [
+            CountryGroup(country, [stakeholder_item(text, s) for s in people])
+            for country, people in groupby(by_country, key=lambda s: s.country or "Country not stated")
+        ]
+        groups.append(KindGroup(kind, title, countries))
+    return StakeholdersView(briefing.config.title, groups)
+
+
+def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> StakeholderView:
+    s = spec.entity
+    assert isinstance(s, Stakeholder)
+    links = s.links
+    affiliation: Link | str = text.link(s.affiliation) if isinstance(s.affiliation, Stakeholder) else s.affiliation
+    stance = text.md(s.stance)
+    body = text.md(s.body)
+    return StakeholderView(
+        up=text.url("stakeholders/index.html"),
+        name=s.name,
+        role=s.role,
+        affiliation=affiliation,
+        country=s.country,
+        kind=STAKEHOLDER_KINDS[s.kind_of],
+        stance=stance,
+        body=body,
+        updates=update_items(text, s.updates),
+        positions=[position_item(text, p, p.issue) for p in links.positions],
+        quotes=[quote_item(text, q, show_speaker=False) for q in links.quotes],
+        sparkline=pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name),
+        events=[event_item(text, e, anchor=False) for e in links.events],
+        members=[stakeholder_item(text, m) for m in links.members],
+        mentioned_on=[MentionItem(text.url(e), e.label, e.kind) for e in links.mentioned_on],
+    )
+
+
+def _period_row(text: PageText, period: Period) -> PeriodRow:
+    return PeriodRow(
+        period.id,
+        date_text(period.start),
+        date_text(period.end) if period.end else None,
+        PERIOD_KINDS[period.kind_of],
+        period.uncertain,
+        period.label,
+        text.cite(period.sources),
+        text.md(period.note),
+    )
+
+
+def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> TimelineView:
+    strip = pictures.pact_strip(briefing, axis, text.url, "strip") if briefing.periods else Markup("")
+    periods = [_period_row(text, p) for p in briefing.periods]
+    with_events = [s for s in briefing.stakeholders if s.links.events]
+    return TimelineView(
+        count=len(briefing.events),
+        strip=strip,
+        periods=periods,
+        by_issue=[
+            Link(text.url(f"issues/{i.id}/index.html#events-title"), i.title) for i in briefing.issues if i.links.events
+        ],
+        by_stakeholder=[Link(text.url(f"stakeholders/{s.id}/index.html#events-title"), s.name) for s in with_events],
+        issue_options=[FilterOption(i.id, i.title) for i in briefing.issues],
+        stakeholder_options=[FilterOption(s.id, s.name) for s in with_events],
+        years=[
+            YearGroup(year, [event_item(text, e, anchor=True) for e in events])
+            for year, events in groupby(briefing.events, key=lambda e: e.date.year)
+        ],
+    )
+
+
+def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PositionsView:
+    """Stakeholders (rows) × issues (columns), only those with at least one position."""
+    web = pictures.positions_web(briefing, text.url, "web")
+    issues = [i for i in briefing.issues if i.positions]
+    columns = [text.link(i) for i in issues]
+    rows = []
+    for stakeholder in briefing.stakeholders:
+        held = {id(p.issue): p for p in stakeholder.links.positions}
+        if not held:
+            continue
+        cells: list[MatrixCell | None] = []
+        for issue in issues:
+            position = held.get(id(issue))
+            cells.append(MatrixCell(text.md(position.stance), text.cite(position.sources)) if position else None)
+        rows.append(MatrixRow(text.link(stakeholder), cells))
+    return PositionsView(web, columns, rows)
+
+
+def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:
+    items = [
+        SourceItem(
+            id=s.id,
+            title=s.title,
+            url=s.url,
+            publisher=s.publisher,
+            author=s.author,
+            date=date_text(s.date) if s.date else None,
+            note=text.md(s.note),
+            no_public_link=s.no_public_link,
+            cited_on=[text.link(e) for e in s.links.cited_on],
+        )
+        for s in briefing.sources
+    ]
+    return SourcesView(len(items), items)
+
+
+def page_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PageView:
+    page = spec.entity
+    assert isinstance(page, Page)
+    return PageView(page.title, text.md(page.body), update_items(text, page.updates))
+
+
+def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SearchView:
+    return SearchView(
+        text.url("issues/index.html"),
+        text.url("stakeholders/index.html"),
+        text.url("timeline/index.html"),
+        text.url("sources/index.html"),
+    )
+
+
+def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PrintView:
+    config = briefing.config
+    state = text.md(config.state_of_play, "state")
+    issues = [
+        PrintIssue(
+            i.id,
+            i.title,
+            text.md(i.summary),
+            status_of(i),
+            [PositionItem(Link("", p.stakeholder.name), text.md(p.stance), text.cite(p.sources)) for p in i.positions],
+            text.md(i.body, i.id),
+        )
+        for i in briefing.issues
+    ]
+    stakeholders = [
+        PrintStakeholder(s.id, s.name, s.role, s.country, text.md(s.body, s.id)) for s in briefing.stakeholders
+    ]
+    events = [event_item(text, e, anchor=False) for e in briefing.events]
+    return PrintView(config.title, config.summary, date_text(config.as_of), state, issues, stakeholders, events)
+
+
+def not_found_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> NotFoundView:
+    return NotFoundView(
+        text.url("index.html"),
+        text.url("issues/index.html"),
+        text.url("stakeholders/index.html"),
+        text.url("timeline/index.html"),
+    )
+
+
+BUILDERS = {
+    "home": home_view,
+    "issues": issues_view,
+    "issue": issue_view,
+    "stakeholders": stakeholders_view,
+    "stakeholder": stakeholder_view,
+    "timeline": timeline_view,
+    "positions": positions_view,
+    "sources": sources_view,
+    "page": page_view,
+    "search": search_view,
+    "print": print_view,
+    "404": not_found_view,
+}
