@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.linkcheck import LinkChecker, extract
-from generator.load import FileMemo, load_content
+from generator.load import FileMemo, Loaded, load_content
 from generator.model import Briefing
 from generator.parallel import map_ordered
 from generator.render import (
@@ -33,7 +33,7 @@ from generator.render import (
     template_dirs,
     templates_digest,
 )
-from generator.resolve import resolve
+from generator.resolve import record_targets, resolve
 from generator.search import SearchProblem, index_site
 from generator.write import (
     Entry,
@@ -46,6 +46,7 @@ from generator.write import (
     output_lock,
     output_target,
     refuse_dangerous_output,
+    remove_stale_staging,
 )
 
 
@@ -85,12 +86,70 @@ class Produced:
     key: str = ""
     data: bytes | None = None
     problem: TemplateProblem | None = None
+    reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
+
+
+@dataclass
+class ViewMemo:
+    """What the last build of this engine knew of each page, to know which views an edit can change.
+
+    A page's view is rebuilt when something it showed changed: a record's fields or body, the backlinks
+    of an entity (a record that refers to it changed its references), the members of a kind it lists, or
+    anything every page shows (the settings, the periods, the templates, the time axis). Rebuilding a
+    view does not mean rendering it: that still waits for its digest to change."""
+
+    globals: str = ""
+    digests: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → kind, digests of fields, body
+    targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → ids it refers to
+    reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
+    keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
+
+    def unchanged_views(self, table: list[Route], loaded: Loaded, globals_digest: str) -> dict[str, str]:
+        """Pages whose view cannot have changed since the last build, with their view digest.
+
+        What changed is named as views record what they read: `id` (an entity's fields), `id#body` (its
+        body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
+        the backlinks of every entity it refers to, before or after."""
+        digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
+        targets = {r.id: record_targets(r) for r in loaded.records}
+        before_digests, before_targets = self.digests, self.targets
+        self.digests, self.targets = digests, targets
+        if globals_digest != self.globals:
+            self.globals = globals_digest
+            return {}
+        changed: set[str] = set()
+        for record_id in digests.keys() | before_digests.keys():
+            now, then = digests.get(record_id), before_digests.get(record_id)
+            if now == then:
+                continue
+            if now is None or then is None:
+                changed.add("*" + (now or then)[0])  # type: ignore[index]
+            if now is None or then is None or now[1] != then[1]:
+                changed.add(record_id)
+            if now is None or then is None or now[2] != then[2]:
+                changed.add(record_id + "#body")
+            changed |= targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset())
+        return {
+            route.path: self.keys[route.path]
+            for route in table
+            if route.page is not None and route.path in self.keys and not (self.reads[route.path] & changed)
+        }
+
+    def remember(self, table: list[Route], produced: list[Produced]) -> None:
+        paths = {route.path for route in table}
+        for item in produced:
+            path = table[item.index].path
+            if item.reads is not None:
+                self.reads[path], self.keys[path] = item.reads, item.key
+        for path in set(self.keys) - paths:
+            del self.keys[path], self.reads[path]
 
 
 class Engine:
     def __init__(self, options: BuildOptions) -> None:
         self.options = options
         self.files = FileMemo()
+        self.views = ViewMemo()
 
     def build(self) -> BuildResult:
         """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
@@ -116,8 +175,10 @@ class Engine:
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
         renderer = Renderer(self._environment(dirs), templates_digest(dirs), briefing, table)
+        unchanged = self.views.unchanged_views(table, loaded, renderer.globals_digest(loaded))
         with self._output() as previous:
-            produced = self._render(table, renderer, previous)
+            produced = self._render(table, renderer, previous, unchanged)
+            self.views.remember(table, produced)
             _report_problems(produced, diags)
             result.timings["render"] = time.perf_counter() - started
             if options.mode is Mode.CHECK:
@@ -156,12 +217,15 @@ class Engine:
             yield None
             return
         out = output_target(self.options.out)
-        with output_lock(out, self.options.waiting):
+        with output_lock(out, self.options.waiting) as lock:
             refuse_dangerous_output(out, self.options.content)  # again, now that no other build can change it
-            yield Previous(out)
+            yield Previous(out, lock)
 
-    def _render(self, table: list[Route], renderer: Renderer, previous: Previous | None) -> list[Produced]:
-        """Every route's bytes — except pages whose view is unchanged and whose file is intact on disk."""
+    def _render(
+        self, table: list[Route], renderer: Renderer, previous: Previous | None, unchanged: dict[str, str]
+    ) -> list[Produced]:
+        """Every route's bytes — except pages whose view is unchanged and whose file is intact on disk.
+        `unchanged` names pages whose view this engine knows to be the same as last time (not even built)."""
         reusable = {}
         if previous is not None and not self.options.fresh:
             for route in table:
@@ -174,10 +238,13 @@ class Engine:
             try:
                 if route.page is None:
                     return Produced(index, data=renderer.export(route))
-                key, built = renderer.view_key(route)
+                known = unchanged.get(route.path)
+                if known is not None and reusable.get(route.path) == known:
+                    return Produced(index, known)
+                key, built, reads = renderer.view_key(route)
                 if reusable.get(route.path) == key:
-                    return Produced(index, key)
-                return Produced(index, key, renderer.render_view(route, built))
+                    return Produced(index, key, reads=frozenset(reads))
+                return Produced(index, key, renderer.render_view(route, built), reads=frozenset(reads))
             except TemplateProblem as problem:
                 return Produced(index, problem=problem)
 
@@ -206,12 +273,13 @@ class Engine:
                 "removed: this file was not made by `briefing build`",
                 "to publish a file as it is, put it in the project's `static/` folder",
             )
-        writer: Writer = (
-            InPlaceWriter(previous.out, previous)
-            if self.options.mode is Mode.PREVIEW
-            else StagingWriter(previous.out, previous)
-        )
+        writer: Writer | None = None
         try:
+            writer = (
+                InPlaceWriter(previous.out, previous)
+                if self.options.mode is Mode.PREVIEW
+                else StagingWriter(previous.out, previous)
+            )
             outputs = [(table[item.index].path, item.data, item.key) for item in produced]
             outputs += [(path, source.read_bytes(), "") for path, source in sorted(extra.items())]
             for path, data, key in outputs:
@@ -231,7 +299,10 @@ class Engine:
                 writer.add_tree("pagefind")
             writer.commit()
         except BaseException:
-            writer.abort()
+            if writer is not None:
+                writer.abort()
+            else:  # the staging folder was being made: it is named in the lock file
+                remove_stale_staging(previous.out, previous.lock.claimed())
             raise
         result.written, result.files = writer.written, len(writer.manifest)
 

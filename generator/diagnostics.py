@@ -109,7 +109,6 @@ _OS_HINTS = {
     errno.EROFS: "this file system is mounted read-only; build somewhere writable with --out",
     errno.EACCES: "check the permissions of this path and of the folders above it",
     errno.EPERM: "check the permissions of this path and of the folders above it",
-    errno.ENOENT: "was it moved or deleted while briefing was running?",
     errno.ENOTDIR: "a file stands where a folder is expected",
     errno.EISDIR: "a folder stands where a file is expected",
     errno.ELOOP: "a symbolic link leads to itself; remove the loop",
@@ -163,7 +162,11 @@ def from_exception(
         return Diagnostic(where, 0, message, _OS_HINTS[error.errno])
     if isinstance(error, UnicodeEncodeError) and "surrogates" in error.reason:
         named = _path_in_traceback(error.__traceback__)
-        problem = file_name_problem(Path(named if named is not None else error.object))
+        if named is None:
+            return None
+        path = Path(named)
+        problems = (file_name_problem(part) for part in (*reversed(path.parents), path))
+        problem = next((found for found in problems if found is not None), None)  # the outermost bad name
         return relative(problem, root) if problem is not None else None
     if isinstance(error, UnicodeDecodeError):
         named = _path_in_traceback(error.__traceback__)

@@ -7,13 +7,15 @@ may pass a `FileMemo` to reuse a file's records while its bytes are unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from generator.characters import forbidden_in_file
+from generator.dates import PartialDate
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics, describe_encoding, file_name_problem
 from generator.markdown import Markdown, compile_markdown
 from generator.model import Origin
@@ -48,13 +50,37 @@ def is_editor_junk(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Record:
-    """One validated entry: its fields as the schema typed them, its Markdown body (if a file), its origin."""
+    """One validated entry: its fields as the schema typed them, its Markdown body (if a file), its origin,
+    and a digest of everything of it a page can show (and of its neighbours in a list file, whose order
+    breaks ties between same-date events)."""
 
     kind: str
     id: str
     values: dict[str, Any]
     body: Markdown | None
     origin: Origin
+    digest: str = ""  # of the fields (and, in a list file, the neighbours' ids)
+    body_digest: str = ""  # of the body text, for a Markdown file
+
+
+def _canonical(value: Any) -> Any:
+    """A value as plain data, without positions in files (which no page shows)."""
+    if isinstance(value, Markdown):
+        return ("md", value.text, value.inline)
+    if isinstance(value, Ref):
+        return ("ref", value.id)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_canonical(item) for item in value)
+    if isinstance(value, PartialDate):
+        return ("date", value.iso)
+    return value
+
+
+def record_digest(kind: str, entity_id: str, values: dict[str, Any], *around: str) -> str:
+    data = repr((kind, entity_id, _canonical(values), around))
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
 RefUse = tuple[Path, Ref, str, str]  # file, reference, expected kind ("" = any), context for messages
@@ -195,13 +221,14 @@ def load_yaml_file(path: Path, diags: Diagnostics) -> Any:
         return None
 
 
-def content_jobs(root: Path) -> list[tuple[Path, str]]:
+def content_jobs(root: Path, diags: Diagnostics | None = None) -> list[tuple[Path, str]]:
     """Every content file with the kind of records it holds, in a fixed order."""
     jobs = [(root / "briefing.yaml", "briefing")]
-    jobs += [(path, schema.kind) for folder, schema in MARKDOWN_FOLDERS for path in content_files(root / folder, ".md")]
+    for folder, schema in MARKDOWN_FOLDERS:
+        jobs += [(path, schema.kind) for path in content_files(root / folder, ".md", diags)]
     if (root / "timeline.yaml").is_file():
         jobs.append((root / "timeline.yaml", EVENT.kind))
-    jobs += [(path, EVENT.kind) for path in content_files(root / "timeline", ".yaml")]
+    jobs += [(path, EVENT.kind) for path in content_files(root / "timeline", ".yaml", diags)]
     for name, schema in (("periods.yaml", PERIOD), ("sources.yaml", SOURCE), ("quotes.yaml", QUOTE)):
         jobs.append((root / name, schema.kind))
     return jobs
@@ -210,7 +237,7 @@ def content_jobs(root: Path) -> list[tuple[Path, str]]:
 def load_content(root: Path, diags: Diagnostics, memo: FileMemo | None = None) -> Loaded:
     """Read every content file (in worker processes when there are many), reusing `memo`'s results for
     files whose bytes are unchanged."""
-    jobs = content_jobs(root)
+    jobs = content_jobs(root, diags)
     loaded = Loaded()
     missing = [(path, kind) for path, kind in jobs if not path.is_file()]
     for path, kind in missing:
@@ -274,7 +301,7 @@ def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> None:
         return
     _collect_refs(path, values, BRIEFING, loaded, "briefing.yaml")
     values["state_of_play"] = _block(values["state_of_play"])
-    loaded.config = Record("briefing", "", values, None, Origin(path, 1))
+    loaded.config = Record("briefing", "", values, None, Origin(path, 1), record_digest("briefing", "", values))
 
 
 def _block(markdown: Any) -> Any:
@@ -314,7 +341,9 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         return
     _collect_refs(path, values, schema, loaded, f"{schema.kind} `{entity_id}`")
     body = compile_markdown(body_text, path, body_line)
-    loaded.records.append(Record(schema.kind, entity_id, values, body, Origin(path, 1)))
+    digest = record_digest(schema.kind, entity_id, values)
+    body_digest = hashlib.blake2b(body_text.encode(), digest_size=16).hexdigest()
+    loaded.records.append(Record(schema.kind, entity_id, values, body, Origin(path, 1), digest, body_digest))
 
 
 def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagnostics) -> None:
@@ -329,6 +358,7 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
         loaded.unreadable.add(schema.kind)
         diags.error(path, getattr(data, "line", 1), f"expected a list of {schema.kind}s (lines starting `- id:`)")
         return
+    records: list[Record] = []
     for item, line in zip(data, data.item_lines, strict=True):
         values = validate(item, schema, path, line, diags)
         if values is None:
@@ -346,4 +376,8 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
             )
             continue
         _collect_refs(path, values, schema, loaded, f"{schema.kind} `{item_id}`")
-        loaded.records.append(Record(schema.kind, item_id, values, None, Origin(path, line)))
+        records.append(Record(schema.kind, item_id, values, None, Origin(path, line)))
+    ids = ["", *(r.id for r in records), ""]
+    for index, record in enumerate(records):
+        digest = record_digest(record.kind, record.id, record.values, ids[index], ids[index + 2])
+        loaded.records.append(replace(record, digest=digest))

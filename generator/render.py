@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from generator import __version__, exports, pictures, views
+from generator.load import Loaded
 from generator.model import Briefing, Origin
 from generator.urls import entity_path
 from generator.views import PageSpec
@@ -128,13 +129,21 @@ class Renderer:
         self.sitemap = sitemap_paths(table)
         self.salt = f"{__version__}\0{templates_digest}".encode()
 
-    def view_key(self, route: Route) -> tuple[str, object]:
-        """The page's view and its digest: equal digests mean byte-equal pages (templates are pure)."""
+    def globals_digest(self, loaded: Loaded) -> str:
+        """What every page may show: the settings, the periods (sparklines), the templates, the time axis."""
+        parts = [self.salt.decode(), repr(self.axis)]
+        parts += [loaded.config.digest if loaded.config else ""]
+        parts += sorted(r.digest for r in loaded.records if r.kind == "period")
+        return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+
+    def view_key(self, route: Route) -> tuple[str, object, set[str]]:
+        """The page's view, its digest (equal digests mean byte-equal pages: templates are pure) and the
+        ids of the entities it shows."""
         assert route.page is not None
-        built = views.build_view(route.page, self.briefing, self.axis)
+        built, reads = views.build_view(route.page, self.briefing, self.axis)
         digest = hashlib.blake2b(self.salt, digest_size=16)
         digest.update(pickle.dumps(built, protocol=5))
-        return digest.hexdigest(), built
+        return digest.hexdigest(), built, reads
 
     def render_view(self, route: Route, built: object) -> bytes:
         assert route.page is not None

@@ -148,6 +148,31 @@ def markdown_of_record(record: Record) -> Iterator[Markdown]:
         yield record.body
 
 
+def record_targets(record: Record) -> frozenset[str]:
+    """The ids a record refers to: in its fields, and in its texts' links and citations."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Ref):
+            found.add(value.id)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for name, value in record.values.items():
+        if name != "id":
+            walk(value)
+    for text in markdown_of_record(record):
+        found.update(link.target for link in text.links)
+        found.update(cite.target for cite in text.citations)
+    if isinstance(record.values.get("affiliation"), str):
+        found.add(record.values["affiliation"])
+    return frozenset(found)
+
+
 def _updates(values: dict[str, Any]) -> list[Update]:
     return [Update(u["date"], u["text"], u["correction"]) for u in values.get("updates", ())]
 

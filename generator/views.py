@@ -168,16 +168,36 @@ class Chrome:
 
 
 class PageText:
-    """Finishes texts for one page: entity links made relative to it, citations numbered in page order."""
+    """Finishes texts for one page: entity links made relative to it, citations numbered in page order.
+
+    It also records which entities the page shows (`reads`): every entity a view links to, cites or
+    names passes through here, and views call `uses` for the rest. A later build re-builds the view only
+    if one of them changed (see build.Engine)."""
 
     def __init__(self, path: str, briefing: Briefing) -> None:
         self.path = path
         self.briefing = briefing
         self.citations: dict[str, int] = {}
-        self._uses: dict[str, int] = {}
+        self._cite_count: dict[str, int] = {}
+        self.reads: set[str] = set()
+
+    def uses(self, entity: Entity) -> None:
+        self.reads.add(entity.id)
+
+    def uses_body(self, entity: Entity) -> None:
+        self.reads.add(entity.id + "#body")
+
+    def uses_all(self, kind: str, entities: Iterable[Entity]) -> None:
+        """A list that picks, orders or counts among every entity of a kind reads them all."""
+        self.reads.add("*" + kind)
+        self.reads.update(entity.id for entity in entities)
 
     def url(self, target: str | Entity) -> str:
-        path = target if isinstance(target, str) else entity_path(target)
+        if isinstance(target, str):
+            path = target
+        else:
+            self.reads.add(target.id)
+            path = entity_path(target)
         base = self.briefing.config.base_url
         if self.path == "404.html" and base:
             return absolute(base, path)  # a host serves 404.html at any missing address: relative links break
@@ -215,8 +235,9 @@ class PageText:
         return f'<a href="{escape(self.url(entity))}">{escape(label or entity.label)}</a>'
 
     def _citation(self, source_id: str) -> str:
+        self.reads.add(source_id)
         number = self.citations.setdefault(source_id, len(self.citations) + 1)
-        use = self._uses[source_id] = self._uses.get(source_id, 0) + 1
+        use = self._cite_count[source_id] = self._cite_count.get(source_id, 0) + 1
         anchor = f' id="cite-{number}"' if use == 1 else ""
         return f'<sup class="cite"><a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a></sup>'
 
@@ -237,6 +258,7 @@ def status_of(issue: Issue) -> StatusText:
 
 
 def event_item(text: PageText, event: Event, anchor: bool) -> EventItem:
+    text.uses(event)
     tags = [Tag(text.url(i), i.title, True) for i in event.issues]
     tags += [Tag(text.url(s), s.name, False) for s in event.stakeholders]
     return EventItem(
@@ -259,6 +281,7 @@ def event_link(text: PageText, event: Event) -> EventItem:
 
 
 def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
+    text.uses(quote)
     speaker = text.link(quote.speaker) if show_speaker else None
     cites = text.cite([quote.source])
     return QuoteItem(quote.id, quote.text, speaker, date_text(quote.date), cites, text.md(quote.context))
@@ -528,12 +551,15 @@ class PageSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def build_view(spec: PageSpec, briefing: Briefing, axis: pictures.Axis) -> tuple[Chrome, View]:
-    """The page's view and the chrome around it. Citations are numbered as the page shows them, so the view
-    is built in page order, and the chrome (which lists the references) last."""
+def build_view(spec: PageSpec, briefing: Briefing, axis: pictures.Axis) -> tuple[tuple[Chrome, View], set[str]]:
+    """The page's view and the chrome around it, and the ids of the entities they show. Citations are
+    numbered as the page shows them, so the view is built in page order, and the chrome (which lists the
+    references) last."""
     text = PageText(spec.path, briefing)
+    if spec.entity is not None:
+        text.uses(spec.entity)
     view = BUILDERS[spec.kind](text, briefing, axis, spec)
-    return chrome(spec, text, briefing), view
+    return (chrome(spec, text, briefing), view), text.reads
 
 
 def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
@@ -541,7 +567,10 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
     nav = []
     for entry in config.navigation:
         target = f"{entry}/index.html"
-        label = NAV_TITLES.get(entry) or briefing.by_id[entry].label  # resolve checked every entry
+        page = briefing.by_id.get(entry) if entry not in NAV_TITLES else None
+        if page is not None:
+            text.uses(page)
+        label = NAV_TITLES[entry] if page is None else page.label  # resolve checked every entry
         nav.append(NavItem(text.url(target), label, spec.path == target))
     json_ld = None
     if isinstance(spec.entity, Issue):
@@ -578,6 +607,9 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
 
 def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> HomeView:
     config = briefing.config
+    text.uses_all("issue", briefing.issues)
+    text.uses_all("event", briefing.events)
+    text.uses_all("stakeholder", briefing.stakeholders)
     state = text.md(config.state_of_play)
     next_date = config.next_date
     strip = pictures.pact_strip(briefing, axis, text.url, "strip", compact=True) if briefing.periods else Markup("")
@@ -617,12 +649,14 @@ def main_stakeholders(briefing: Briefing, count: int) -> list[Stakeholder]:
 
 
 def issues_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> IssuesView:
+    text.uses_all("issue", briefing.issues)
     return IssuesView(briefing.config.title, [issue_card(text, i) for i in briefing.issues])
 
 
 def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> IssueView:
     issue = spec.entity
     assert isinstance(issue, Issue)
+    text.uses_body(issue)
     links = issue.links
     return IssueView(
         up=text.url("issues/index.html"),
@@ -641,6 +675,7 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
 
 
 def stakeholders_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> StakeholdersView:
+    text.uses_all("stakeholder", briefing.stakeholders)
     groups = []
     for kind, title in STAKEHOLDER_GROUPS.items():
         members = [s for s in briefing.stakeholders if s.kind_of == kind]
@@ -658,6 +693,7 @@ def stakeholders_view(text: PageText, briefing: Briefing, axis: pictures.Axis, s
 def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> StakeholderView:
     s = spec.entity
     assert isinstance(s, Stakeholder)
+    text.uses_body(s)
     links = s.links
     affiliation: Link | str = text.link(s.affiliation) if isinstance(s.affiliation, Stakeholder) else s.affiliation
     stance = text.md(s.stance)
@@ -695,6 +731,12 @@ def _period_row(text: PageText, period: Period) -> PeriodRow:
 
 
 def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> TimelineView:
+    for kind, entities in (
+        ("event", briefing.events),
+        ("issue", briefing.issues),
+        ("stakeholder", briefing.stakeholders),
+    ):
+        text.uses_all(kind, entities)
     strip = pictures.pact_strip(briefing, axis, text.url, "strip") if briefing.periods else Markup("")
     periods = [_period_row(text, p) for p in briefing.periods]
     with_events = [s for s in briefing.stakeholders if s.links.events]
@@ -717,6 +759,8 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
 
 def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PositionsView:
     """Stakeholders (rows) × issues (columns), only those with at least one position."""
+    text.uses_all("issue", briefing.issues)
+    text.uses_all("stakeholder", briefing.stakeholders)
     web = pictures.positions_web(briefing, text.url, "web")
     issues = [i for i in briefing.issues if i.positions]
     columns = [text.link(i) for i in issues]
@@ -734,6 +778,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
 
 
 def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:
+    text.uses_all("source", briefing.sources)
     items = [
         SourceItem(
             id=s.id,
@@ -754,6 +799,7 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
 def page_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PageView:
     page = spec.entity
     assert isinstance(page, Page)
+    text.uses_body(page)
     return PageView(page.title, text.md(page.body), update_items(text, page.updates))
 
 
@@ -768,6 +814,14 @@ def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: P
 
 def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PrintView:
     config = briefing.config
+    for kind, entities in (
+        ("event", briefing.events),
+        ("issue", briefing.issues),
+        ("stakeholder", briefing.stakeholders),
+    ):
+        text.uses_all(kind, entities)
+        for entity in entities:
+            text.uses_body(entity)
     state = text.md(config.state_of_play, "state")
     issues = [
         PrintIssue(

@@ -22,12 +22,13 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 MARKER = ".briefing-build"
 STAGING_MARKER = ".briefing-staging"
@@ -76,8 +77,28 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
         )
 
 
+class OutputLock:
+    """The lock file beside the output, held by one build at a time. It also names the staging folder the
+    holder is about to make, before the folder exists: a build killed at any moment leaves a name the next
+    build can clean up, so no folder is ever removed on the strength of its name pattern alone."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def claim(self, names: list[str]) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write("".join(f"{name}\n" for name in names).encode())
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def claimed(self) -> list[str]:
+        self.handle.seek(0)
+        return [line for line in self.handle.read().decode("utf-8", "replace").splitlines() if line]
+
+
 @contextmanager
-def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[None]:
+def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[OutputLock]:
     """Hold the output's lock (a file beside it); call `waiting` once if another build holds it first."""
     out.parent.mkdir(parents=True, exist_ok=True)
     lock_path = out.parent / f".{out.name}.lock"
@@ -90,7 +111,7 @@ def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[None]:
             waiting()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            yield OutputLock(handle)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -115,8 +136,9 @@ def _entry(path: Path, digest: str, key: str) -> Entry:
 class Previous:
     """The output as the last build left it, each file checked against the manifest before reuse."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, lock: OutputLock) -> None:
         self.out = out
+        self.lock = lock
         self.entries: dict[str, Entry] = {}
         self.pending: set[str] = set()  # files an interrupted in-place build may have touched
         self.written_ns = 0
@@ -203,9 +225,12 @@ class StagingWriter(Writer):
 
     def __init__(self, out: Path, previous: Previous) -> None:
         super().__init__(out, previous)
+        self.lock = previous.lock
         out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(out)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        remove_stale_staging(out, self.lock.claimed())
+        self.staging = out.parent / f".{out.name}.new-{secrets.token_hex(8)}"
+        self.lock.claim([self.staging.name])  # named before it exists: see OutputLock
+        self.staging.mkdir(mode=0o700)
         (self.staging / STAGING_MARKER).write_bytes(b"")
 
     def keep(self, path: str, entry: Entry) -> None:
@@ -243,7 +268,9 @@ class StagingWriter(Writer):
         os.chmod(self.staging, 0o755)
         if self.out.exists():
             if not _exchange(self.staging, self.out):
-                old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+                old = self.out.parent / f".{self.out.name}.old-{secrets.token_hex(8)}"
+                self.lock.claim([self.staging.name, old.name])
+                old.mkdir(mode=0o700)
                 (old / STAGING_MARKER).write_bytes(b"")
                 os.rename(self.out, old / "site")
                 os.rename(self.staging, self.out)
@@ -251,16 +278,20 @@ class StagingWriter(Writer):
             shutil.rmtree(self.staging, ignore_errors=True)
         else:
             os.rename(self.staging, self.out)
+        self.lock.claim([])
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.claim([])
 
 
-def remove_stale_staging(out: Path) -> None:
+def remove_stale_staging(out: Path, claimed: list[str]) -> None:
     """Staging folders of builds that were killed. Called with the output's lock held, so no other build
-    is filling one; only folders that carry our own marker are removed."""
+    is filling one; only folders that carry our own marker, or that the lock file names, are removed."""
+    prefixes = (f".{out.name}.new-", f".{out.name}.old-")
     for sibling in out.parent.glob(f".{out.name}.*-*"):
-        if sibling.is_dir() and not sibling.is_symlink() and (sibling / STAGING_MARKER).is_file():
+        ours = sibling.name in claimed or (sibling / STAGING_MARKER).is_file()
+        if sibling.name.startswith(prefixes) and sibling.is_dir() and not sibling.is_symlink() and ours:
             shutil.rmtree(sibling, ignore_errors=True)
 
 

@@ -315,6 +315,20 @@ def test_a_file_name_that_is_not_utf8_is_named_and_skipped(
 
 
 @pytest.mark.parametrize(
+    ("name", "shown"),
+    [(b"templates/assets/x\xff.css", "x\\xff.css"), (b"templates/assets/d\xe9/ok.css", "d\\xe9")],
+)
+def test_a_theme_file_name_that_is_not_utf8_is_named(
+    capsys: pytest.CaptureFixture[str], mini: Path, name: bytes, shown: str
+) -> None:
+    path = mini.parent / os.fsdecode(name)
+    path.parent.mkdir(parents=True)
+    path.write_text("p { color: teal; }\n")
+    (line,) = _refused(capsys, "build", "--no-search", "--content", str(mini), "--out", str(mini.parent / "site"))
+    assert line == f"templates/assets: error: file name `{shown}` is not valid UTF-8 (rename it)"
+
+
+@pytest.mark.parametrize(
     ("data", "expected"),
     [
         (

@@ -1,0 +1,163 @@
+"""The output folder: locked, checked before it is trusted, stray files named, staging folders ours only."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, Mode, build
+from generator.diagnostics import ContentError, Diagnostic, format_report
+from generator.write import MARKER, output_lock
+from tests.helpers import edit, read_site
+
+
+def clean_build(content: Path, out: Path) -> dict[str, bytes]:
+    build(BuildOptions(content=content, out=out, search=False))
+    return read_site(out)
+
+
+@pytest.mark.parametrize("mode", [Mode.BUILD, Mode.PREVIEW])
+def test_a_hand_edited_file_is_rewritten_even_with_the_same_size_and_time(
+    mini: Path, tmp_path: Path, mode: Mode
+) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    page = out / "stakeholders" / "ana-ruiz" / "index.html"
+    before = page.stat()
+    data = bytearray(page.read_bytes())
+    data[data.index(b"Ana Ruiz")] = ord("X")  # same size, written in place (same inode)
+    with open(page, "r+b") as handle:
+        handle.write(data)
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same modification time
+    edit(mini / "issues" / "safety.md", "Inspectors looked", "Engineers looked")
+    build(BuildOptions(content=mini, out=out, search=False, mode=mode))
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")
+
+
+def test_an_altered_manifest_entry_is_not_trusted(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    (out / "index.html").write_bytes(b"<!doctype html><title>defaced</title>")
+    result = build(BuildOptions(content=mini, out=out, search=False))
+    assert result.written == 1
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")
+
+
+def test_a_stray_file_is_named_in_a_warning_then_removed(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    (out / "notes.txt").write_text("mine")
+    (out / "issues" / "draft.html").write_text("mine too")
+    result = build(BuildOptions(content=mini, out=out, search=False))
+    named = sorted(Path(w.file).relative_to(out).as_posix() for w in result.warnings if "not made by" in w.message)
+    assert named == ["issues/draft.html", "notes.txt"]
+    assert all("static/" in w.hint for w in result.warnings if "not made by" in w.message)
+    assert not (out / "notes.txt").exists()
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")
+
+
+def test_files_in_static_are_published_as_they_are(mini: Path, tmp_path: Path) -> None:
+    static = mini.parent / "static"
+    static.mkdir()
+    (static / "CNAME").write_text("briefing.example.org\n")
+    (static / ".nojekyll").write_text("")
+    (static / "img").mkdir()
+    (static / "img" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    site = clean_build(mini, tmp_path / "site")
+    assert site["CNAME"] == b"briefing.example.org\n"
+    assert site[".nojekyll"] == b""
+    assert "img/logo.svg" in site
+
+
+def test_a_static_file_may_not_replace_a_page(mini: Path, tmp_path: Path) -> None:
+    static = mini.parent / "static"
+    static.mkdir()
+    (static / "index.html").write_text("mine")
+    with pytest.raises(ContentError, match="would overwrite a page"):
+        build(BuildOptions(content=mini, out=tmp_path / "site", search=False))
+
+
+def test_a_page_named_like_a_section_collides(mini: Path, tmp_path: Path) -> None:
+    (mini / "pages" / "timeline.md").write_text("---\ntitle: Timeline of my own\n---\nText.\n")
+    with pytest.raises(ContentError) as caught:
+        build(BuildOptions(content=mini, out=tmp_path / "site", search=False))
+    [problem] = caught.value.diagnostics
+    assert problem.message == (
+        "two pages would be written to /timeline/index.html: a built-in page and content/pages/timeline.md"
+    )
+    assert problem.hint == "rename one of them"
+
+
+def test_a_git_folder_in_the_output_is_refused_and_kept(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    with pytest.raises(ContentError) as caught:
+        build(BuildOptions(content=mini, out=out, search=False))
+    assert "holds a `.git` folder" in caught.value.diagnostics[0].message
+    assert "static/" in caught.value.diagnostics[0].hint
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+
+
+def test_an_output_that_is_a_symbolic_link_is_built_into_its_target(mini: Path, tmp_path: Path) -> None:
+    target = tmp_path / "real-site"
+    link = tmp_path / "site"
+    link.symlink_to(target, target_is_directory=True)
+    build(BuildOptions(content=mini, out=link, search=False))
+    build(BuildOptions(content=mini, out=link, search=False))
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert read_site(target) == clean_build(mini, tmp_path / "clean")
+
+
+def test_a_folder_that_only_looks_like_staging_is_left_alone(mini: Path, tmp_path: Path) -> None:
+    lookalike = tmp_path / ".site.new-mine"
+    lookalike.mkdir()
+    (lookalike / "keep.txt").write_text("not the build's")
+    build(BuildOptions(content=mini, out=tmp_path / "site", search=False))
+    build(BuildOptions(content=mini, out=tmp_path / "site", search=False))
+    assert (lookalike / "keep.txt").read_text() == "not the build's"
+
+
+def test_a_staging_folder_named_in_the_lock_is_removed_by_the_next_build(mini: Path, tmp_path: Path) -> None:
+    """A build killed after naming its staging folder, even before marking it, leaves nothing for good."""
+    out = tmp_path / "site"
+    with output_lock(out, lambda: None) as lock:
+        lock.claim([".site.new-killed"])
+    (tmp_path / ".site.new-killed").mkdir()
+    (tmp_path / ".site.new-killed" / "index.html").write_text("half")
+    build(BuildOptions(content=mini, out=out, search=False))
+    assert not (tmp_path / ".site.new-killed").exists()
+
+
+def test_a_second_build_waits_for_the_first(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    told: list[str] = []
+    finished = threading.Event()
+
+    def second() -> None:
+        build(BuildOptions(content=mini, out=out, search=False, waiting=lambda: told.append("waiting")))
+        finished.set()
+
+    with output_lock(out, lambda: None):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.5)
+        assert told == ["waiting"] and not finished.is_set() and not out.exists()
+    thread.join(30)
+    assert finished.is_set() and (out / MARKER).is_file()
+
+
+def test_repeated_warnings_are_grouped_after_five() -> None:
+    warnings = [
+        Diagnostic(f"content/stakeholders/s{i}.md", 1, f"stakeholder `s{i}` is linked from nowhere", "", "warning")
+        for i in range(8)
+    ]
+    lines = format_report([Diagnostic("content/timeline.yaml", 3, "unknown issue `x`"), *warnings]).splitlines()
+    assert lines[0] == "content/timeline.yaml:3: error: unknown issue `x`"
+    assert len(lines) == 1 + 5 + 1
+    assert lines[-1] == "warning: … and 3 more like this: stakeholder `…` is linked from nowhere"
