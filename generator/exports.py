@@ -16,7 +16,7 @@ import icalendar
 
 from generator import __version__
 from generator.markdown import Markdown
-from generator.model import Briefing
+from generator.model import Briefing, Entity, Update
 from generator.urls import absolute, entity_path
 
 
@@ -56,6 +56,50 @@ def atom_feed(briefing: Briefing) -> bytes:
             f"    <updated>{event.date.earliest_iso}T00:00:00Z</updated>",
             f"    <link href={quoteattr(_link(briefing, path))}/>",
             f"    <summary>{escape(plain(event.summary, briefing))}</summary>",
+            "  </entry>",
+        ]
+    lines.append("</feed>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def all_updates(briefing: Briefing) -> list[tuple[Update, Entity]]:
+    """Every entity's dated updates, newest first (then in the briefing's own order)."""
+    found = [
+        (update, entity)
+        for entities in (briefing.issues, briefing.stakeholders, briefing.events, briefing.sources, briefing.quotes)
+        for entity in entities
+        for update in entity.updates
+    ]
+    found += [(update, page) for page in briefing.pages for update in page.updates]
+    return sorted(found, key=lambda pair: pair[0].date, reverse=True)
+
+
+def updates_feed(briefing: Briefing) -> bytes:
+    """The public record of changes as an Atom feed: what changed, where, and whether it was a correction."""
+    config = briefing.config
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
+        f"  <title>{escape(config.title)}: updates and corrections</title>",
+        f"  <id>{escape(_feed_id(briefing, 'updates.xml'))}</id>",
+        f"  <updated>{config.as_of.iso}T00:00:00Z</updated>",
+        f"  <author><name>{escape(config.publisher)}</name></author>",
+        f'  <link rel="alternate" href={quoteattr(_link(briefing, "updates/index.html"))}/>',
+        f'  <generator version="{__version__}">Briefing</generator>',
+    ]
+    seen: dict[str, int] = {}
+    for update, entity in all_updates(briefing):
+        path = entity_path(entity)
+        ident = f"{path}@{update.date.iso}"
+        seen[ident] = seen.get(ident, 0) + 1
+        what = "Correction" if update.correction else "Updated"
+        lines += [
+            "  <entry>",
+            f"    <title>{what}: {escape(entity.label)}</title>",
+            f"    <id>{escape(_feed_id(briefing, f'{ident}/{seen[ident]}'))}</id>",
+            f"    <updated>{update.date.iso}T00:00:00Z</updated>",
+            f"    <link href={quoteattr(_link(briefing, path))}/>",
+            f"    <summary>{escape(plain(update.text, briefing))}</summary>",
             "  </entry>",
         ]
     lines.append("</feed>")

@@ -34,6 +34,7 @@ TEMPLATE_OF = {
     "positions": "positions.html",
     "sources": "sources.html",
     "page": "page.html",
+    "updates": "updates.html",
     "search": "search.html",
     "print": "print.html",
     "404": "404.html",
@@ -103,10 +104,12 @@ def routes(briefing: Briefing) -> list[Route]:
             page(entity_path(free_page), "page", free_page.title, description, search_kind="Page", entity=free_page)
         )
     table += [
+        page("updates/index.html", "updates", "Updates", f"What changed in {title}, and why; corrections marked."),
         page("search/index.html", "search", "Search", f"Search {title}.", script="assets/search.js"),
         page("print/index.html", "print", title, f"{title}: the whole briefing on one page."),
         page("404.html", "404", "Page not found", "This page does not exist."),
         Route("feed.xml", None, export=lambda b, _: exports.atom_feed(b)),
+        Route("updates.xml", None, export=lambda b, _: exports.updates_feed(b)),
         Route("sitemap.xml", None, export=exports.sitemap),
         Route("briefing.json", None, export=lambda b, _: exports.briefing_json(b)),
         Route("timeline.ics", None, export=lambda b, _: exports.icalendar_file(b)),

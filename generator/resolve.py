@@ -29,7 +29,7 @@ from generator.model import (
 )
 from generator.schema import Ref
 
-BUILT_IN_SECTIONS = ("issues", "stakeholders", "timeline", "positions", "sources", "search", "print")
+BUILT_IN_SECTIONS = ("issues", "stakeholders", "timeline", "positions", "sources", "updates", "search", "print")
 STALE_AFTER_DAYS = 90
 
 

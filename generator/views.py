@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from generator import jsonld, pictures
+from generator import exports, jsonld, pictures
 from generator.markdown import MARKER, Markdown
 from generator.model import Briefing, Entity, Event, Issue, Page, Period, Position, Quote, Source, Stakeholder, Update
 from generator.schema import ISSUE_STATUSES, PERIOD_KINDS, STAKEHOLDER_GROUPS, STAKEHOLDER_KINDS
@@ -31,6 +31,7 @@ NAV_TITLES = {
     "timeline": "Timeline",
     "positions": "Positions",
     "sources": "Sources",
+    "updates": "Updates",
     "search": "Search",
     "print": "Print",
 }
@@ -68,6 +69,13 @@ class DateText:
 
 
 @dataclass(frozen=True)
+class UpdateItem:
+    date: DateText
+    text: Markup
+    correction: bool
+
+
+@dataclass(frozen=True)
 class Tag:
     href: str
     label: str
@@ -86,6 +94,7 @@ class EventItem:
     issue_ids: str
     stakeholder_ids: str
     tags: list[Tag]
+    updates: list[UpdateItem] = field(default_factory=list)  # shown where the event is at home
 
 
 @dataclass(frozen=True)
@@ -127,13 +136,6 @@ class StakeholderItem:
     role: str
 
 
-@dataclass(frozen=True)
-class UpdateItem:
-    date: DateText
-    text: Markup
-    correction: bool
-
-
 @dataclass
 class Chrome:
     """What base.html shows around every page: head, header, navigation, references, footer."""
@@ -148,6 +150,8 @@ class Chrome:
     og_type: str
     stylesheet: str
     feed: str
+    updates: str
+    updates_feed: str
     home: str
     search_action: str
     nav: list[NavItem]
@@ -272,6 +276,7 @@ def event_item(text: PageText, event: Event, anchor: bool) -> EventItem:
         issue_ids=" ".join(i.id for i in event.issues),
         stakeholder_ids=" ".join(s.id for s in event.stakeholders),
         tags=tags,
+        updates=update_items(text, event.updates) if anchor else [],
     )
 
 
@@ -296,7 +301,9 @@ def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderIte
 
 
 def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
-    return [UpdateItem(date_text(u.date), text.md(u.text), u.correction) for u in updates]
+    """Newest first, as a reader looks for what is new."""
+    ordered = sorted(updates, key=lambda u: u.date, reverse=True)
+    return [UpdateItem(date_text(u.date), text.md(u.text), u.correction) for u in ordered]
 
 
 def position_item(text: PageText, position: Position, holder: Entity) -> PositionItem:
@@ -347,6 +354,7 @@ class IssueView:
     quotes: list[QuoteItem]
     stakeholders: list[StakeholderItem]
     related: list[Link]
+    last_update: UpdateItem | None
 
 
 @dataclass
@@ -392,6 +400,7 @@ class StakeholderView:
     events: list[EventItem]
     members: list[StakeholderItem]
     mentioned_on: list[MentionItem]
+    last_update: UpdateItem | None
 
 
 @dataclass
@@ -460,6 +469,7 @@ class SourceItem:
     note: Markup
     no_public_link: str  # why there is no link, for a source without a URL
     cited_on: list[Link]
+    updates: list[UpdateItem]
 
 
 @dataclass
@@ -473,6 +483,25 @@ class PageView:
     title: str
     body: Markup
     updates: list[UpdateItem]
+    last_update: UpdateItem | None
+
+
+@dataclass
+class UpdateEntry:
+    date: DateText
+    href: str
+    label: str
+    kind: str
+    text: Markup
+    correction: bool
+
+
+@dataclass
+class UpdatesView:
+    count: int
+    corrections: int
+    feed: str
+    entries: list[UpdateEntry]
 
 
 @dataclass
@@ -531,6 +560,7 @@ View = (
     | PositionsView
     | SourcesView
     | PageView
+    | UpdatesView
     | SearchView
     | PrintView
     | NotFoundView
@@ -588,6 +618,8 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         og_type="website" if spec.kind == "home" else "article",
         stylesheet=text.url("assets/style.css"),
         feed=text.url("feed.xml"),
+        updates=text.url("updates/index.html"),
+        updates_feed=text.url("updates.xml"),
         home=text.url("index.html"),
         search_action=text.url("search/index.html"),
         nav=nav,
@@ -665,12 +697,13 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         status=status_of(issue),
         positions=[position_item(text, p, p.stakeholder) for p in issue.positions],
         body=text.md(issue.body),
-        updates=update_items(text, issue.updates),
+        updates=(updates := update_items(text, issue.updates)),
         sparkline=pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title),
         events=[event_item(text, e, anchor=False) for e in links.events],
         quotes=[quote_item(text, q, show_speaker=True) for q in links.quotes],
         stakeholders=[stakeholder_item(text, s) for s in links.stakeholders],
         related=[text.link(i) for i in links.issues],
+        last_update=updates[0] if updates else None,
     )
 
 
@@ -707,13 +740,14 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
         kind=STAKEHOLDER_KINDS[s.kind_of],
         stance=stance,
         body=body,
-        updates=update_items(text, s.updates),
+        updates=(updates := update_items(text, s.updates)),
         positions=[position_item(text, p, p.issue) for p in links.positions],
         quotes=[quote_item(text, q, show_speaker=False) for q in links.quotes],
         sparkline=pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name),
         events=[event_item(text, e, anchor=False) for e in links.events],
         members=[stakeholder_item(text, m) for m in links.members],
         mentioned_on=[MentionItem(text.url(e), e.label, e.kind) for e in links.mentioned_on],
+        last_update=updates[0] if updates else None,
     )
 
 
@@ -790,6 +824,7 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
             note=text.md(s.note),
             no_public_link=s.no_public_link,
             cited_on=[text.link(e) for e in s.links.cited_on],
+            updates=update_items(text, s.updates),
         )
         for s in briefing.sources
     ]
@@ -800,7 +835,27 @@ def page_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
     page = spec.entity
     assert isinstance(page, Page)
     text.uses_body(page)
-    return PageView(page.title, text.md(page.body), update_items(text, page.updates))
+    updates = update_items(text, page.updates)
+    return PageView(page.title, text.md(page.body), updates, updates[0] if updates else None)
+
+
+def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> UpdatesView:
+    kinds = (
+        ("issue", briefing.issues),
+        ("stakeholder", briefing.stakeholders),
+        ("event", briefing.events),
+        ("source", briefing.sources),
+        ("quote", briefing.quotes),
+        ("page", briefing.pages),
+    )
+    for kind, entities in kinds:
+        text.uses_all(kind, entities)
+    entries = [
+        UpdateEntry(date_text(u.date), text.url(e), e.label, e.kind, text.md(u.text), u.correction)
+        for u, e in exports.all_updates(briefing)
+    ]
+    corrections = sum(1 for entry in entries if entry.correction)
+    return UpdatesView(len(entries), corrections, text.url("updates.xml"), entries)
 
 
 def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SearchView:
@@ -860,6 +915,7 @@ BUILDERS = {
     "positions": positions_view,
     "sources": sources_view,
     "page": page_view,
+    "updates": updates_view,
     "search": search_view,
     "print": print_view,
     "404": not_found_view,

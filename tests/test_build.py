@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -207,3 +208,35 @@ def test_in_place_updates_equal_clean_builds(mini: Path, tmp_path: Path) -> None
     build(BuildOptions(content=mini, out=tmp_path / "clean-2", search=False, fresh=True))
     assert read_site(out) == read_site(tmp_path / "clean-2")
     assert not (out / "about").exists()
+
+
+def test_updates_are_shown_on_their_page_on_updates_and_in_a_feed(mini: Path, tmp_path: Path) -> None:
+    edit(
+        mini / "issues" / "safety.md",
+        "status: addressed\n",
+        "status: addressed\nupdates:\n  - date: 2026-02-01\n    text: Added the inspection [@inspection-report].\n"
+        "  - date: 2026-03-05\n    text: The bridge was said to be closed; it was open.\n    correction: true\n",
+    )
+    edit(
+        mini / "timeline.yaml",
+        "- id: cracks-found\n",
+        "- id: cracks-found\n  updates:\n    - date: 2026-02-10\n      text: Date checked against the minutes.\n",
+    )
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    issue = (out / "issues" / "safety" / "index.html").read_text()
+    assert '<p class="updated"><a href="#updates-title">Corrected <time datetime="2026-03-05">' in issue
+    assert issue.index("5 March 2026") < issue.index("1 February 2026")  # newest first
+    updates = (out / "updates" / "index.html").read_text()
+    assert "3 updates, of which 1 correction." in updates
+    listed = updates[updates.index('<ol class="updates-list">') : updates.index("</ol>")]
+    assert re.findall(r'<time datetime="([\d-]+)">', listed) == ["2026-03-05", "2026-02-10", "2026-02-01"]
+    assert '<strong class="badge">Correction</strong>' in updates
+    timeline = (out / "timeline" / "index.html").read_text()
+    assert 'Updated <time datetime="2026-02-10">10 February 2026</time>: Date checked against the minutes.' in timeline
+    feed = ElementTree.parse(out / "updates.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [entry.findtext(f"{atom}title") for entry in feed.iter(f"{atom}entry")]
+    assert titles == ["Correction: Safety", "Updated: Cracks found", "Updated: Safety"]
+    assert len({entry.findtext(f"{atom}id") for entry in feed.iter(f"{atom}entry")}) == 3
+    assert broken_links(out) == []
