@@ -128,11 +128,30 @@ class FileMemo:
 
 
 def outside(path: Path, root: Path) -> bool:
-    """True if `path` (through any symlink) leads outside `root`."""
+    """True if `path` (through any symlink) leads outside `root`, or outside the real place of the folder of
+    `root` it sits in (a content folder that is itself a link to a folder elsewhere is the editor's choice)."""
     try:
-        return not path.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):
+        resolved = path.resolve()
+        if resolved.is_relative_to(root.resolve()):
+            return False
+        top = path.absolute().relative_to(root.absolute()).parts[0]
+        return not resolved.is_relative_to((root / top).resolve())
+    except (OSError, RuntimeError, ValueError, IndexError):
         return True
+
+
+def link_loops(folder: Path) -> list[Path]:
+    """Symbolic links under `folder` that lead back to a folder above them (a walk that followed them would
+    never end). They are never followed; the build names them once."""
+    loops = []
+    for here, dirs, _files in os.walk(folder):
+        for name in sorted(dirs):
+            link = Path(here, name)
+            if link.is_symlink():
+                target = Path(os.path.realpath(link))
+                if Path(os.path.realpath(here)).is_relative_to(target):
+                    loops.append(link)
+    return loops
 
 
 def read_text(path: Path, diags: Diagnostics) -> str | None:
@@ -238,6 +257,8 @@ def load_content(root: Path, diags: Diagnostics, memo: FileMemo | None = None) -
     """Read every content file (in worker processes when there are many), reusing `memo`'s results for
     files whose bytes are unchanged."""
     jobs = content_jobs(root, diags)
+    for link in link_loops(root):
+        diags.warning(link, 0, "this symbolic link leads back to a folder above it; it is not followed", "remove it")
     loaded = Loaded()
     missing = [(path, kind) for path, kind in jobs if not path.is_file()]
     for path, kind in missing:

@@ -89,6 +89,13 @@ class FolderWatcher:
         )
 
 
+class ClientScript(web.StaticFileHandler):
+    """livereload.js, without a version banner."""
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+
+
 class ReloadSocket(LiveReloadHandler):
     """livereload's WebSocket handler (its protocol with livereload.js), refusing pages of other origins
     (its own accepts any), and answering a malformed message with one log line, not a traceback."""
@@ -107,6 +114,9 @@ class ReloadSocket(LiveReloadHandler):
             super().on_message(message)
         except Exception as error:
             logging.getLogger("briefing.serve").warning("ignored a malformed reload message: %s", type(error).__name__)
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
 
     def check_origin(self, origin: str) -> bool:
         parts = urlsplit(origin)
@@ -149,6 +159,7 @@ class SiteHandler(web.RequestHandler):
             raise web.HTTPError(403, "unknown Host header")
 
     def set_default_headers(self) -> None:
+        self.clear_header("Server")  # no version banner
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
 
@@ -225,7 +236,9 @@ OVERLAY_STYLE = (
 def inject(page: bytes, state: ServerState) -> bytes:
     snippet = f'<script src="/livereload.js?port={state.port}"></script>'
     if state.errors:
-        report = html.escape(format_report(state.errors))
+        # a file name that is not UTF-8 arrives surrogate-escaped: show its bad bytes as U+FFFD, never fail
+        text = format_report(state.errors).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        report = html.escape(text)
         snippet += (
             f'<div id="briefing-build-error" role="alert" style="{OVERLAY_STYLE}">'
             f"<strong>Build failed — showing the last good build.</strong>\n{report}</div>"
@@ -325,7 +338,7 @@ def serve(
     app = web.Application(
         [
             (r"/livereload", ReloadSocket),
-            (r"/(livereload\.js)", web.StaticFileHandler, {"path": str(LIVERELOAD_JS.parent)}),
+            (r"/(livereload\.js)", ClientScript, {"path": str(LIVERELOAD_JS.parent)}),
             (r"/(.*)", SiteHandler, {"state": state}),
         ],
         host_allowed=host_checker(host),

@@ -893,3 +893,26 @@ def test_new_never_leaves_invalid_yaml_or_loses_a_comment(
     assert parse_yaml(after)[-1]["id"] == "fresh-source"
     for comment in ("# head", "# opening", "# after a", "# tail", "# one", "# two"):
         assert (comment in text) == (comment in after), (comment, after)
+
+
+def test_a_content_folder_that_is_a_link_to_a_folder_elsewhere_builds(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere" / "content"
+    shutil.copytree(MINI, elsewhere)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "content").symlink_to(elsewhere, target_is_directory=True)
+    result = build(BuildOptions(content=project / "content", out=project / "site", search=False))
+    assert result.pages > 0 and not [w for w in result.warnings if "outside" in w.message]
+    (elsewhere / "issues" / "secret.md").symlink_to("/etc/hostname")  # a file leading out is still refused
+    with pytest.raises(ContentError, match="outside the project"):
+        build(BuildOptions(content=project / "content", out=project / "site", search=False))
+
+
+def test_a_link_loop_in_content_is_named_once_and_not_followed(tmp_path: Path) -> None:
+    content = tmp_path / "project" / "content"
+    shutil.copytree(MINI, content)
+    (content / "issues" / "again").symlink_to(content, target_is_directory=True)
+    (content / "up").symlink_to(content.parent, target_is_directory=True)
+    result = build(BuildOptions(content=content, out=tmp_path / "project" / "site", search=False))
+    loops = sorted(Path(w.file).name for w in result.warnings if "leads back" in w.message)
+    assert loops == ["again", "up"]

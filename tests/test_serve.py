@@ -327,3 +327,26 @@ def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("one")
     watcher = FolderWatcher([tmp_path])
     assert list(watcher.snapshot) == [str(tmp_path / "a.md")]
+
+
+def test_no_version_banner(server: Server) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for path in ("/", "/livereload.js", "/missing"):
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        assert response.getheader("Server") is None, path
+
+
+def test_a_file_name_that_is_not_utf8_shows_in_the_overlay_and_pages_are_served(server: Server) -> None:
+    start = len(server.lines)
+    bad = os.fsencode(server.content / "issues") + b"/bad\xff.md"
+    with open(bad, "wb") as handle:
+        handle.write(b"---\ntitle: x\n---\n")
+    server.wait_for("build failed", start)
+    status, body = fetch(server, "/issues/safety/index.html")
+    assert status == 200
+    assert "briefing-build-error" in body.decode() and r"file name `bad\xff.md` is not valid UTF-8" in body.decode()
+    os.unlink(bad)
+    server.wait_for(r"^built ", start + 1)
+    assert b"briefing-build-error" not in fetch(server, "/")[1]
