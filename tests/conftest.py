@@ -9,10 +9,7 @@ from playwright.sync_api import Browser, Page
 
 from generator.build import BuildOptions, build
 from tests.browser import chromium
-
-TESTS = Path(__file__).parent
-MINI = TESTS / "fixtures" / "mini"
-BUNDLED = TESTS.parent / "content"
+from tests.helpers import BUNDLED, MINI
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,32 @@ from typing import Any, NoReturn
 
 import pytest
 
+from generator.cli import main
 from generator.linkcheck import LinkChecker
 from generator.write import MARKER
+
+TESTS = Path(__file__).parent
+MINI = TESTS / "fixtures" / "mini"
+BUNDLED = TESTS.parent / "content"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`briefing ARGS` in this process: exit status, standard output, standard error."""
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def build_errors(capsys: pytest.CaptureFixture[str], content: Path) -> list[str]:
+    """The error lines of a build that must fail (exit 1, nothing written, no traceback)."""
+    out = content.parent / "site"
+    code, _, err = run(capsys, "build", "--content", str(content), "--out", str(out))
+    assert code == 1
+    assert not out.exists()
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("build failed: ")
+    return lines[:-1]
 
 
 def read_site(site: Path) -> dict[str, bytes]:

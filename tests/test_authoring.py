@@ -15,8 +15,7 @@ from generator.jsonschema import FILES, json_schema
 from generator.load import split_front_matter
 from generator.templatedocs import reference
 from generator.yamltext import parse_yaml
-from tests.conftest import BUNDLED
-from tests.helpers import edit
+from tests.helpers import BUNDLED, edit
 
 ROOT = Path(__file__).parent.parent
 

@@ -8,26 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from tests.helpers import deny_reading, edit, fail_writes, read_site, run_cli
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def build_errors(capsys: pytest.CaptureFixture[str], content: Path) -> list[str]:
-    out = content.parent / "site"
-    code, _, err = run(capsys, "build", "--content", str(content), "--out", str(out))
-    assert code == 1
-    assert not out.exists()
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert lines[-1].startswith("build failed: ")
-    return lines[:-1]
-
+from tests.helpers import build_errors, deny_reading, edit, fail_writes, read_site, run, run_cli
 
 CASES = [
     (

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildOptions, build
-from tests.helpers import edit
-from tests.test_errors import build_errors
+from tests.helpers import build_errors, edit
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -71,7 +70,7 @@ def test_periods_table_is_the_text_equivalent(mini_site: Path) -> None:
 
 
 def test_pictures_are_byte_identical_across_builds(tmp_path: Path) -> None:
-    from tests.conftest import MINI
+    from tests.helpers import MINI
 
     one, two = tmp_path / "one", tmp_path / "two"
     build(BuildOptions(content=MINI, out=one, search=False))

@@ -20,9 +20,7 @@ from generator.build import BuildOptions, build
 from generator.diagnostics import ContentError
 from generator.safeurl import is_safe_url
 from generator.yamltext import parse_yaml
-from tests.conftest import MINI
-from tests.helpers import build_error_lines, edit, read_site, run_cli
-from tests.test_errors import build_errors
+from tests.helpers import MINI, build_error_lines, build_errors, edit, read_site, run_cli
 
 ROOT = Path(__file__).parent.parent
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import MINI
-from tests.helpers import edit
+from tests.helpers import MINI, edit
 
 TIMEOUT_MS = 15_000
 
