@@ -111,7 +111,12 @@ class ViewMemo:
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
         digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
-        targets = {r.id: record_targets(r) for r in loaded.records}
+        # a record's references are a function of its digests: reuse them while those are unchanged
+        targets = {
+            r.id: self.targets[r.id] if before.get(r.id) == digests[r.id] else record_targets(r)
+            for r in loaded.records
+            for before in (self.digests,)
+        }
         before_digests, before_targets = self.digests, self.targets
         self.digests, self.targets = digests, targets
         if globals_digest != self.globals:

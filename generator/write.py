@@ -173,13 +173,19 @@ class Previous:
         return entry
 
     def files_on_disk(self) -> list[str]:
-        found = []
-        if not self.out.is_dir():
-            return found
-        for root, dirs, files in os.walk(self.out):
-            dirs.sort()
-            for name in sorted(files):
-                found.append(Path(root, name).relative_to(self.out).as_posix())
+        """Every file under the output, as site paths (symbolic links to folders are not followed)."""
+        found: list[str] = []
+
+        def walk(folder: str, prefix: str) -> None:
+            with os.scandir(folder) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path, f"{prefix}{entry.name}/")
+                    else:
+                        found.append(prefix + entry.name)
+
+        if self.out.is_dir():
+            walk(str(self.out), "")
         return found
 
     def strangers(self, made: set[str]) -> list[str]:
