@@ -35,6 +35,7 @@ from generator.render import (
 )
 from generator.resolve import record_targets, resolve
 from generator.search import SearchProblem, index_site
+from generator.views import Fragments
 from generator.write import (
     Entry,
     InPlaceWriter,
@@ -103,6 +104,7 @@ class ViewMemo:
     targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → ids it refers to
     reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
+    changed: set[str] | None = None  # what changed since the last build (None: anything may have)
 
     def unchanged_views(self, table: list[Route], loaded: Loaded, globals_digest: str) -> dict[str, str]:
         """Pages whose view cannot have changed since the last build, with their view digest.
@@ -111,14 +113,14 @@ class ViewMemo:
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
         digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
+        before_digests, before_targets = self.digests, self.targets
         # a record's references are a function of its digests: reuse them while those are unchanged
         targets = {
-            r.id: self.targets[r.id] if before.get(r.id) == digests[r.id] else record_targets(r)
+            r.id: before_targets[r.id] if before_digests.get(r.id) == digests[r.id] else record_targets(r)
             for r in loaded.records
-            for before in (self.digests,)
         }
-        before_digests, before_targets = self.digests, self.targets
         self.digests, self.targets = digests, targets
+        self.changed = None
         if globals_digest != self.globals:
             self.globals = globals_digest
             return {}
@@ -134,6 +136,7 @@ class ViewMemo:
             if now is None or then is None or now[2] != then[2]:
                 changed.add(record_id + "#body")
             changed |= targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset())
+        self.changed = changed
         return {
             route.path: self.keys[route.path]
             for route in table
@@ -155,6 +158,7 @@ class Engine:
         self.options = options
         self.files = FileMemo()
         self.views = ViewMemo()
+        self.fragments = Fragments()
 
     def build(self) -> BuildResult:
         """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
@@ -179,8 +183,9 @@ class Engine:
         extra = {**static_files(dirs), **publish_files(options.content)}  # files copied as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
-        renderer = Renderer(self._environment(dirs), templates_digest(dirs), briefing, table)
+        renderer = Renderer(self._environment(dirs), templates_digest(dirs), briefing, table, self.fragments)
         unchanged = self.views.unchanged_views(table, loaded, renderer.globals_digest(loaded))
+        self.fragments.changed = self.views.changed
         with self._output() as previous:
             produced = self._render(table, renderer, previous, unchanged)
             self.views.remember(table, produced)
@@ -195,6 +200,11 @@ class Engine:
         result.pages = sum(1 for route in table if route.page is not None)
         result.seconds = time.perf_counter() - started
         return result
+
+    @property
+    def _thorough(self) -> bool:
+        """A one-off build checks the bytes of every file it reuses; the preview trusts the stat where it can."""
+        return self.options.mode is not Mode.PREVIEW
 
     def _check_folders(self) -> None:
         content, out = self.options.content, self.options.out
@@ -234,7 +244,7 @@ class Engine:
         reusable = {}
         if previous is not None and not self.options.fresh:
             for route in table:
-                entry = previous.reusable(route.path) if route.page is not None else None
+                entry = previous.reusable(route.path, self._thorough) if route.page is not None else None
                 if entry is not None:
                     reusable[route.path] = entry.key
 
@@ -288,7 +298,7 @@ class Engine:
             outputs = [(table[item.index].path, item.data, item.key) for item in produced]
             outputs += [(path, source.read_bytes(), "") for path, source in sorted(extra.items())]
             for path, data, key in outputs:
-                entry = previous.reusable(path) if data is not None and not self.options.fresh else None
+                entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
                 if data is None:
                     writer.keep(path, previous.entries[path])
                 elif entry is not None and entry.digest == digest_of(data):

@@ -1,4 +1,4 @@
-"""Machine-readable files: Atom feed, sitemap, JSON export, iCalendar, robots.txt.
+"""Machine-readable files: Atom feed, sitemap, JSON and CSV exports, iCalendar, robots.txt.
 
 Everything here is a pure function of the Briefing; times come from `as_of`, never from the clock,
 so two builds of the same content are byte-identical.
@@ -6,7 +6,9 @@ so two builds of the same content are byte-identical.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from typing import Any
@@ -242,6 +244,65 @@ def briefing_json(briefing: Briefing) -> bytes:
     }
     # compact: the C encoder (an indent forces the pure-Python one, ten times slower on a large briefing)
     return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    """RFC 4180 as Python's csv module writes it: CRLF line ends, fields with commas, quotes or newlines
+    quoted; UTF-8, like briefing.json."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _id_list(entities: list[Any]) -> str:
+    return " ".join(e.id for e in entities)
+
+
+def timeline_csv(briefing: Briefing) -> bytes:
+    """One row per event, oldest first; ids separated by spaces; the url relative to the site (or absolute)."""
+    rows = [
+        [
+            e.id,
+            e.date.iso,
+            e.title,
+            plain(e.summary, briefing),
+            _id_list(e.issues),
+            _id_list(e.stakeholders),
+            _id_list(e.sources),
+            _link(briefing, entity_path(e)),
+        ]
+        for e in briefing.events
+    ]
+    return _csv(["id", "date", "title", "summary", "issues", "stakeholders", "sources", "url"], rows)
+
+
+def positions_csv(briefing: Briefing) -> bytes:
+    """One row per stated position, issue by issue."""
+    rows = [
+        [i.id, p.stakeholder.id, plain(p.stance, briefing), _id_list(p.sources)]
+        for i in briefing.issues
+        for p in i.positions
+    ]
+    return _csv(["issue", "stakeholder", "stance", "sources"], rows)
+
+
+def sources_csv(briefing: Briefing) -> bytes:
+    rows = [
+        [
+            s.id,
+            s.title,
+            s.publisher,
+            s.author,
+            s.date.iso if s.date else "",
+            s.url,
+            s.no_public_link,
+            plain(s.note, briefing),
+        ]
+        for s in briefing.sources
+    ]
+    return _csv(["id", "title", "publisher", "author", "date", "url", "no_public_link", "note"], rows)
 
 
 def icalendar_file(briefing: Briefing) -> bytes:

@@ -41,6 +41,12 @@ def _field(spec: Field) -> dict[str, Any]:
         out = {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}}
         if spec.min_items:
             out["minItems"] = spec.min_items
+    elif kind == "markdowns":
+        out = {"type": "array", "items": {"type": "string", "minLength": 1}}
+        if spec.min_items:
+            out["minItems"] = spec.min_items
+        if spec.max_items:
+            out["maxItems"] = spec.max_items
     elif kind == "url":
         out = {"type": "string", "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"'`]+$"}
     elif kind == "language":

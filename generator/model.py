@@ -59,6 +59,7 @@ class Position(_Short):
     stakeholder: Stakeholder
     stance: Markdown
     sources: list[Source]
+    leaning: str = ""  # a choice of schema.POSITION_LEANINGS, "" when the content does not say
 
 
 @dataclass(eq=False, repr=False)
@@ -74,6 +75,7 @@ class Issue(_Short):
     updates: list[Update]
     positions: list[Position] = field(default_factory=list)
     related: list[Issue] = field(default_factory=list)
+    key_points: list[Markdown] = field(default_factory=list)
     links: Backlinks = field(default_factory=Backlinks)
     kind: str = "issue"
 

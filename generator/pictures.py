@@ -52,10 +52,15 @@ class Axis:
 class Canvas:
     """A picture (role="img") and, over it, the links of its marks (aria-hidden, for the pointer)."""
 
-    def __init__(self, kind: str, height: float, ident: str, title: str, desc: str) -> None:
-        self.kind, self.height = kind, height
+    def __init__(
+        self, kind: str, height: float, ident: str, title: str, desc: str, width: float = WIDTH, variant: str = ""
+    ) -> None:
+        """`variant` ("narrow" or "wide") names the screens a picture drawn twice is for (see NARROW). At phone
+        size the marks are too small to tap, so the narrow drawing has no links: the list beside it has them."""
+        self.kind, self.height, self.width, self.variant = kind, height, width, variant
+        self.linked = variant != "narrow"
         self.drawing = [
-            f'<svg class="picture {kind}" viewBox="0 0 {WIDTH} {_n(height)}" role="img" '
+            f'<svg class="picture {kind}" viewBox="0 0 {_n(width)} {_n(height)}" role="img" '
             f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
             f'<title id="{ident}-title">{escape(title)}</title>',
             f'<desc id="{ident}-desc">{escape(desc)}</desc>',
@@ -68,17 +73,22 @@ class Canvas:
     def link(self, href: str, title: str, element: str) -> None:
         """Draw `element`, and lay a same-shaped link over it."""
         self.drawing.append(element)
+        if not self.linked:
+            return
         hit = re.sub(r'class="[^"]*"', 'class="hit"', element, count=1)
         self.links.append(f'<a href={quoteattr(href)} tabindex="-1"><title>{escape(title)}</title>{hit}</a>')
 
     def markup(self) -> Markup:
         overlay = [
-            f'<svg class="picture {self.kind} picture-links" viewBox="0 0 {WIDTH} {_n(self.height)}" '
+            f'<svg class="picture {self.kind} picture-links" viewBox="0 0 {_n(self.width)} {_n(self.height)}" '
             'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">',
             *self.links,
             "</svg>",
         ]
-        return Markup('<div class="picture-stack">' + "\n".join([*self.drawing, "</svg>", *overlay]) + "</div>")
+        stack = f"picture-stack variant-{self.variant}" if self.variant else "picture-stack"
+        if not self.linked:
+            return Markup(f'<div class="{stack}">' + "\n".join([*self.drawing, "</svg>"]) + "</div>")
+        return Markup(f'<div class="{stack}">' + "\n".join([*self.drawing, "</svg>", *overlay]) + "</div>")
 
 
 def time_axis(briefing: Briefing) -> Axis:
@@ -93,77 +103,331 @@ def time_axis(briefing: Briefing) -> Axis:
     return Axis(first, max(last, first + 1))
 
 
-def _ticks(axis: Axis, top: float, bottom: float) -> list[str]:
-    step = 5 if axis.last - axis.first > 20 else 1
+# Pictures for every width. The strip and the sparklines are drawn twice, at phone size (NARROW wide, so their
+# 12 px text stays about 12 px on a phone) and for wider screens; the stylesheet shows one (`variant-narrow`,
+# `variant-wide`) and hides the other with display:none, so only one is in the accessibility tree. A span of
+# more than twice RECENT_YEARS is drawn on two scales: the early years compressed into EARLY_SHARE of the
+# width (shaded), a visible break, then the last RECENT_YEARS wide. Labels are placed by `place_labels` so
+# that none overlaps another or crosses another's line.
+NARROW = 344
+STRIP_WIDE = 880
+SPARK_WIDE = 672
+RECENT_YEARS = 13
+EARLY_SHARE = 0.3
+GAP = 14
+ROW = 15
+FONT = 12
+SHORT_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def meets(self, other: Box, pad: float = 0) -> bool:
+        return (
+            self.x0 - pad < other.x1
+            and other.x0 - pad < self.x1
+            and self.y0 - pad < other.y1
+            and other.y0 - pad < self.y1
+        )
+
+
+def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
+    """A generous estimate of the width of `text` in the pictures' sans-serif (measured in Chromium: ≤ 0.58 em)."""
+    return len(text) * size * (0.64 if bold else 0.6)
+
+
+def _wrap(text: str, width: float, bold: bool) -> tuple[str, ...]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", bold=bold) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float  # the point it names
+    text: str
+    css: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Placed:
+    label: Label
+    lines: tuple[str, ...]
+    row: int  # the lowest row it takes; row 0 sits just above the lanes, and its line runs down from there
+    x0: float
+    x1: float
+
+
+def place_labels(labels: list[Label], left: float, right: float) -> list[Placed]:
+    """Rows of labels above the lanes, lowest first: each beside its point (after it, else before it, else over
+    it), wrapped to fit between `left` and `right`, never overlapping another label or crossing another's line."""
+    placed: list[Placed] = []
+    for index, label in enumerate(labels):
+        lines = _wrap(label.text, right - left, label.bold)
+        width = max(text_width(line, bold=label.bold) for line in lines)
+        starts = [label.x + 4, label.x - 4 - width, min(max(label.x - width / 2, left), right - width)]
+        # the labels still to place will sit on this row or above it: leave their lines' way clear (while a
+        # row above every placed label has no place that does, give up on that)
+        pending = [other.x for other in labels[index + 1 :]]
+        row = 0
+        while True:
+            if row > len(placed) + 1:
+                pending = []
+            fits = [
+                Placed(label, lines, row, x0, x0 + width)
+                for x0 in starts
+                if left <= x0
+                and x0 + width <= right
+                and not any(x0 - 3 <= x <= x0 + width + 3 for x in pending)
+                and not _clashes(Placed(label, lines, row, x0, x0 + width), placed)
+            ]
+            if fits:
+                placed.append(fits[0])
+                break
+            row += 1
+    return placed
+
+
+def _clashes(candidate: Placed, placed: list[Placed]) -> bool:
+    for other in placed:
+        rows = candidate.row < other.row + len(other.lines) and other.row < candidate.row + len(candidate.lines)
+        if rows and candidate.x0 - 6 < other.x1 and other.x0 - 6 < candidate.x1:
+            return True
+        # a label's line runs from its lowest row down to the lanes: no other label may sit across it
+        if other.row > candidate.row and candidate.x0 - 3 <= other.label.x <= candidate.x1 + 3:
+            return True
+        if candidate.row > other.row and other.x0 - 3 <= candidate.label.x <= other.x1 + 3:
+            return True
+    return False
+
+
+def _draw_labels(placed: list[Placed], base: float, bottoms: dict[str, float]) -> list[str]:
+    """The labels, rows counted up from `base`, and each one's line down to `bottoms[css]`."""
     out = []
-    for year in range(axis.first - axis.first % step + step, axis.last + 1, step):
-        x = _n(axis.x(PartialDate(year)))
-        out.append(f'<line class="grid" x1="{x}" y1="{_n(top)}" x2="{x}" y2="{_n(bottom)}"/>')
-        out.append(f'<text class="tick" x="{x}" y="{_n(bottom + 14)}" text-anchor="middle">{year}</text>')
+    for p in placed:
+        top_line = base - (p.row + len(p.lines)) * ROW + 11
+        css, x = p.label.css, p.label.x
+        line_css = css if css in ("today", "deadline") else "leader"
+        out.append(
+            f'<line class="{line_css}" x1="{_n(x)}" y1="{_n(base - p.row * ROW)}" x2="{_n(x)}" '
+            f'y2="{_n(bottoms[css])}"/>'
+        )
+        if len(p.lines) == 1:
+            out.append(f'<text class="{css}-label" x="{_n(p.x0)}" y="{_n(top_line)}">{escape(p.lines[0])}</text>')
+        else:
+            spans = "".join(
+                f'<tspan x="{_n(p.x0)}" y="{_n(top_line + i * ROW)}">{escape(line)}</tspan>'
+                for i, line in enumerate(p.lines)
+            )
+            out.append(f'<text class="{css}-label" x="{_n(p.x0)}" y="{_n(top_line)}">{spans}</text>')
     return out
 
 
-def _marker(axis: Axis, date: PartialDate, label_y: float, bottom: float, label: str, css: str) -> list[str]:
-    """A vertical line at `date` with its label on its own row above the lanes, kept inside the picture."""
-    x = axis.x(date)
-    anchor = "end" if x > WIDTH / 2 else "start"
-    dx = -4 if anchor == "end" else 4
-    return [
-        f'<line class="{css}" x1="{_n(x)}" y1="{_n(label_y - 10)}" x2="{_n(x)}" y2="{_n(bottom)}"/>',
-        f'<text class="{css}-label" x="{_n(x + dx)}" y="{_n(label_y)}" text-anchor="{anchor}">{escape(label)}</text>',
-    ]
+@dataclass(frozen=True)
+class Scale:
+    """Years to x: one linear scale, or — over more than twice RECENT_YEARS — two: the early years compressed,
+    a break of GAP, then the recent years wide."""
+
+    first: float
+    last: float
+    x0: float
+    x1: float
+
+    @property
+    def split(self) -> float | None:
+        return self.last - RECENT_YEARS if self.last - self.first > 2 * RECENT_YEARS else None
+
+    @property
+    def segments(self) -> list[tuple[float, float, float, float]]:
+        split = self.split
+        if split is None:
+            return [(self.first, self.last, self.x0, self.x1)]
+        middle = self.x0 + (self.x1 - self.x0 - GAP) * EARLY_SHARE
+        return [(self.first, split, self.x0, middle), (split, self.last, middle + GAP, self.x1)]
+
+    def at(self, year: float) -> float:
+        segments = self.segments
+        for a, b, xa, xb in segments:
+            if year < b or (a, b, xa, xb) == segments[-1]:
+                return xa + (min(max(year, a), b) - a) / (b - a) * (xb - xa)
+        raise AssertionError  # pragma: no cover
+
+    def x(self, date: PartialDate) -> float:
+        return self.at(_year(date))
+
+    def pieces(self, start: float, end: float) -> list[tuple[float, float]]:
+        """The x-spans of the years from `start` to `end`, one per scale they fall on."""
+        if end <= start:
+            return [(self.at(start), self.at(start))]
+        return [
+            (self.at(max(start, a)), self.at(min(end, b)) if min(end, b) < b else xb)
+            for a, b, xa, xb in self.segments
+            if max(start, a) < min(end, b)
+        ]
+
+    def describe(self) -> str:
+        split = self.split
+        if split is None:
+            return ""
+        return (
+            f" The years {int(self.first)}–{int(split)} are drawn compressed (shaded), "
+            f"then {int(split)}–{int(self.last)} wide."
+        )
+
+
+def _scale_marks(scale: Scale, width: float, top: float, bottom: float, labelled: list[int], narrow: bool) -> list[str]:
+    """Grid lines and year labels under `bottom` up to the last `labelled` year (none overlapping, none outside
+    `width`: the `labelled` years first, then every step that leaves room), the shaded compressed years, and
+    the break between the scales."""
+    out: list[str] = []
+    years = list(labelled)
+    split = scale.split
+    if split is not None:
+        years.append(int(split))
+    for a, b, xa, xb in scale.segments:
+        per_year = (xb - xa) / (b - a)
+        step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if s * per_year >= 40), 100)
+        years += [y for y in range(int(a) + (-int(a)) % step, int(b) + 1, step)]
+    boxes: list[Box] = []
+    grid: list[str] = []
+    ticks: list[str] = []
+    for year in dict.fromkeys(years):
+        if not scale.first <= year <= max(labelled):
+            continue
+        half = text_width(str(year)) / 2
+        x = min(max(scale.at(year), half + 2), width - half - 2)
+        box = Box(x - half, 0, x + half, 1)
+        if any(box.meets(other, pad=6) for other in boxes):
+            continue
+        boxes.append(box)
+        grid.append(f"M{_n(scale.at(year))} {_n(top)}V{_n(bottom)}")
+        ticks.append(f'<text x="{_n(x)}">{year}</text>')
+    out.insert(0, f'<path class="grid" d="{"".join(grid)}"/>')
+    out.append(f'<g class="tick" text-anchor="middle" transform="translate(0 {_n(bottom + 14)})">{"".join(ticks)}</g>')
+    if split is not None:
+        (a, b, xa, xb), (_, _, ya, _) = scale.segments
+        out.insert(
+            0,
+            f'<rect class="compressed" x="{_n(xa)}" y="{_n(top)}" width="{_n(xb - xa)}" height="{_n(bottom - top)}"/>',
+        )
+        mid = (xb + ya) / 2
+        out.append(
+            f'<path class="break" d="M{_n(mid - 4)} {_n(bottom + 5)} l4 -10 M{_n(mid)} {_n(bottom + 5)} l4 -10"/>'
+        )
+        if not narrow or xb - xa > text_width("compressed", 11):
+            out.append(
+                f'<text class="scale-note" x="{_n((xa + xb) / 2)}" y="{_n(bottom + 29)}" text-anchor="middle">'
+                f"{'compressed' if narrow else 'compressed scale'}</text>"
+            )
+    return out
+
+
+def _short(date: PartialDate, year: bool = True) -> str:
+    parts = [str(date.day)] if date.day else []
+    parts += [SHORT_MONTHS[date.month]] if date.month else []
+    return " ".join(parts + ([str(date.year)] if year or not parts else []))
+
+
+def _brief_span(period: Period) -> str:
+    if period.end is None:
+        return f"from {_short(period.start)}"
+    same = period.start.year == period.end.year and period.start.month
+    return f"{_short(period.start, year=not same)} – {_short(period.end)}"
 
 
 def pact_strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool = False) -> Markup:
-    """The pact's life on one line: periods by kind, key events, today and the next deadline."""
+    """The pact's life on one line: periods by kind, key events, today and the next deadline; drawn for
+    phones and for wider screens."""
+    return Markup(
+        _strip(briefing, axis, url, f"{ident}-narrow", compact, narrow=True)
+        + _strip(briefing, axis, url, f"{ident}-wide", compact, narrow=False)
+    )
+
+
+def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool, narrow: bool) -> Markup:
     config = briefing.config
-    lane_height = 16 if compact else 22
-    top = 40  # two rows above the lanes: today's label, then the next deadline's
+    width = NARROW if narrow else STRIP_WIDE
+    left, right = (8, NARROW - 8) if narrow else (LEFT, STRIP_WIDE - RIGHT)
+    scale = Scale(axis.first, axis.last, left, right)
+    lane_height = 12 if narrow else 16 if compact else 22
+    lane_step = lane_height + (18 if narrow else 6)  # phones: the lane's name on a row of its own above it
     lanes = [(kind, name) for kind, name in PERIOD_LANES.items() if any(p.kind_of == kind for p in briefing.periods)]
-    events_y = top + len(lanes) * (lane_height + 6) + 8
-    bottom = events_y + 16
     events = [e for e in briefing.key_events if axis.first <= e.date.year <= axis.last]
-    spans = "; ".join(f"{p.label} ({_span(p)})" for p in briefing.periods)
     deadline = config.next_date
+    # the labels above the lanes: the lapses, today, the next deadline
+    labels = [
+        Label(sum(scale.x(d) for d in (p.start, p.end or p.start)) / 2, f"Lapse, {_brief_span(p)}", "lapse")
+        for p in briefing.periods
+        if p.kind_of == "lapse"
+    ]
+    labels.append(Label(scale.x(config.as_of), f"Today, {config.as_of.display}", "today"))
+    if deadline and deadline.date > config.as_of:
+        labels.append(Label(scale.x(deadline.date), f"{deadline.date.display}: {deadline.label}", "deadline", True))
+    placed = place_labels(labels, left if narrow else 8, right + (0 if narrow else RIGHT - 4))
+    rows = max((p.row + len(p.lines) for p in placed), default=0)
+    top = 6 + rows * ROW + 6
+    events_y = top + len(lanes) * lane_step + (22 if narrow else 8)
+    bottom = events_y + 12
+    height = bottom + (38 if scale.split is not None else 22)
+    kinds = [(name.lower(), [p for p in briefing.periods if p.kind_of == kind]) for kind, name in lanes]
+    spans = ", ".join(f"{len(ps)} {name}" for name, ps in kinds) + "".join(
+        f"; {p.label} ({_span(p)})" for p in briefing.periods if p.kind_of == "lapse"
+    )
     desc = (
         f"Timeline from {axis.first} to {axis.last}: {spans}. {len(events)} key dates are marked. "
         f"Today is {config.as_of.display}"
         + (f"; next deadline {deadline.date.display}: {deadline.label}." if deadline else ".")
-        + " The same information is listed as text on this page."
+        + scale.describe()
+        + " The key dates are listed as text too, and the periods in the timeline's table."
     )
     title = f"{config.title}: periods and key dates, {axis.first}–{axis.last}"
-    canvas = Canvas("strip", bottom + 22, ident, title, desc)
-    canvas.draw(*_ticks(axis, top - 6, bottom))
+    canvas = Canvas("strip", height, ident, title, desc, width=width, variant="narrow" if narrow else "wide")
+    canvas.draw(*_scale_marks(scale, width, top - 6, bottom, [axis.first, axis.last], narrow))
+    lane_y = {}
     for index, (kind, name) in enumerate(lanes):
-        y = top + index * (lane_height + 6)
-        canvas.draw(
-            f'<text class="lane-label" x="{LEFT - 8}" y="{_n(y + lane_height * 0.7)}" text-anchor="end">{name}</text>'
-        )
-        for period in (p for p in briefing.periods if p.kind_of == kind):
-            x1 = axis.x(period.start)
-            x2 = axis.x(period.end) if period.end else WIDTH - RIGHT
-            css = f"period period-{kind}" + (" uncertain" if period.uncertain else "") + ("" if period.end else " open")
-            canvas.link(
-                url(period),
-                f"{period.label}: {_span(period)}",
-                f'<rect class="{css}" x="{_n(x1)}" y="{_n(y)}" width="{_n(max(x2 - x1, 2))}" '
-                f'height="{_n(lane_height)}" rx="2"/>',
+        y = top + index * lane_step + (14 if narrow else 0)
+        lane_y[kind] = y
+        if narrow:
+            canvas.draw(f'<text class="lane-label" x="{left}" y="{_n(y - 4)}">{name}</text>')
+        else:
+            canvas.draw(
+                f'<text class="lane-label" x="{LEFT - 8}" y="{_n(y + lane_height * 0.7)}" text-anchor="end">'
+                f"{name}</text>"
             )
-    canvas.draw(
-        f'<text class="lane-label" x="{LEFT - 8}" y="{_n(events_y + 4)}" text-anchor="end">Key dates</text>',
-        f'<line class="baseline" x1="{LEFT}" y1="{_n(events_y)}" x2="{WIDTH - RIGHT}" y2="{_n(events_y)}"/>',
-    )
-    size = 4 if compact else 5
-    for event in events:
-        x = axis.x(event.date)
-        points = (
-            f"{_n(x)},{_n(events_y - size)} {_n(x + size)},{_n(events_y)} {_n(x)},{_n(events_y + size)} "
-            f"{_n(x - size)},{_n(events_y)}"
+        for period in (p for p in briefing.periods if p.kind_of == kind):
+            css = f"period period-{kind}" + (" uncertain" if period.uncertain else "") + ("" if period.end else " open")
+            end = _year(period.end) if period.end else scale.last
+            for x1, x2 in scale.pieces(_year(period.start), end):
+                canvas.link(
+                    url(period),
+                    f"{period.label}: {_span(period)}",
+                    f'<rect class="{css}" x="{_n(min(x1, right - 4))}" y="{_n(y)}" width="{_n(max(x2 - x1, 4))}" '
+                    f'height="{_n(lane_height)}" rx="2"/>',
+                )
+    if narrow:
+        canvas.draw(f'<text class="lane-label" x="{left}" y="{_n(events_y - 10)}">Key dates</text>')
+    else:
+        canvas.draw(
+            f'<text class="lane-label" x="{LEFT - 8}" y="{_n(events_y + 4)}" text-anchor="end">Key dates</text>'
         )
-        canvas.link(url(event), f"{event.date.display}: {event.title}", f'<polygon class="mark" points="{points}"/>')
-    canvas.draw(*_marker(axis, config.as_of, 13, bottom, f"Today, {config.as_of.display}", "today"))
-    if deadline and deadline.date > config.as_of:
-        canvas.draw(*_marker(axis, deadline.date, 29, bottom, f"{deadline.date.display}: {deadline.label}", "deadline"))
+    canvas.draw(f'<line class="baseline" x1="{left}" y1="{_n(events_y)}" x2="{right}" y2="{_n(events_y)}"/>')
+    size = 4 if narrow or compact else 5
+    for event in events:
+        x = scale.x(event.date)
+        diamond = f"M{_n(x)} {_n(events_y - size)}l{size} {size}-{size} {size}-{size}-{size}z"
+        canvas.link(url(event), f"{event.date.display}: {event.title}", f'<path class="mark" d="{diamond}"/>')
+    lapse_top = lane_y.get("lapse", top)
+    canvas.draw(*_draw_labels(placed, top - 6, {"lapse": lapse_top, "today": bottom, "deadline": bottom}))
     return canvas.markup()
 
 
@@ -172,39 +436,64 @@ def _span(period: Period) -> str:
 
 
 def sparkline(briefing: Briefing, axis: Axis, events: list[Event], url: Url, ident: str, subject: str) -> Markup:
-    """A small strip of one entity's events on the pact's axis."""
-    y = 16
+    """A small strip of one entity's events over its own span, from its first event's year to its last's;
+    drawn for phones and for wider screens."""
     shown = [e for e in events if axis.first <= e.date.year <= axis.last]
     if not shown:
         return Markup("")
-    desc = (
-        f"{len(shown)} event{'s' if len(shown) != 1 else ''} on {subject}, from {shown[0].date.display} to "
-        f"{shown[-1].date.display}, on a scale from {axis.first} to {axis.last}. They are listed below."
+    return Markup(
+        _spark(briefing, shown, url, f"{ident}-narrow", subject, narrow=True)
+        + _spark(briefing, shown, url, f"{ident}-wide", subject, narrow=False)
     )
-    canvas = Canvas("sparkline", 44, ident, f"Events on {subject} over time", desc)
-    canvas.draw(f'<line class="baseline" x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}"/>')
+
+
+def _spark(briefing: Briefing, shown: list[Event], url: Url, ident: str, subject: str, narrow: bool) -> Markup:
+    y = 16
+    width = NARROW if narrow else SPARK_WIDE
+    left, right = (8, NARROW - 8) if narrow else (LEFT, SPARK_WIDE - 12)
+    first, last = shown[0].date.year, shown[-1].date.year
+    pad = 16  # a mark on the first or last day stays clear of the ends
+    scale = Scale(first, last + 1, left + pad, right - pad)
+    count = f"{len(shown)} event{'s' if len(shown) != 1 else ''}"
+    desc = (
+        f"{count} on {subject}, from {shown[0].date.display} to {shown[-1].date.display}, on a scale from "
+        f"{first} to the end of {last}.{scale.describe()} They are listed below."
+    )
+    height = 44 + (14 if scale.split is not None else 0)
+    canvas = Canvas(
+        "sparkline",
+        height,
+        ident,
+        f"Events on {subject} over time",
+        desc,
+        width=width,
+        variant="narrow" if narrow else "wide",
+    )
+    canvas.draw(*_scale_marks(scale, width, y - 10, y + 10, [first, last], narrow))
+    canvas.draw(f'<line class="baseline" x1="{left}" y1="{y}" x2="{right}" y2="{y}"/>')
     for period in briefing.periods:
-        if period.kind_of == "lapse":
-            x1, x2 = axis.x(period.start), axis.x(period.end) if period.end else WIDTH - RIGHT
+        if period.kind_of != "lapse":
+            continue
+        start, end = max(_year(period.start), first), min(_year(period.end) if period.end else last + 1, last + 1)
+        if start >= end:
+            continue  # the lapse falls outside this entity's span
+        for x1, x2 in scale.pieces(start, end):
             canvas.draw(
                 f'<rect class="period-lapse" x="{_n(x1)}" y="{y - 8}" width="{_n(max(x2 - x1, 2))}" height="16"/>'
             )
-    for year in (axis.first, axis.last):
-        x = _n(axis.x(PartialDate(year)))
-        canvas.draw(f'<text class="tick" x="{x}" y="{y + 24}" text-anchor="middle">{year}</text>')
     for event in shown:
-        x = _n(axis.x(event.date))
+        x = _n(scale.x(event.date))
         css = "spark key" if event.key else "spark"
         canvas.link(
             url(event),
             f"{event.date.display}: {event.title}",
             f'<line class="{css}" x1="{x}" y1="{y - 8}" x2="{x}" y2="{y + 8}"/>',
         )
-    x = _n(axis.x(briefing.config.as_of))
-    canvas.draw(
-        f'<line class="today" x1="{x}" y1="2" x2="{x}" y2="{y + 12}"/>',
-        f'<text class="lane-label" x="{LEFT - 8}" y="{y + 4}" text-anchor="end">{len(shown)} events</text>',
-    )
+    if first <= briefing.config.as_of.year <= last:
+        x = _n(scale.x(briefing.config.as_of))
+        canvas.draw(f'<line class="today" x1="{x}" y1="4" x2="{x}" y2="{y + 10}"/>')
+    if not narrow:
+        canvas.draw(f'<text class="lane-label" x="{LEFT - 8}" y="{y + 4}" text-anchor="end">{count}</text>')
     return canvas.markup()
 
 

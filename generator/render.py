@@ -112,6 +112,9 @@ def routes(briefing: Briefing) -> list[Route]:
         Route("updates.xml", None, export=lambda b, _: exports.updates_feed(b)),
         Route("sitemap.xml", None, export=exports.sitemap),
         Route("briefing.json", None, export=lambda b, _: exports.briefing_json(b)),
+        Route("timeline.csv", None, export=lambda b, _: exports.timeline_csv(b)),
+        Route("positions.csv", None, export=lambda b, _: exports.positions_csv(b)),
+        Route("sources.csv", None, export=lambda b, _: exports.sources_csv(b)),
         Route("timeline.ics", None, export=lambda b, _: exports.icalendar_file(b)),
         Route("robots.txt", None, export=lambda b, _: exports.robots(b)),
     ]
@@ -125,12 +128,29 @@ def sitemap_paths(table: list[Route]) -> list[str]:
 class Renderer:
     """Renders one build's routes: the compiled templates, the briefing and what every page shares."""
 
-    def __init__(self, env: jinja2.Environment, templates_digest: str, briefing: Briefing, table: list[Route]) -> None:
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        templates_digest: str,
+        briefing: Briefing,
+        table: list[Route],
+        fragments: views.Fragments | None = None,
+    ) -> None:
         self.env = env
         self.briefing = briefing
         self.axis = pictures.time_axis(briefing)
         self.sitemap = sitemap_paths(table)
         self.salt = f"{__version__}\0{templates_digest}".encode()
+        self.fragments = fragments if fragments is not None else views.Fragments()
+        self.fragments.render = self.render_piece
+
+    def render_piece(self, macro: str, item: object) -> str:
+        """One article of the print page, by its macro in print_items.html."""
+        try:
+            return str(getattr(self.env.get_template("print_items.html").module, macro)(item))
+        except jinja2.TemplateError as exc:
+            file, line = _template_position(exc, "print_items.html")
+            raise TemplateProblem(file, line, f"template error: {exc.message}") from None
 
     def globals_digest(self, loaded: Loaded) -> str:
         """What every page may show: the settings, the periods (sparklines), the templates, the time axis."""
@@ -143,7 +163,7 @@ class Renderer:
         """The page's view, its digest (equal digests mean byte-equal pages: templates are pure) and the
         ids of the entities it shows."""
         assert route.page is not None
-        built, reads = views.build_view(route.page, self.briefing, self.axis)
+        built, reads = views.build_view(route.page, self.briefing, self.axis, self.fragments)
         digest = hashlib.blake2b(self.salt, digest_size=16)
         digest.update(pickle.dumps(built, protocol=5))
         return digest.hexdigest(), built, reads

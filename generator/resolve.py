@@ -37,6 +37,7 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
     """Every Markdown text an entity carries, in the order its page shows them."""
     if isinstance(entity, Issue):
         yield entity.summary
+        yield from entity.key_points
         yield from (p.stance for p in entity.positions)
         yield entity.body
     elif isinstance(entity, Stakeholder):
@@ -140,6 +141,7 @@ def markdown_of_record(record: Record) -> Iterator[Markdown]:
         value = values.get(name)
         if isinstance(value, Markdown):
             yield value
+    yield from values.get("key_points", ())
     for position in values.get("positions", ()):
         yield position["stance"]
     for update in values.get("updates", ()):
@@ -194,7 +196,8 @@ def _link(config_record: Record, records: list[Record]) -> Briefing:
         if isinstance(entity, Issue):
             entity.related = many(values["related"])
             entity.positions = [
-                Position(entity, one(p["stakeholder"]), p["stance"], many(p["sources"])) for p in values["positions"]
+                Position(entity, one(p["stakeholder"]), p["stance"], many(p["sources"]), p["leaning"])
+                for p in values["positions"]
             ]
         elif isinstance(entity, Stakeholder):
             parent = entities.get(values["affiliation"] or "")
@@ -262,9 +265,11 @@ def _entity(record: Record) -> Entity:
     body = record.body
     if record.kind == "issue":
         assert body is not None
-        return Issue(
+        issue = Issue(
             record.id, v["title"], v["summary"], v["status"], v["status_note"], v["order"], body, origin, _updates(v)
         )
+        issue.key_points = list(v["key_points"])
+        return issue
     if record.kind == "stakeholder":
         assert body is not None
         return Stakeholder(

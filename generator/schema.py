@@ -33,6 +33,7 @@ FieldType = Literal[
     "records",
     "record",
     "texts",
+    "markdowns",
 ]
 
 
@@ -45,6 +46,7 @@ class Field:
     choices: tuple[str, ...] = ()
     refers_to: str = ""  # for id / ids: the kind the ids name ("" = any)
     min_items: int = 0
+    max_items: int = 0  # 0 = no limit
     record: Schema | None = None
 
 
@@ -60,7 +62,15 @@ class Schema:
 
 
 # Every choice list and its labels, once: the validator, the JSON Schemas and the pages all read these.
-ISSUE_STATUSES = {"open": "Open", "addressed": "Addressed in 2024", "settled": "Settled", "lapsed": "Lapsed"}
+ISSUE_STATUSES = {
+    "open": "Open",
+    "contested": "Contested",
+    "partly-addressed": "Partly addressed",
+    "addressed": "Addressed",
+    "terms-unpublished": "Terms unpublished",
+}
+# A position's leaning, of the pact (or its renewal): what the stakeholder wants done with it.
+POSITION_LEANINGS = {"supports": "Supports", "opposes": "Opposes", "mixed": "Mixed", "neutral": "Neutral"}
 STAKEHOLDER_KINDS = {"government": "Government", "institution": "Institution", "person": "Person", "group": "Group"}
 STAKEHOLDER_GROUPS = {"government": "Governments", "institution": "Institutions", "person": "People", "group": "Groups"}
 PERIOD_KINDS = {"term": "Term", "extension": "Extension", "lapse": "Lapse"}
@@ -80,6 +90,14 @@ POSITION = Schema(
     (
         Field("stakeholder", "id", True, "The stakeholder who holds this position.", refers_to="stakeholder"),
         Field("stance", "markdown", True, "The position in one or two sentences."),
+        Field(
+            "leaning",
+            "choice",
+            False,
+            "Of the pact or its renewal: `supports` (keep or renew it), `opposes` (end it or let it lapse), "
+            "`mixed` (conditions both ways), `neutral` (describes without taking a side); leave out when unknown.",
+            choices=tuple(POSITION_LEANINGS),
+        ),
         Field("sources", "ids", True, "Sources for the position.", refers_to="source", min_items=1),
     ),
 )
@@ -134,6 +152,14 @@ ISSUE = Schema(
         Field("summary", "markdown", True, "One or two sentences."),
         Field("status", "choice", True, "Where the issue stands.", choices=tuple(ISSUE_STATUSES)),
         Field("status_note", "text", False, "One line on how the issue was left."),
+        Field(
+            "key_points",
+            "markdowns",
+            False,
+            "3 to 5 short points a reader should take away, each cited like any text; shown first.",
+            min_items=3,
+            max_items=5,
+        ),
         Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
         Field("positions", "records", False, "Each side's position.", record=POSITION),
         Field("related", "ids", False, "Related issues.", refers_to="issue"),
@@ -324,7 +350,7 @@ class _Invalid(Exception):
 
 
 def _default(spec: Field) -> Any:
-    if spec.type in ("ids", "records", "texts"):
+    if spec.type in ("ids", "records", "texts", "markdowns"):
         return []
     if spec.type == "bool":
         return False
@@ -365,7 +391,7 @@ def _convert(spec: Field, raw: Any, file: Path, line: int, diags: Diagnostics) -
         if record is None:
             raise _Invalid("is invalid (see above)")
         return record
-    if kind in ("ids", "texts"):
+    if kind in ("ids", "texts", "markdowns"):
         items = raw if isinstance(raw, YamlList) else None
         if items is None:
             if isinstance(raw, str) and kind == "ids":
@@ -381,10 +407,14 @@ def _convert(spec: Field, raw: Any, file: Path, line: int, diags: Diagnostics) -
                 if problem:
                     raise _Invalid(f"`{text}` is not a valid id", problem, item_line)
                 out.append(Ref(text, item_line))
+            elif kind == "markdowns":
+                out.append(compile_markdown(text, file, item_line, inline=True))
             else:
                 out.append(text)
         if len(out) < spec.min_items:
             raise _Invalid(f"needs at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}")
+        if spec.max_items and len(out) > spec.max_items:
+            raise _Invalid(f"has {len(out)} entries; at most {spec.max_items}")
         return out
     text = _text(raw)
     if kind == "text":

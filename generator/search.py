@@ -14,6 +14,7 @@ class SearchProblem(Exception):
 def index_site(site: Path) -> None:
     """Run Pagefind (the PyPI package, with its binary) over `site`, writing `site/pagefind/`."""
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", "pagefind", "--silent"]
+    command += ["--exclude-selectors", "sup.cite"]  # citation markers stay out of excerpts (and every page's bytes)
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:

@@ -18,6 +18,7 @@ import html
 import logging
 import mimetypes
 import os
+import re
 import sys
 import time
 import webbrowser
@@ -180,7 +181,12 @@ class SiteHandler(web.RequestHandler):
     def _not_found(self) -> None:
         page = self.state.site / "404.html"
         if page.is_file():
-            self._send(page, 404)
+            try:
+                data = page.read_bytes()
+            except OSError:
+                raise web.HTTPError(404) from None
+            self.set_status(404)
+            self._write_html(rooted_links(data))
         else:
             self.set_status(404)
             self._write_html(b"<!doctype html><title>Not found</title><h1>Not found</h1>")
@@ -231,6 +237,16 @@ OVERLAY_STYLE = (
     "padding:1rem 1.25rem;background:#2b0d0d;color:#fff;font:14px/1.5 ui-monospace,monospace;"
     "border-top:4px solid #ff5c5c;white-space:pre-wrap"
 )
+
+
+_RELATIVE_LINK = re.compile(rb'(\s(?:href|src)=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"]*")')
+
+
+def rooted_links(page: bytes) -> bytes:
+    """The site's 404.html, whose relative links are written for the site's root, made to work at any
+    depth: the preview serves it at every missing address, so its relative links become root-absolute
+    (fragments such as the skip link stay on the page, which a `<base>` would not allow)."""
+    return _RELATIVE_LINK.sub(rb"\1/\2", page)
 
 
 def inject(page: bytes, state: ServerState) -> bytes:

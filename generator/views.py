@@ -9,7 +9,7 @@ view's digest is the key that lets a build skip rendering a page whose view has 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -19,12 +19,20 @@ from markupsafe import Markup, escape
 from generator import exports, jsonld, pictures
 from generator.markdown import MARKER, Markdown
 from generator.model import Briefing, Entity, Event, Issue, Page, Period, Position, Quote, Source, Stakeholder, Update
-from generator.schema import ISSUE_STATUSES, PERIOD_KINDS, STAKEHOLDER_GROUPS, STAKEHOLDER_KINDS
+from generator.schema import ISSUE_STATUSES, PERIOD_KINDS, POSITION_LEANINGS, STAKEHOLDER_GROUPS, STAKEHOLDER_KINDS
 from generator.urls import absolute, entity_path, relative
 
 HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
 HOME_LATEST = 6  # latest events on the home page
 HOME_STAKEHOLDERS = 12  # most linked stakeholders on the home page
+# Long lists on issue and stakeholder pages: the most relevant few are shown, the rest behind a <details>.
+ISSUE_EVENTS_SHOWN = 3  # key events first, then the newest; shown newest first
+ISSUE_QUOTES_SHOWN = 2  # the newest quotations
+ISSUE_STAKEHOLDERS_SHOWN = 6  # those holding a position here first, then the most linked
+REFERENCES_SHOWN = 8  # references shown before the rest are folded, on issue and stakeholder pages
+REFERENCES_FOLD_MIN = 6  # fold only when at least this many would be hidden
+STAKEHOLDER_EVENTS_SHOWN = 5  # on a stakeholder page, chosen as on an issue page
+TOC_MIN_SECTIONS = 4  # a stakeholder page gets "On this page" from this many sections (issue pages always)
 NAV_TITLES = {
     "issues": "Issues",
     "stakeholders": "Stakeholders",
@@ -105,6 +113,7 @@ class QuoteItem:
     date: DateText
     cites: Markup
     context: Markup
+    lang: str = ""  # the quotation's language where it is not the page's (e.g. "zh-Hans")
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,13 @@ class IssueCard:
     title: str
     status: StatusText
     summary: Markup
+    key_point: Markup  # the issue's first key point where the card shows it (home), else empty
+
+
+@dataclass(frozen=True)
+class LeaningText:
+    value: str  # a choice of schema.POSITION_LEANINGS
+    label: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,21 @@ class PositionItem:
     holder: Link
     stance: Markup
     cites: Markup
+    leaning: LeaningText | None = None
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    href: str  # "#section-id"
+    label: str
+
+
+@dataclass(frozen=True)
+class More:
+    """The rest of a long list, behind a <details>: its summary line says how many."""
+
+    summary: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -166,6 +197,12 @@ class Chrome:
     calendar: str
     print: str
     script: str
+    timeline_csv: str = ""
+    positions_csv: str = ""
+    sources_csv: str = ""
+    cite_script: str = ""
+    references_shown: int = 0  # on long pages, the first this many references; the rest behind a <details>
+    references_more: str = ""  # that <details>'s summary, or "" when every reference is shown
 
 
 # ---- finishing texts for one page ---------------------------------------------------------------------
@@ -178,12 +215,20 @@ class PageText:
     names passes through here, and views call `uses` for the rest. A later build re-builds the view only
     if one of them changed (see build.Engine)."""
 
-    def __init__(self, path: str, briefing: Briefing) -> None:
+    def __init__(
+        self, path: str, briefing: Briefing, fragments: Fragments | None = None, deferred: bool = False
+    ) -> None:
         self.path = path
         self.briefing = briefing
         self.citations: dict[str, int] = {}
         self._cite_count: dict[str, int] = {}
         self.reads: set[str] = set()
+        self.fragments = fragments if fragments is not None else Fragments()
+        self.deferred = deferred  # citations left as markers, to be numbered where the piece lands on its page
+
+    def number(self, html: str) -> Markup:
+        """Number the citations a deferred piece left as markers, continuing this page's numbering."""
+        return Markup(MARKER.sub(lambda m: self._citation(m.group(2)) if m.group(1) == "C" else m.group(0), html))
 
     def uses(self, entity: Entity) -> None:
         self.reads.add(entity.id)
@@ -240,10 +285,21 @@ class PageText:
 
     def _citation(self, source_id: str) -> str:
         self.reads.add(source_id)
+        if self.deferred:
+            return f"\x00C{source_id}\x00"
         number = self.citations.setdefault(source_id, len(self.citations) + 1)
         use = self._cite_count[source_id] = self._cite_count.get(source_id, 0) + 1
         anchor = f' id="cite-{number}"' if use == 1 else ""
-        return f'<sup class="cite"><a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a></sup>'
+        link = f'<a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a>'
+        return f'<sup class="cite">{link}</sup>'
+
+
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def demote_headings(html: Markup, levels: int) -> Markup:
+    """A body's own headings, moved down where the body sits under a page's section and article headings."""
+    return Markup(_HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + levels, 6)}", html))
 
 
 _ID_ATTRIBUTE = re.compile(r'\b(id="|href="#)([^"]+)"')
@@ -261,10 +317,43 @@ def status_of(issue: Issue) -> StatusText:
     return StatusText(issue.status, ISSUE_STATUSES[issue.status], issue.status_note)
 
 
-def event_item(text: PageText, event: Event, anchor: bool) -> EventItem:
+def leaning_of(position: Position) -> LeaningText | None:
+    return LeaningText(position.leaning, POSITION_LEANINGS[position.leaning]) if position.leaning else None
+
+
+def leaning_legend() -> list[LeaningText]:
+    return [LeaningText(value, label) for value, label in POSITION_LEANINGS.items()]
+
+
+def more(rest: list[Any], noun: str) -> More | None:
+    if not rest:
+        return None
+    return More(f"{len(rest)} more {noun if len(rest) != 1 else noun.rstrip('s')}", len(rest))
+
+
+def split_events(events: list[Event], shown: int) -> tuple[list[Event], list[Event]]:
+    """The key events, then the newest, up to `shown` (newest first); the rest in date order."""
+    newest = sorted(events, key=lambda e: e.date, reverse=True)
+    latest = newest[: min(2, shown)]  # what is new
+    ranked = latest + sorted((e for e in newest if e not in latest), key=lambda e: not e.key)  # then key dates
+    first = sorted(ranked[:shown], key=lambda e: e.date, reverse=True)
+    chosen = {id(e) for e in first}
+    return first, [e for e in events if id(e) not in chosen]
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+
+
+def body_toc(body: Markup) -> list[TocEntry]:
+    """The body's own second-level headings, for "On this page"."""
+    return [TocEntry(f"#{anchor}", Markup(label).striptags()) for anchor, label in _H2.findall(str(body))]
+
+
+def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | None = None) -> EventItem:
+    """`page_of`: the issue or stakeholder whose page lists the event, not tagged again on its own page."""
     text.uses(event)
-    tags = [Tag(text.url(i), i.title, True) for i in event.issues]
-    tags += [Tag(text.url(s), s.name, False) for s in event.stakeholders]
+    tags = [Tag(text.url(i), i.title, True) for i in event.issues if i is not page_of]
+    tags += [Tag(text.url(s), s.name, False) for s in event.stakeholders if s is not page_of]
     return EventItem(
         anchor=event.id if anchor else "",
         href="" if anchor else text.url(event),
@@ -289,11 +378,24 @@ def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
     text.uses(quote)
     speaker = text.link(quote.speaker) if show_speaker else None
     cites = text.cite([quote.source])
-    return QuoteItem(quote.id, quote.text, speaker, date_text(quote.date), cites, text.md(quote.context))
+    context = text.md(quote.context)
+    return QuoteItem(quote.id, quote.text, speaker, date_text(quote.date), cites, context, text_lang(quote.text))
 
 
-def issue_card(text: PageText, issue: Issue) -> IssueCard:
-    return IssueCard(text.url(issue), issue.title, status_of(issue), text.md(issue.summary))
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def text_lang(text: str) -> str:
+    """The language of a quotation from its script: Chinese characters outnumbering Latin letters make it
+    Chinese (the bundled briefing quotes the mainland in simplified script), else it is the page's own."""
+    han = len(_HAN.findall(text))
+    return "zh-Hans" if han and han >= len(_LATIN_LETTER.findall(text)) else ""
+
+
+def issue_card(text: PageText, issue: Issue, key_point: bool = False) -> IssueCard:
+    point = text.md(issue.key_points[0]) if key_point and issue.key_points else Markup("")
+    return IssueCard(text.url(issue), issue.title, status_of(issue), text.md(issue.summary), point)
 
 
 def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderItem:
@@ -307,7 +409,7 @@ def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
 
 
 def position_item(text: PageText, position: Position, holder: Entity) -> PositionItem:
-    return PositionItem(text.link(holder), text.md(position.stance), text.cite(position.sources))
+    return PositionItem(text.link(holder), text.md(position.stance), text.cite(position.sources), leaning_of(position))
 
 
 # ---- one view per page kind -----------------------------------------------------------------------------
@@ -346,15 +448,24 @@ class IssueView:
     title: str
     summary: Markup
     status: StatusText
+    key_points: list[Markup]
     positions: list[PositionItem]
+    leanings: list[LeaningText]  # the legend, when a position has a leaning
     body: Markup
     updates: list[UpdateItem]
     sparkline: Markup
-    events: list[EventItem]
+    events: list[EventItem]  # the key and newest few
+    more_events: list[EventItem]  # the rest, behind a <details>
+    events_more: More | None
     quotes: list[QuoteItem]
+    more_quotes: list[QuoteItem]
+    quotes_more: More | None
     stakeholders: list[StakeholderItem]
+    more_stakeholders: list[StakeholderItem]
+    stakeholders_more: More | None
     related: list[Link]
     last_update: UpdateItem | None
+    toc: list[TocEntry]
 
 
 @dataclass
@@ -397,10 +508,14 @@ class StakeholderView:
     positions: list[PositionItem]
     quotes: list[QuoteItem]
     sparkline: Markup
-    events: list[EventItem]
+    events: list[EventItem]  # the key and newest few
+    more_events: list[EventItem]  # the rest, behind a <details>
+    events_more: More | None
     members: list[StakeholderItem]
     mentioned_on: list[MentionItem]
     last_update: UpdateItem | None
+    leanings: list[LeaningText]  # the legend, when a position has a leaning
+    toc: list[TocEntry]  # "On this page", for a page of at least TOC_MIN_SECTIONS sections; else empty
 
 
 @dataclass
@@ -437,12 +552,14 @@ class TimelineView:
     issue_options: list[FilterOption]
     stakeholder_options: list[FilterOption]
     years: list[YearGroup]
+    csv: str = ""
 
 
 @dataclass
 class MatrixCell:
     stance: Markup
     cites: Markup
+    leaning: LeaningText | None = None
 
 
 @dataclass
@@ -452,10 +569,22 @@ class MatrixRow:
 
 
 @dataclass
+class WhoStandsWhere:
+    """One issue's row of the compact view: who holds a position, by leaning (columns as in `leanings`)."""
+
+    issue: Link
+    by_leaning: list[list[Link]]
+    unstated: list[Link]  # positions without a leaning
+
+
+@dataclass
 class PositionsView:
     web: Markup
     columns: list[Link]
     rows: list[MatrixRow]
+    csv: str = ""
+    leanings: list[LeaningText] = field(default_factory=list)  # the legend of the cells' leanings
+    who: list[WhoStandsWhere] = field(default_factory=list)  # issues (rows) by leaning (columns): names only
 
 
 @dataclass
@@ -476,6 +605,7 @@ class SourceItem:
 class SourcesView:
     count: int
     sources: list[SourceItem]
+    csv: str = ""
 
 
 @dataclass
@@ -518,6 +648,7 @@ class PrintIssue:
     title: str
     summary: Markup
     status: StatusText
+    key_points: list[Markup]
     positions: list[PositionItem]
     body: Markup
 
@@ -533,13 +664,36 @@ class PrintStakeholder:
 
 @dataclass
 class PrintView:
+    """The whole briefing on one page. Its articles arrive rendered (by the macros of print_items.html),
+    so that a long-lived engine re-renders only the articles whose content changed."""
+
     title: str
     summary: str
     as_of: DateText
     state_of_play: Markup
-    issues: list[PrintIssue]
-    stakeholders: list[PrintStakeholder]
-    events: list[EventItem]
+    issues: Markup
+    stakeholders: Markup
+    events: Markup
+
+
+@dataclass
+class Fragments:
+    """Rendered pieces of the whole-briefing page, each with what it read; kept by a long-lived engine and
+    reused while nothing a piece read has changed (`changed` None: anything may have)."""
+
+    entries: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
+    changed: set[str] | None = None
+    render: Callable[[str, object], str] | None = None  # (macro of print_items.html, item) → HTML
+
+    def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> Markup:
+        known = self.entries.get(key)
+        if known is None or self.changed is None or known[0] & self.changed:
+            piece = PageText(text.path, text.briefing, deferred=True)
+            assert self.render is not None
+            html = self.render(macro, make(piece))
+            known = self.entries[key] = (frozenset(piece.reads), html)
+        text.reads |= known[0]
+        return text.number(known[1])
 
 
 @dataclass
@@ -581,11 +735,13 @@ class PageSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def build_view(spec: PageSpec, briefing: Briefing, axis: pictures.Axis) -> tuple[tuple[Chrome, View], set[str]]:
+def build_view(
+    spec: PageSpec, briefing: Briefing, axis: pictures.Axis, fragments: Fragments | None = None
+) -> tuple[tuple[Chrome, View], set[str]]:
     """The page's view and the chrome around it, and the ids of the entities they show. Citations are
     numbered as the page shows them, so the view is built in page order, and the chrome (which lists the
     references) last."""
-    text = PageText(spec.path, briefing)
+    text = PageText(spec.path, briefing, fragments)
     if spec.entity is not None:
         text.uses(spec.entity)
     view = BUILDERS[spec.kind](text, briefing, axis, spec)
@@ -634,7 +790,21 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         calendar=text.url("timeline.ics"),
         print=text.url("print/index.html"),
         script=text.url(spec.script) if spec.script else "",
+        timeline_csv=text.url("timeline.csv"),
+        positions_csv=text.url("positions.csv"),
+        sources_csv=text.url("sources.csv"),
+        cite_script=text.url("assets/cite.js") if text.citations else "",  # chrome is built last: all cited
+        **_folded_references(spec, len(text.citations)),
     )
+
+
+def _folded_references(spec: PageSpec, count: int) -> dict[str, Any]:
+    """Issue and stakeholder pages show their first references (those of the key points and positions, the
+    first cited) and fold the rest, when there are enough to be worth folding."""
+    if spec.kind not in ("issue", "stakeholder") or count < REFERENCES_SHOWN + REFERENCES_FOLD_MIN:
+        return {"references_shown": count, "references_more": ""}
+    rest = count - REFERENCES_SHOWN
+    return {"references_shown": REFERENCES_SHOWN, "references_more": f"{rest} more references"}
 
 
 def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> HomeView:
@@ -658,7 +828,7 @@ def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
         strip=strip,
         strip_more=text.url("timeline/index.html#periods-title"),
         key_events=[event_link(text, e) for e in config.key_dates],
-        issues=[issue_card(text, i) for i in issues[:HOME_ISSUES]],
+        issues=[issue_card(text, i, key_point=True) for i in issues[:HOME_ISSUES]],
         all_issues=Link(text.url("issues/index.html"), f"All {len(issues)} issues")
         if len(issues) > HOME_ISSUES
         else None,
@@ -673,11 +843,7 @@ def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
 def main_stakeholders(briefing: Briefing, count: int) -> list[Stakeholder]:
     """The stakeholders most linked to, by positions, events, quotes and mentions."""
 
-    def weight(s: Stakeholder) -> int:
-        b = s.links
-        return 3 * len(b.positions) + len(b.events) + 2 * len(b.quotes) + len(b.mentioned_on)
-
-    return sorted(briefing.stakeholders, key=lambda s: (-weight(s), s.name))[:count]
+    return sorted(briefing.stakeholders, key=lambda s: (-_weight(s), s.name))[:count]
 
 
 def issues_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> IssuesView:
@@ -690,21 +856,63 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     assert isinstance(issue, Issue)
     text.uses_body(issue)
     links = issue.links
+    summary = text.md(issue.summary)
+    key_points = [text.md(point) for point in issue.key_points]
+    positions = [position_item(text, p, p.stakeholder) for p in issue.positions]
+    body = text.md(issue.body)
+    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title)
+    shown_events, rest_events = split_events(links.events, ISSUE_EVENTS_SHOWN)
+    events = [event_item(text, e, anchor=False, page_of=issue) for e in shown_events]
+    more_events = [event_item(text, e, anchor=False, page_of=issue) for e in rest_events]
+    newest_quotes = sorted(links.quotes, key=lambda q: q.date, reverse=True)
+    shown_quotes = newest_quotes[:ISSUE_QUOTES_SHOWN]
+    quotes = [quote_item(text, q, show_speaker=True) for q in shown_quotes]
+    rest_quotes = [q for q in links.quotes if q not in shown_quotes]
+    more_quotes = [quote_item(text, q, show_speaker=True) for q in rest_quotes]
+    holders = {id(p.stakeholder) for p in issue.positions}
+    ranked = sorted(links.stakeholders, key=lambda s: (id(s) not in holders, -_weight(s), s.name))
+    shown_people = ranked[:ISSUE_STAKEHOLDERS_SHOWN]
+    rest_people = [s for s in links.stakeholders if s not in shown_people]
+    related = [text.link(i) for i in links.issues]
+    updates = update_items(text, issue.updates)
+    toc = [TocEntry("#key-points-title", "Key points")] if key_points else []
+    toc += [TocEntry("#positions-title", "Positions")] if positions else []
+    toc += body_toc(body)
+    toc += [TocEntry("#events-title", "Timeline of this issue")] if events else []
+    toc += [TocEntry("#quotes-title", "In their words")] if quotes else []
+    toc += [TocEntry("#stakeholders-title", "Stakeholders")] if shown_people else []
+    toc += [TocEntry("#related-title", "Related issues")] if related else []
+    toc += [TocEntry("#updates-title", "Updates")] if updates else []
+    toc += [TocEntry("#references-title", "References")] if text.citations else []
     return IssueView(
         up=text.url("issues/index.html"),
         title=issue.title,
-        summary=text.md(issue.summary),
+        summary=summary,
         status=status_of(issue),
-        positions=[position_item(text, p, p.stakeholder) for p in issue.positions],
-        body=text.md(issue.body),
-        updates=(updates := update_items(text, issue.updates)),
-        sparkline=pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title),
-        events=[event_item(text, e, anchor=False) for e in links.events],
-        quotes=[quote_item(text, q, show_speaker=True) for q in links.quotes],
-        stakeholders=[stakeholder_item(text, s) for s in links.stakeholders],
-        related=[text.link(i) for i in links.issues],
+        key_points=key_points,
+        positions=positions,
+        leanings=leaning_legend() if any(p.leaning for p in positions) else [],
+        body=body,
+        updates=updates,
+        sparkline=sparkline,
+        events=events,
+        more_events=more_events,
+        events_more=more(rest_events, "events"),
+        quotes=quotes,
+        more_quotes=more_quotes,
+        quotes_more=more(rest_quotes, "quotations"),
+        stakeholders=[stakeholder_item(text, s) for s in shown_people],
+        more_stakeholders=[stakeholder_item(text, s) for s in rest_people],
+        stakeholders_more=more(rest_people, "stakeholders"),
+        related=related,
         last_update=updates[0] if updates else None,
+        toc=toc,
     )
+
+
+def _weight(s: Stakeholder) -> int:
+    b = s.links
+    return 3 * len(b.positions) + len(b.events) + 2 * len(b.quotes) + len(b.mentioned_on)
 
 
 def stakeholders_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> StakeholdersView:
@@ -731,6 +939,23 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     affiliation: Link | str = text.link(s.affiliation) if isinstance(s.affiliation, Stakeholder) else s.affiliation
     stance = text.md(s.stance)
     body = text.md(s.body)
+    positions = [position_item(text, p, p.issue) for p in links.positions]
+    quotes = [quote_item(text, q, show_speaker=False) for q in links.quotes]
+    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name)
+    shown_events, rest_events = split_events(links.events, STAKEHOLDER_EVENTS_SHOWN)
+    events = [event_item(text, e, anchor=False, page_of=s) for e in shown_events]
+    more_events = [event_item(text, e, anchor=False, page_of=s) for e in rest_events]
+    members = [stakeholder_item(text, m) for m in links.members]
+    mentioned_on = [MentionItem(text.url(e), e.label, e.kind) for e in links.mentioned_on]
+    updates = update_items(text, s.updates)
+    toc = body_toc(body)
+    toc += [TocEntry("#positions-title", "Positions")] if positions else []
+    toc += [TocEntry("#quotes-title", "Quotations")] if quotes else []
+    toc += [TocEntry("#events-title", "Timeline")] if events else []
+    toc += [TocEntry("#members-title", "People and bodies affiliated")] if members else []
+    toc += [TocEntry("#mentioned-title", "Mentioned on")] if mentioned_on else []
+    toc += [TocEntry("#updates-title", "Updates")] if updates else []
+    toc += [TocEntry("#references-title", "References")] if text.citations else []
     return StakeholderView(
         up=text.url("stakeholders/index.html"),
         name=s.name,
@@ -740,14 +965,18 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
         kind=STAKEHOLDER_KINDS[s.kind_of],
         stance=stance,
         body=body,
-        updates=(updates := update_items(text, s.updates)),
-        positions=[position_item(text, p, p.issue) for p in links.positions],
-        quotes=[quote_item(text, q, show_speaker=False) for q in links.quotes],
-        sparkline=pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name),
-        events=[event_item(text, e, anchor=False) for e in links.events],
-        members=[stakeholder_item(text, m) for m in links.members],
-        mentioned_on=[MentionItem(text.url(e), e.label, e.kind) for e in links.mentioned_on],
+        updates=updates,
+        positions=positions,
+        quotes=quotes,
+        sparkline=sparkline,
+        events=events,
+        more_events=more_events,
+        events_more=more(rest_events, "events"),
+        members=members,
+        mentioned_on=mentioned_on,
         last_update=updates[0] if updates else None,
+        leanings=leaning_legend() if any(p.leaning for p in links.positions) else [],
+        toc=toc if len(toc) >= TOC_MIN_SECTIONS else [],
     )
 
 
@@ -788,6 +1017,7 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
             YearGroup(year, [event_item(text, e, anchor=True) for e in events])
             for year, events in groupby(briefing.events, key=lambda e: e.date.year)
         ],
+        csv=text.url("timeline.csv"),
     )
 
 
@@ -806,9 +1036,21 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         cells: list[MatrixCell | None] = []
         for issue in issues:
             position = held.get(id(issue))
-            cells.append(MatrixCell(text.md(position.stance), text.cite(position.sources)) if position else None)
+            cells.append(
+                MatrixCell(text.md(position.stance), text.cite(position.sources), leaning_of(position))
+                if position
+                else None
+            )
         rows.append(MatrixRow(text.link(stakeholder), cells))
-    return PositionsView(web, columns, rows)
+    who = [
+        WhoStandsWhere(
+            text.link(issue),
+            [[text.link(p.stakeholder) for p in issue.positions if p.leaning == value] for value in POSITION_LEANINGS],
+            [text.link(p.stakeholder) for p in issue.positions if not p.leaning],
+        )
+        for issue in issues
+    ]
+    return PositionsView(web, columns, rows, csv=text.url("positions.csv"), leanings=leaning_legend(), who=who)
 
 
 def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:
@@ -828,7 +1070,7 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
         )
         for s in briefing.sources
     ]
-    return SourcesView(len(items), items)
+    return SourcesView(len(items), items, csv=text.url("sources.csv"))
 
 
 def page_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PageView:
@@ -878,21 +1120,46 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         for entity in entities:
             text.uses_body(entity)
     state = text.md(config.state_of_play, "state")
-    issues = [
-        PrintIssue(
-            i.id,
-            i.title,
-            text.md(i.summary),
-            status_of(i),
-            [PositionItem(Link("", p.stakeholder.name), text.md(p.stance), text.cite(p.sources)) for p in i.positions],
-            text.md(i.body, i.id),
-        )
-        for i in briefing.issues
-    ]
-    stakeholders = [
-        PrintStakeholder(s.id, s.name, s.role, s.country, text.md(s.body, s.id)) for s in briefing.stakeholders
-    ]
-    events = [event_item(text, e, anchor=False) for e in briefing.events]
+    pieces = text.fragments
+
+    def issue_piece(issue: Issue) -> Callable[[PageText], PrintIssue]:
+        def make(piece: PageText) -> PrintIssue:
+            piece.uses(issue)
+            piece.uses_body(issue)
+            summary = piece.md(issue.summary)
+            key_points = [piece.md(point) for point in issue.key_points]
+            positions = [
+                PositionItem(Link("", p.stakeholder.name), piece.md(p.stance), piece.cite(p.sources), leaning_of(p))
+                for p in issue.positions
+            ]
+            for p in issue.positions:
+                piece.uses(p.stakeholder)
+            body = demote_headings(piece.md(issue.body, issue.id), 2)
+            return PrintIssue(issue.id, issue.title, summary, status_of(issue), key_points, positions, body)
+
+        return make
+
+    def stakeholder_piece(s: Stakeholder) -> Callable[[PageText], PrintStakeholder]:
+        def make(piece: PageText) -> PrintStakeholder:
+            piece.uses(s)
+            piece.uses_body(s)
+            return PrintStakeholder(s.id, s.name, s.role, s.country, demote_headings(piece.md(s.body, s.id), 2))
+
+        return make
+
+    def event_piece(e: Event) -> Callable[[PageText], EventItem]:
+        return lambda piece: event_item(piece, e, anchor=False)
+
+    issues = Markup("").join(
+        pieces.piece(text, f"issue:{i.id}", "print_issue", issue_piece(i)) for i in briefing.issues
+    )
+    stakeholders = Markup("").join(
+        pieces.piece(text, f"stakeholder:{s.id}", "print_stakeholder", stakeholder_piece(s))
+        for s in briefing.stakeholders
+    )
+    events = Markup("").join(
+        pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events
+    )
     return PrintView(config.title, config.summary, date_text(config.as_of), state, issues, stakeholders, events)
 
 

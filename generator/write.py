@@ -153,8 +153,10 @@ class Previous:
         except (OSError, ValueError, TypeError, AttributeError):
             self.entries, self.pending = {}, set()
 
-    def reusable(self, path: str) -> Entry | None:
-        """The entry of `path` if the file on disk is exactly what the last build wrote."""
+    def reusable(self, path: str, thorough: bool = False) -> Entry | None:
+        """The entry of `path` if the file on disk is exactly what the last build wrote. `thorough` checks the
+        bytes of every file (a one-off build, which publishes), not only of those the stat cannot vouch for: a
+        hand edit that keeps size, inode and (restored) modification time is caught only by the bytes."""
         entry = self.entries.get(path)
         if entry is None or path in self.pending:
             return None
@@ -164,7 +166,7 @@ class Previous:
             return None
         if (st.st_size, st.st_mtime_ns, st.st_ino) != (entry.size, entry.mtime_ns, entry.inode):
             return None
-        if st.st_mtime_ns >= self.written_ns - RACY_NS:
+        if thorough or st.st_mtime_ns >= self.written_ns - RACY_NS:
             try:
                 if digest_of((self.out / path).read_bytes()) != entry.digest:
                     return None

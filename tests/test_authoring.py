@@ -122,6 +122,18 @@ def test_schemas_validate_the_bundled_briefing() -> None:
     [
         ("issue", {"title": "T", "summary": "S", "status": "finished"}),
         ("issue", {"title": "T", "summary": "S"}),
+        ("issue", {"title": "T", "summary": "S", "status": "open", "key_points": ["a", "b"]}),
+        ("issue", {"title": "T", "summary": "S", "status": "open", "key_points": ["a", "b", "c", "d", "e", "f"]}),
+        (
+            "issue",
+            {
+                "title": "T",
+                "summary": "S",
+                "status": "open",
+                "positions": [{"stakeholder": "s", "stance": "x", "sources": ["a"], "leaning": "for"}],
+            },
+        ),
+        ("issue", {"title": "T", "summary": "S", "status": "addressed-in-2024"}),
         ("stakeholder", {"name": "N", "kind": "person", "role": "R", "colour": "red"}),
         ("event", [{"id": "Bad Id", "date": "2024", "title": "T", "summary": "S", "issues": ["a"], "sources": ["b"]}]),
         ("event", [{"id": "e", "date": "24 May", "title": "T", "summary": "S", "issues": ["a"], "sources": ["b"]}]),
@@ -184,3 +196,16 @@ def test_strict_fails_on_a_stale_as_of(
 
 def test_template_reference_is_current() -> None:
     assert (ROOT / "docs" / "templates.md").read_text() == reference()
+
+
+def test_schemas_accept_key_points_and_leanings() -> None:
+    good = {
+        "title": "T",
+        "summary": "S",
+        "status": "terms-unpublished",
+        "key_points": ["One [@a].", "Two [@a].", "Three [@a]."],
+        "positions": [{"stakeholder": "s", "stance": "x", "sources": ["a"], "leaning": "mixed"}],
+    }
+    jsonschema.validate(good, json_schema("issue"))
+    points = json_schema("issue")["properties"]["key_points"]
+    assert (points["minItems"], points["maxItems"]) == (3, 5)

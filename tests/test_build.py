@@ -240,3 +240,63 @@ def test_updates_are_shown_on_their_page_on_updates_and_in_a_feed(mini: Path, tm
     assert titles == ["Correction: Safety", "Updated: Cracks found", "Updated: Safety"]
     assert len({entry.findtext(f"{atom}id") for entry in feed.iter(f"{atom}entry")}) == 3
     assert broken_links(out) == []
+
+
+# --- The reader's second edition: status badges, key points, leanings, navigable pages (issue 14) ---
+
+
+def _second_edition_site(mini: Path, tmp_path: Path) -> Path:
+    edit(
+        mini / "issues" / "safety.md",
+        "status: addressed\n",
+        "status: terms-unpublished\nstatus_note: Known only from summaries\n"
+        "key_points:\n  - Inspectors looked [@inspection-report].\n  - The port says it is safe [@port-letter].\n"
+        "  - The cost is [[repair-costs|another question]] [@inspection-report].\n",
+    )
+    leaning = "    leaning: supports\n    sources: [port-letter]"
+    edit(mini / "issues" / "safety.md", "    sources: [port-letter]", leaning)
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out))
+    return out
+
+
+def test_issue_page_shows_badge_key_points_first_and_leanings(mini: Path, tmp_path: Path) -> None:
+    site = _second_edition_site(mini, tmp_path)
+    html = (site / "issues/safety/index.html").read_text()
+    badge = html.split('class="status-badge status-terms-unpublished"')[1].split("</p>")[0]
+    assert "Terms unpublished" in badge and "Known only from summaries" in badge  # text, never colour alone
+    points = html.split('class="key-points"')[1].split("</ul>")[0]
+    assert points.count("<li>") == 3 and 'href="#ref-1"' in points
+    assert '<a href="../../issues/repair-costs/index.html">another question</a>' in points
+    assert html.index('class="key-points"') < html.index('id="positions-title"')
+    assert 'class="leaning leaning-supports"' in html and "Supports" in html
+    assert 'href="#top"' in html  # back to top
+    assert 'class="toc"' in html and 'href="#positions-title"' in html.split('class="toc"')[1].split("</nav>")[0]
+    card = (site / "issues/index.html").read_text().split('safety/index.html">Safety</a>')[1].split("</li>")[0]
+    assert "status-badge status-terms-unpublished" in card and "Terms unpublished" in card
+    home = (site / "index.html").read_text()
+    assert "Inspectors looked" in home  # the first key point, in the issue's card
+    council = (site / "stakeholders/port-authority/index.html").read_text()
+    assert 'class="leaning leaning-supports"' in council
+
+
+def test_positions_matrix_has_leanings_a_legend_and_no_empty_columns(mini: Path, tmp_path: Path) -> None:
+    site = _second_edition_site(mini, tmp_path)
+    html = (site / "positions/index.html").read_text()
+    legend = html.split('class="leaning-legend"')[1].split("</ul>")[0]
+    for label in ("Supports", "Opposes", "Mixed", "Neutral"):
+        assert label in legend
+    assert 'class="leaning leaning-supports"' in html.split('class="matrix"')[1]
+
+
+def test_long_lists_keep_the_rest_behind_details(bundled_site: Path) -> None:
+    from generator import views
+
+    html = (bundled_site / "issues/renewal-and-survival/index.html").read_text()
+    events = html.split('id="events-title"')[1].split("</section>")[0]
+    shown = events.split("<details")[0]
+    assert shown.count('<li class="event') == views.ISSUE_EVENTS_SHOWN
+    assert "<summary>" in events.split("<details")[1]
+    for section in ("quotes-title", "stakeholders-title"):
+        assert "<details" in html.split(f'id="{section}"')[1].split("</section>")[0], section
+    assert '<details class="more-references"' in html

@@ -88,6 +88,20 @@ CASES = [
         "content/issues/safety.md:5: error: unknown field `statsu` in issue (did you mean `status`?)",
     ),
     (
+        "too few key points",
+        "issues/safety.md",
+        "status: addressed",
+        "status: addressed\nkey_points:\n  - One [@port-letter].\n  - Two [@port-letter].",
+        "content/issues/safety.md:5: error: field `key_points`: needs at least 3 entries",
+    ),
+    (
+        "too many key points",
+        "issues/safety.md",
+        "status: addressed",
+        "status: addressed\nkey_points: [a, b, c, d, e, f]",
+        "content/issues/safety.md:5: error: field `key_points`: has 6 entries; at most 5",
+    ),
+    (
         "bad choice",
         "issues/safety.md",
         "status: addressed",
@@ -346,3 +360,12 @@ def test_a_real_bug_is_still_an_internal_error(
     assert code == 70 and err.startswith("internal error: OSError: [Errno 9] Bad file descriptor")
     monkeypatch.setattr("generator.cli.build", lambda *args: {}["missing"])
     assert run_cli(capsys, "check", "--content", str(mini))[0] == 70
+
+
+def test_a_leaning_outside_the_schema_is_refused(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
+    edit(mini / "issues/safety.md", "    sources: [port-letter]", "    leaning: support\n    sources: [port-letter]")
+    errors = build_errors(capsys, mini)
+    assert (
+        "content/issues/safety.md:8: error: field `leaning`: `support` is not allowed (did you mean `supports`?)"
+        in errors
+    )

@@ -161,3 +161,22 @@ def test_repeated_warnings_are_grouped_after_five() -> None:
     assert lines[0] == "content/timeline.yaml:3: error: unknown issue `x`"
     assert len(lines) == 1 + 5 + 1
     assert lines[-1] == "warning: … and 3 more like this: stakeholder `…` is linked from nowhere"
+
+
+def test_a_one_off_build_checks_the_bytes_of_every_file_it_reuses(mini: Path, tmp_path: Path) -> None:
+    """Long after a build, a same-size edit with the modification time put back is invisible to the stat."""
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    time.sleep(0.2)
+    edit(mini / "issues" / "safety.md", "Inspectors looked", "Divers looked")
+    build(BuildOptions(content=mini, out=out, search=False))  # keeps the page: now older than the manifest
+    page = out / "stakeholders" / "ana-ruiz" / "index.html"
+    before = page.stat()
+    data = bytearray(page.read_bytes())
+    data[data.index(b"Ana Ruiz")] = ord("X")
+    with open(page, "r+b") as handle:
+        handle.write(data)
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edit(mini / "issues" / "safety.md", "Divers looked", "Engineers looked")
+    build(BuildOptions(content=mini, out=out, search=False))
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")

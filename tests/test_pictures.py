@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from generator.build import BuildOptions, build
 from tests.helpers import build_errors, edit
@@ -18,9 +19,17 @@ def svgs(html: str) -> list[ET.Element]:
     return [ET.fromstring(match) for match in re.findall(r"<svg .*?</svg>", html, flags=re.S)]
 
 
-def picture(html: str) -> tuple[ET.Element, ET.Element]:
-    """The one picture of a page (role="img") and its overlay of links (aria-hidden)."""
-    drawing, overlay = svgs(html)
+def picture(html: str, variant: str = "wide") -> tuple[ET.Element, ET.Element]:
+    """The one picture of a page (role="img") and its overlay of links (aria-hidden); of the strip and the
+    sparklines, the drawing for `variant` screens (each is drawn twice, the stylesheet shows one; the narrow
+    one, at phone size, has no links: an empty overlay stands in for them here)."""
+    found = svgs(html)
+    if len(found) == 3:
+        if variant == "narrow":
+            assert found[0].get("role") == "img" and found[0].find(f".//{SVG}a") is None
+            return found[0], ET.Element(f"{SVG}svg", {"aria-hidden": "true"})
+        found = found[1:]
+    drawing, overlay = found
     assert drawing.get("role") == "img" and overlay.get("aria-hidden") == "true"
     assert drawing.find(f".//{SVG}a") is None  # an image holds no links (axe nested-interactive)
     return drawing, overlay
@@ -31,11 +40,11 @@ def test_strip_is_valid_svg_with_title_desc_and_one_mark_per_key_event(mini_site
     title, desc = strip.find(f"{SVG}title"), strip.find(f"{SVG}desc")
     assert title is not None and desc is not None
     assert strip.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
-    marks = strip.findall(f".//{SVG}polygon[@class='mark']")
+    marks = strip.findall(f".//{SVG}path[@class='mark']")
     assert len(marks) == 2  # bridge-opens and tender-closes are the key dates
     links = [a.get("href") for a in overlay.iter(f"{SVG}a") if "#" in (a.get("href") or "")]
     assert "timeline/index.html#bridge-opens" in links and "timeline/index.html#tender-closes" in links
-    rects = strip.findall(f".//{SVG}rect")
+    rects = [r for r in strip.findall(f".//{SVG}rect") if "period" in (r.get("class") or "")]
     assert len(overlay.findall(f".//{SVG}rect")) == len(rects)
     assert {r.get("class") for r in rects} == {
         "period period-term",
@@ -116,3 +125,136 @@ def test_period_errors(
 ) -> None:
     edit(mini / "periods.yaml", old, new)
     assert build_errors(capsys, mini) == [message]
+
+
+# Pictures for every width: the strip and the sparklines are drawn twice, for narrow and for wide screens.
+
+SIZES = {"tick": 12, "lane-label": 12, "today-label": 12, "deadline-label": 12, "lapse-label": 12, "scale-note": 11}
+
+
+def text_boxes(svg: ET.Element) -> list[tuple[str, float, float, float, float]]:
+    """Every text's box, from its attributes and a generous width per character (0.62 em)."""
+    boxes = []
+    shifted = {
+        id(t): float((g.get("transform") or "translate(0 0)").split()[1].rstrip(")"))
+        for g in svg.iter(f"{SVG}g")
+        for t in g
+    }
+    for text in svg.iter(f"{SVG}text"):
+        css = text.get("class") or ("tick" if id(text) in shifted else "")
+        size = SIZES.get(css, 13)
+        lines = [t.text or "" for t in text.iter(f"{SVG}tspan")] or [text.text or ""]
+        width = max(len(line) for line in lines) * size * 0.62
+        x, y = float(text.get("x") or 0), float(text.get("y") or 0) + shifted.get(id(text), 0)
+        anchor = text.get("text-anchor") or ("middle" if id(text) in shifted else "start")
+        x0 = x - width if anchor == "end" else x - width / 2 if anchor == "middle" else x
+        boxes.append((" / ".join(lines), x0, y - size, x0 + width, y - size + len(lines) * 15))
+    return boxes
+
+
+def overlapping(boxes: list[tuple[str, float, float, float, float]]) -> list[tuple[str, str]]:
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+    ]
+
+
+def view_width(svg: ET.Element) -> float:
+    return float((svg.get("viewBox") or "").split()[2])
+
+
+@pytest.mark.parametrize("variant", ["narrow", "wide"])
+@pytest.mark.parametrize("page", ["index.html", "timeline/index.html"])
+def test_strip_labels_never_overlap_and_stay_inside(bundled_site: Path, page: str, variant: str) -> None:
+    strip, _ = picture((bundled_site / page).read_text(), variant)
+    boxes = text_boxes(strip)
+    assert overlapping(boxes) == []
+    for line in strip.iter(f"{SVG}line"):  # the lines of today, the deadline and the leaders cross no label
+        if line.get("class") in ("today", "deadline", "leader"):
+            x, y1, y2 = float(line.get("x1") or 0), float(line.get("y1") or 0), float(line.get("y2") or 0)
+            crossed = [b[0] for b in boxes if b[1] < x < b[3] and min(y1, y2) < b[4] and b[2] < max(y1, y2)]
+            assert crossed == [], (line.get("class"), crossed)
+    width = view_width(strip)
+    assert all(box[1] >= 0 and box[3] <= width for box in boxes), boxes
+    labels = " ".join(box[0] for box in boxes)
+    assert "Lapse" in labels and "Today" in labels and "27 August 2029" in labels
+
+
+def test_narrow_strip_shows_the_whole_span_at_phone_size(bundled_site: Path) -> None:
+    strip, _ = picture((bundled_site / "index.html").read_text(), "narrow")
+    assert view_width(strip) <= 360  # drawn at phone size: 12 px text stays 12 px
+    years = tick_years(strip)
+    assert min(years) <= 1980 and max(years) >= 2029
+    width = view_width(strip)
+    xs = [float(v) for r in strip.iter(f"{SVG}rect") for v in (r.get("x"), r.get("width")) if v]
+    assert all(0 <= x <= width for x in xs)
+    lapse = [r for r in strip.iter(f"{SVG}rect") if r.get("class") == "period period-lapse"]
+    assert lapse and float(lapse[0].get("width") or 0) >= 4
+    assert "compressed" in (strip.find(f"{SVG}desc").text or "")  # type: ignore[union-attr]
+
+
+def tick_years(svg: ET.Element) -> list[int]:
+    return [int(t.text or 0) for g in svg.iter(f"{SVG}g") if g.get("class") == "tick" for t in g]
+
+
+@pytest.mark.parametrize("variant", ["narrow", "wide"])
+def test_sparkline_axis_is_the_entitys_own_span(bundled_site: Path, variant: str) -> None:
+    # Denis Simon: five events from 25 August 2023 to 1 July 2025, across the lapse of 2024
+    spark, _ = picture((bundled_site / "stakeholders" / "denis-simon" / "index.html").read_text(), variant)
+    years = tick_years(spark)
+    assert min(years) == 2023 and max(years) == 2025
+    (base,) = [line for line in spark.iter(f"{SVG}line") if line.get("class") == "baseline"]
+    width = float(base.get("x2") or 0) - float(base.get("x1") or 0)
+    marks = [float(line.get("x1") or 0) for line in spark.iter(f"{SVG}line") if "spark" in (line.get("class") or "")]
+    assert len(marks) == 5 and max(marks) - min(marks) > width * 0.5  # on 1978–2030 they took 4 %
+    assert [r for r in spark.iter(f"{SVG}rect") if r.get("class") == "period-lapse"]
+    assert overlapping(text_boxes(spark)) == []
+    # Jimmy Carter: one event in 1979, far from the lapse: readable, no lapse drawn
+    one, _ = picture((bundled_site / "stakeholders" / "jimmy-carter" / "index.html").read_text(), variant)
+    assert tick_years(one) == [1979]
+    assert not [r for r in one.iter(f"{SVG}rect") if r.get("class") == "period-lapse"]
+    (mark,) = [float(line.get("x1") or 0) for line in one.iter(f"{SVG}line") if "spark" in (line.get("class") or "")]
+    assert 0.05 * view_width(one) < mark < 0.95 * view_width(one)
+
+
+PICTURE_PAGES = [
+    "index.html",
+    "timeline/index.html",
+    "issues/renewal-and-survival/index.html",
+    "stakeholders/denis-simon/index.html",
+]
+
+# the box of every visible picture, and of each of its texts, as Chromium lays them out
+LAYOUT = """() => [...document.querySelectorAll('svg.picture[role=img]')]
+  .filter(svg => svg.getBoundingClientRect().width > 0)
+  .map(svg => {
+    const r = svg.getBoundingClientRect();
+    let clipped = false;
+    for (let e = svg.parentElement; e; e = e.parentElement) {
+      const b = e.getBoundingClientRect();
+      if (getComputedStyle(e).overflowX !== 'visible' && (r.left < b.left - 1 || r.right > b.right + 1)) clipped = true;
+    }
+    const texts = [...svg.querySelectorAll('text')].map(t => {
+      const b = t.getBoundingClientRect();
+      return [t.textContent, b.left, b.top, b.right, b.bottom];
+    });
+    return {cls: svg.getAttribute('class'), left: r.left, right: r.right, clipped, texts};
+  })"""
+
+
+def test_pictures_fit_every_width_and_their_texts_never_overlap(browser: Browser, bundled_site: Path) -> None:
+    for width in (375, 768, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        for path in PICTURE_PAGES:
+            page.goto((bundled_site / path).as_uri())
+            pictures = page.evaluate(LAYOUT)
+            assert pictures, (width, path)
+            for found in pictures:
+                where = (width, path, found["cls"])
+                assert found["left"] >= 0 and found["right"] <= width and not found["clipped"], where
+                boxes = [(t[0], t[1], t[2], t[3], t[4]) for t in found["texts"]]
+                assert overlapping([(n, x0 + 1, y0 + 2, x1 - 1, y1 - 2) for n, x0, y0, x1, y1 in boxes]) == [], where
+        context.close()

@@ -257,3 +257,25 @@ def test_sharing_metadata(tmp_path: Path) -> None:
     assert '"@type": "Article"' in issue or '"@type":"Article"' in issue
     assert b"Sitemap: https://example.org/bridge/sitemap.xml" in site["robots.txt"]
     assert b"<loc>https://example.org/bridge/issues/safety/</loc>" in site["sitemap.xml"]
+
+
+def test_longest_issue_page_is_at_most_8000_px_tall_at_1280(browser: Browser, base_url: str) -> None:
+    """Key points, a table of contents and the long lists folded: "Renewal and survival" fits 8,000 px."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + "issues/renewal-and-survival/index.html")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    toc = page.locator("nav.toc")
+    expect(toc).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('nav.toc')).position") == "sticky"
+    context.close()
+    assert height <= 8000, height
+
+
+def test_positions_names_column_stays_in_view(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + "positions/index.html")
+    position = page.evaluate("getComputedStyle(document.querySelector('.matrix tbody th')).position")
+    context.close()
+    assert position == "sticky"

@@ -27,10 +27,26 @@
     return li;
   }
 
+  // The kind of one section of the timeline or sources page, from the heading it starts at: events and
+  // sources are h3 and h2 with their own id; the periods table is the timeline's own; a year heading
+  // (whose events are results of their own) is not a result.
+  function subKind(kind, s) {
+    var id = (s.anchor && s.anchor.id) || "";
+    if (kind === "Sources") return "Source";
+    if (id === "periods-title") return "Timeline";
+    if (id.indexOf("year-") === 0) return "";
+    return "Event";
+  }
+
   async function run(query) {
     var ticket = ++latest;
     if (!query.trim()) { list.replaceChildren(); status.textContent = ""; return; }
-    if (!pagefind) pagefind = await import(new URL("../pagefind/pagefind.js", location.href).href);
+    if (!pagefind) {
+      pagefind = await import(new URL("../pagefind/pagefind.js", location.href).href);
+      // The timeline is one long page holding every event: a low length penalty lets it (and the issues)
+      // rank for the words they are about, rather than the short profiles that mention them once.
+      await pagefind.options({ ranking: { pageLength: 0.2 } });
+    }
     var search = await pagefind.search(query);
     var results = await Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
     if (ticket !== latest) return;
@@ -38,9 +54,9 @@
     results.forEach(function (data) {
       var kind = data.meta.kind || "Page";
       if (kind === "Timeline" || kind === "Sources") {
-        var sub = kind === "Timeline" ? "Event" : "Source";
         data.sub_results.filter(function (s) { return s.url.indexOf("#") > 0; }).slice(0, 5).forEach(function (s) {
-          items.push(item(sub, s.title, s.url, s.excerpt));
+          var sub = subKind(kind, s);
+          if (sub) items.push(item(sub, s.title, s.url, s.excerpt));
         });
       } else {
         items.push(item(kind, data.meta.title || data.url, data.url, data.excerpt));
