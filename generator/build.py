@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+import jinja2
+
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.linkcheck import LinkChecker, extract
 from generator.load import FileMemo, Loaded, load_content
@@ -159,6 +161,7 @@ class Engine:
         self.files = FileMemo()
         self.views = ViewMemo()
         self.fragments = Fragments()
+        self.templates: tuple[str, jinja2.Environment] | None = None
 
     def build(self) -> BuildResult:
         """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
@@ -183,7 +186,8 @@ class Engine:
         extra = {**static_files(dirs), **publish_files(options.content)}  # files copied as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
-        renderer = Renderer(self._environment(dirs), templates_digest(dirs), briefing, table, self.fragments)
+        digest = templates_digest(dirs)
+        renderer = Renderer(self._environment(dirs, digest), digest, briefing, table, self.fragments)
         unchanged = self.views.unchanged_views(table, loaded, renderer.globals_digest(loaded))
         self.fragments.changed = self.views.changed
         with self._output() as previous:
@@ -217,12 +221,16 @@ class Engine:
             except OutputProblem as problem:
                 raise ContentError([Diagnostic(str(out), 0, problem.message, problem.hint)]) from None
 
-    def _environment(self, dirs: list[Path]):  # type: ignore[no-untyped-def]
+    def _environment(self, dirs: list[Path], digest: str) -> jinja2.Environment:
+        """The compiled templates, kept while every template file's bytes are unchanged."""
+        if self.templates is not None and self.templates[0] == digest:
+            return self.templates[1]
         env = make_environment(dirs)
         try:
             preload_templates(env)
         except TemplateProblem as problem:
             raise ContentError([Diagnostic(problem.file, problem.line, problem.message)]) from None
+        self.templates = (digest, env)
         return env
 
     @contextmanager

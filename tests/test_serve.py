@@ -349,3 +349,27 @@ def test_a_file_name_that_is_not_utf8_shows_in_the_overlay_and_pages_are_served(
     os.unlink(bad)
     server.wait_for(r"^built ", start + 1)
     assert b"briefing-build-error" not in fetch(server, "/")[1]
+
+
+def test_a_malformed_reload_message_is_one_log_line(server: Server) -> None:
+    import asyncio
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def send_garbage() -> None:
+        url = f"ws://127.0.0.1:{server.port}/livereload"
+        request = HTTPRequest(url, headers={"Origin": f"http://127.0.0.1:{server.port}"})
+        connection = await websocket_connect(request)
+        for garbage in ("{", "[1, 2", '{"command": 5}'):
+            await connection.write_message(garbage)
+        await asyncio.sleep(0.5)
+        connection.close()
+
+    start = len(server.lines)
+    asyncio.run(send_garbage())
+    time.sleep(0.5)
+    logged = server.lines[start:]
+    assert not [line for line in logged if "Traceback" in line], logged
+    assert sum("ignored a malformed reload message" in line for line in logged) >= 2, logged
+    assert fetch(server, "/")[0] == 200
