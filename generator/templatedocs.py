@@ -24,7 +24,7 @@ def _fields(cls: type) -> list[str]:
 
 def _pieces() -> list[type]:
     """The smaller dataclasses views are made of, in the order they are declared."""
-    top = set(typing.get_args(views.View)) | {views.Chrome, views.PageSpec}
+    top = set(typing.get_args(views.View)) | {views.Chrome, views.PageSpec, views.Fragments}
     return [
         cls
         for cls in vars(views).values()
