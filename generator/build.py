@@ -289,11 +289,13 @@ class Engine:
     ) -> None:
         assert previous is not None
         made = {route.path for route in table} | set(extra)
-        for stranger in previous.strangers(made):
+        strangers = previous.strangers(made)
+        if strangers:  # one warning naming every file, so that none is folded away among similar warnings
+            count = f"{len(strangers)} file{'s' if len(strangers) != 1 else ''}"
             diags.warning(
-                previous.out / stranger,
+                previous.out,
                 0,
-                "removed: this file was not made by `briefing build`",
+                f"removed {count} not made by `briefing build`: " + ", ".join(strangers),
                 "to publish a file as it is, put it in the project's `static/` folder",
             )
         writer: Writer | None = None

@@ -367,7 +367,10 @@ def test_a_malformed_reload_message_is_one_log_line(server: Server) -> None:
         connection.close()
 
     start = len(server.lines)
-    asyncio.run(send_garbage())
+    # in a thread of its own: the browser tests' driver may already run an event loop in this one
+    sender = threading.Thread(target=lambda: asyncio.run(send_garbage()))
+    sender.start()
+    sender.join(30)
     time.sleep(0.5)
     logged = server.lines[start:]
     assert not [line for line in logged if "Traceback" in line], logged
