@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import shutil
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -196,8 +197,8 @@ class Previous:
         return [path for path in self.files_on_disk() if path not in ours]
 
 
-class Writer:
-    """Common to both ways of writing: the manifest of what this build made."""
+class Writer(ABC):
+    """Common to both ways of writing (StagingWriter, InPlaceWriter): the manifest of what this build made."""
 
     def __init__(self, out: Path, previous: Previous) -> None:
         self.out = out
@@ -205,20 +206,20 @@ class Writer:
         self.manifest: dict[str, Entry] = {}
         self.written = 0
 
-    def keep(self, path: str, entry: Entry) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def keep(self, path: str, entry: Entry) -> None: ...
 
-    def write(self, path: str, data: bytes, key: str = "") -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, path: str, data: bytes, key: str = "") -> None: ...
 
-    def add_tree(self, folder: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def add_tree(self, folder: str) -> None: ...
 
-    def commit(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def commit(self) -> None: ...
 
-    def abort(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def abort(self) -> None: ...
 
     def manifest_json(self, pending: list[str] | None = None) -> bytes:
         files = {path: entry.to_json() for path, entry in sorted(self.manifest.items())}
