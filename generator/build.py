@@ -18,10 +18,12 @@ from pathlib import Path
 
 import jinja2
 
+from generator import translate
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
+from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
 from generator.load import FileMemo, Loaded, load_content
-from generator.model import Briefing
+from generator.model import Briefing, Language
 from generator.parallel import map_ordered
 from generator.render import (
     Renderer,
@@ -115,6 +117,12 @@ class ViewMemo:
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
         digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
+        for t in sorted(
+            loaded.translations, key=lambda t: (t.language, t.digest)
+        ):  # a translation is read with its original
+            if t.id in digests:
+                kind, fields, body = digests[t.id]
+                digests[t.id] = (kind, fields + t.digest, body + t.body_digest)
         before_digests, before_targets = self.digests, self.targets
         # a record's references are a function of its digests: reuse them while those are unchanged
         targets = {
@@ -160,8 +168,8 @@ class Engine:
         self.options = options
         self.files = FileMemo()
         self.views = ViewMemo()
-        self.fragments = Fragments()
-        self.templates: tuple[str, jinja2.Environment] | None = None
+        self.fragments: dict[str, Fragments] = {}  # per language
+        self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
 
     def build(self) -> BuildResult:
         """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
@@ -179,19 +187,30 @@ class Engine:
         loaded = load_content(options.content, diags, self.files)
         briefing = resolve(loaded, diags)
         diags.raise_if_errors()
-        assert briefing is not None
+        assert briefing is not None and loaded.config is not None
+        editions = _editions(briefing, loaded, diags)
+        diags.raise_if_errors()
         result.timings["resolve"] = time.perf_counter() - started
         dirs = template_dirs(options.content)
-        table = routes(briefing)
+        texts = {b.language.code: Texts(b.language) for b in editions}
+        tables = [routes(b, texts[b.language.code]) for b in editions]
+        table = _with_alternates(tables, editions)
         extra = {**static_files(dirs), **publish_files(options.content)}  # files copied as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
         digest = templates_digest(dirs)
-        renderer = Renderer(self._environment(dirs, digest), digest, briefing, table, self.fragments)
-        unchanged = self.views.unchanged_views(table, loaded, renderer.globals_digest(loaded))
-        self.fragments.changed = self.views.changed
+        renderers = {}
+        for edition, part in zip(editions, tables, strict=True):
+            code = edition.language.code
+            fragments = self.fragments.setdefault(code, Fragments())
+            env = self._environment(dirs, digest, texts[code])
+            renderers[code] = Renderer(env, digest, edition, part, texts[code], fragments)
+        globals_digest = renderers[briefing.language.code].globals_digest(loaded)
+        unchanged = self.views.unchanged_views(table, loaded, globals_digest)
+        for fragments in self.fragments.values():
+            fragments.changed = self.views.changed
         with self._output() as previous:
-            produced = self._render(table, renderer, previous, unchanged)
+            produced = self._render(table, renderers, previous, unchanged)
             self.views.remember(table, produced)
             _report_problems(produced, diags)
             result.timings["render"] = time.perf_counter() - started
@@ -221,16 +240,18 @@ class Engine:
             except OutputProblem as problem:
                 raise ContentError([Diagnostic(str(out), 0, problem.message, problem.hint)]) from None
 
-    def _environment(self, dirs: list[Path], digest: str) -> jinja2.Environment:
-        """The compiled templates, kept while every template file's bytes are unchanged."""
-        if self.templates is not None and self.templates[0] == digest:
-            return self.templates[1]
-        env = make_environment(dirs)
+    def _environment(self, dirs: list[Path], digest: str, texts: Texts) -> jinja2.Environment:
+        """One language's compiled templates, kept while every template file's bytes are unchanged."""
+        key = digest + catalogues_digest()
+        known = self.templates.get(texts.language.code)
+        if known is not None and known[0] == key:
+            return known[1]
+        env = make_environment(dirs, texts)
         try:
             preload_templates(env)
         except TemplateProblem as problem:
             raise ContentError([Diagnostic(problem.file, problem.line, problem.message)]) from None
-        self.templates = (digest, env)
+        self.templates[texts.language.code] = (key, env)
         return env
 
     @contextmanager
@@ -245,7 +266,11 @@ class Engine:
             yield Previous(out, lock)
 
     def _render(
-        self, table: list[Route], renderer: Renderer, previous: Previous | None, unchanged: dict[str, str]
+        self,
+        table: list[Route],
+        renderers: dict[str, Renderer],
+        previous: Previous | None,
+        unchanged: dict[str, str],
     ) -> list[Produced]:
         """Every route's bytes — except pages whose view is unchanged and whose file is intact on disk.
         `unchanged` names pages whose view this engine knows to be the same as last time (not even built)."""
@@ -258,6 +283,7 @@ class Engine:
 
         def produce(index: int) -> Produced:
             route = table[index]
+            renderer = renderers[route.language]
             try:
                 if route.page is None:
                     return Produced(index, data=renderer.export(route))
@@ -330,6 +356,67 @@ class Engine:
                 remove_stale_staging(previous.out, previous.lock.claimed())
             raise
         result.written, result.files = writer.written, len(writer.manifest)
+
+
+def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics) -> list[Briefing]:
+    """The briefing in each of its languages: the original, then one linked model per translation."""
+    assert loaded.config is not None
+    languages = translate.languages(loaded.config, diags)
+    if not languages:
+        return [briefing]
+    known = {language.code for language in languages}
+    for translation in loaded.translations:
+        if translation.language not in known or translation.language == languages[0].code:
+            diags.error(
+                translation.origin.file,
+                translation.origin.line,
+                f"translation into `{translation.language}`, which is not one of the briefing's other languages",
+                "add it to `languages` in briefing.yaml, or rename the file"
+                + (f" (the languages are {', '.join(sorted(known))})" if known else ""),
+            )
+    briefing.language, briefing.languages = languages[0], languages
+    briefing.config.language = languages[0].code
+    editions = [briefing]
+    for language in languages[1:]:
+        layer = translate.overlay(loaded, language, languages[0], diags)
+        edition = resolve(layer.loaded, diags, translated=layer.translated)
+        if edition is None:
+            continue
+        edition.language, edition.languages = language, languages
+        edition.config.language = language.code
+        editions.append(edition)
+    for edition in editions[1:]:
+        theirs = edition.by_id
+        pairs = [
+            (mine, theirs[mine.id])
+            for mine in [
+                *briefing.issues,
+                *briefing.stakeholders,
+                *briefing.pages,
+                *briefing.events,
+                *briefing.periods,
+                *briefing.quotes,
+            ]
+        ]
+        briefing.translations.append((edition.language, pairs))
+    for edition in editions[1:]:
+        edition.translations = briefing.translations
+    return editions
+
+
+def _with_alternates(tables: list[list[Route]], editions: list[Briefing]) -> list[Route]:
+    """Every language's routes in one table, each page knowing its versions in the other languages."""
+    if len(tables) > 1:
+        versions: dict[str, list[tuple[Language, str]]] = {}
+        for edition, part in zip(editions, tables, strict=True):
+            for route in part:
+                if route.page is not None:
+                    versions.setdefault(route.local, []).append((edition.language, route.path))
+        for part in tables:
+            for route in part:
+                if route.page is not None:
+                    route.page.alternates = versions[route.local]
+    return [route for part in tables for route in part]
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     docs_cmd = commands.add_parser("docs", help="print the reference of what each template receives")
     docs_cmd.add_argument("topic", choices=("templates",))
 
+    translations_cmd = commands.add_parser("translations", help="record which original a translation was made from")
+    translations_cmd.add_argument("action", choices=("mark",))
+    translations_cmd.add_argument("files", type=Path, nargs="+", help="translation files, e.g. issues/x.zh-Hans.md")
+    translations_cmd.add_argument("--content", type=Path, default=Path("content"))
+
     check_cmd = commands.add_parser("check", help="validate content and links, write nothing")
     check_cmd.add_argument("--content", type=Path, default=Path("content"))
     check_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -102,6 +107,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _build(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "translations":
+        from generator.mark import mark
+
+        for file, count in mark(args.content, args.files):
+            print(f"marked {file}: {count} entr{'y' if count == 1 else 'ies'} now current")
+        return EXIT_OK
     if args.command in ("init", "new", "schema", "docs"):
         return _author(args)
     if args.command == "serve":

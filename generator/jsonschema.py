@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.schema import LANGUAGE_TAG_MAX, LANGUAGE_TAG_PATTERN, SCHEMAS, SLUG, Field, Schema
+from generator.schema import LANGUAGE_TAG_MAX, LANGUAGE_TAG_PATTERN, SCHEMAS, SLUG, TRANSLATION_SCHEMAS, Field, Schema
 
 DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 SLUG_PATTERN = f"^{SLUG.pattern}$"
@@ -75,15 +75,23 @@ def record(schema: Schema) -> dict[str, Any]:
     }
 
 
-def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of one content kind's file."""
-    schema = SCHEMAS[kind]
+def translation_file(kind: str) -> str:
+    """`issues/<id>.<language>.md`: where a translation of a kind's texts lives."""
+    file = FILES[kind][0]
+    if "<id>.md" in file:
+        return file.replace("<id>.md", "<id>.<language>.md")
+    return file.replace(".yaml", ".<language>.yaml")
+
+
+def json_schema(kind: str, translation: bool = False) -> dict[str, Any]:
+    """The JSON Schema of one content kind's file, or of a translation of it."""
+    schema = TRANSLATION_SCHEMAS[kind] if translation else SCHEMAS[kind]
     file, is_list = FILES[kind]
     body = record(schema)
     out: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"briefing-{kind}.schema.json",
-        "title": f"Briefing: {file}",
+        "$id": f"briefing-{kind}{'-translation' if translation else ''}.schema.json",
+        "title": f"Briefing: {translation_file(kind) if translation else file}",
         "description": schema.doc,
     }
     if is_list:

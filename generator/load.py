@@ -24,15 +24,18 @@ from generator.schema import (
     BRIEFING,
     EVENT,
     ISSUE,
+    LANGUAGE_TAG_MAX,
     PAGE,
     PERIOD,
     QUOTE,
     SCHEMAS,
     SOURCE,
     STAKEHOLDER,
+    TRANSLATION_SCHEMAS,
     Ref,
     Schema,
     check_slug,
+    is_language_tag,
     validate,
 )
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
@@ -63,24 +66,39 @@ class Record:
     body_digest: str = ""  # of the body text, for a Markdown file
 
 
-def _canonical(value: Any) -> Any:
+def canonical(value: Any) -> Any:
     """A value as plain data, without positions in files (which no page shows)."""
     if isinstance(value, Markdown):
         return ("md", value.text, value.inline)
     if isinstance(value, Ref):
         return ("ref", value.id)
     if isinstance(value, dict):
-        return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
+        return tuple(sorted((key, canonical(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
-        return tuple(_canonical(item) for item in value)
+        return tuple(canonical(item) for item in value)
     if isinstance(value, PartialDate):
         return ("date", value.iso)
     return value
 
 
 def record_digest(kind: str, entity_id: str, values: dict[str, Any], *around: str) -> str:
-    data = repr((kind, entity_id, _canonical(values), around))
+    data = repr((kind, entity_id, canonical(values), around))
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One entry's texts in another language (`values` holds only translatable fields, `translated_from`
+    and, in list files, the id). The translation step checks it against its original."""
+
+    kind: str
+    id: str  # "" for the briefing's settings
+    language: str
+    values: dict[str, Any]
+    body: Markdown | None
+    origin: Origin
+    digest: str = ""
+    body_digest: str = ""
 
 
 RefUse = tuple[Path, Ref, str, str]  # file, reference, expected kind ("" = any), context for messages
@@ -95,9 +113,11 @@ class Loaded:
     refs: list[RefUse] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
     unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
+    translations: list[Translation] = field(default_factory=list)
 
     def merge(self, other: Loaded) -> None:
         self.records += other.records
+        self.translations += other.translations
         self.refs += other.refs
         self.invalid.update(other.invalid)
         self.unreadable.update(other.unreadable)
@@ -240,17 +260,47 @@ def load_yaml_file(path: Path, diags: Diagnostics) -> Any:
         return None
 
 
+def translation_language(path: Path) -> str:
+    """`zh-Hans` for `issues/x.zh-Hans.md` or `timeline.zh-Hans.yaml`: a translation's language, from its
+    name; "" for an original."""
+    _stem, dot, language = path.stem.rpartition(".")
+    return language if dot and len(language) <= LANGUAGE_TAG_MAX and is_language_tag(language) else ""
+
+
+def translation_kind(kind: str, language: str) -> str:
+    """The job kind of a translation file: `issue.zh-Hans`."""
+    return f"{kind}.{language}"
+
+
 def content_jobs(root: Path, diags: Diagnostics | None = None) -> list[tuple[Path, str]]:
-    """Every content file with the kind of records it holds, in a fixed order."""
-    jobs = [(root / "briefing.yaml", "briefing")]
+    """Every content file with the kind of records it holds, in a fixed order; translations (`x.zh-Hans.md`,
+    `timeline.zh-Hans.yaml`) after the originals, as kind `issue.zh-Hans`."""
+    originals: list[tuple[Path, str]] = [(root / "briefing.yaml", "briefing")]
+    translations: list[tuple[Path, str]] = []
+
+    def add(path: Path, kind: str) -> None:
+        language = translation_language(path)
+        if language:
+            translations.append((path, translation_kind(kind, language)))
+        else:
+            originals.append((path, kind))
+
     for folder, schema in MARKDOWN_FOLDERS:
-        jobs += [(path, schema.kind) for path in content_files(root / folder, ".md", diags)]
+        for path in content_files(root / folder, ".md", diags):
+            add(path, schema.kind)
     if (root / "timeline.yaml").is_file():
-        jobs.append((root / "timeline.yaml", EVENT.kind))
-    jobs += [(path, EVENT.kind) for path in content_files(root / "timeline", ".yaml", diags)]
+        originals.append((root / "timeline.yaml", EVENT.kind))
+    for path in content_files(root / "timeline", ".yaml", diags):
+        add(path, EVENT.kind)
     for name, schema in (("periods.yaml", PERIOD), ("sources.yaml", SOURCE), ("quotes.yaml", QUOTE)):
-        jobs.append((root / name, schema.kind))
-    return jobs
+        originals.append((root / name, schema.kind))
+    for path in content_files(root, ".yaml", diags):
+        base = path.name.partition(".")[0]
+        kind = {"briefing": "briefing", "timeline": EVENT.kind, "periods": PERIOD.kind}.get(base)
+        kind = kind or {"sources": SOURCE.kind, "quotes": QUOTE.kind}.get(base)
+        if kind is not None and translation_language(path):
+            translations.append((path, translation_kind(kind, translation_language(path))))
+    return originals + translations
 
 
 def load_content(root: Path, diags: Diagnostics, memo: FileMemo | None = None) -> Loaded:
@@ -302,7 +352,10 @@ def _load_file(job: tuple[Path, str, Path | None]) -> FileResult:
     """Load one file on its own (possibly in a worker process: the schema travels by name)."""
     path, kind, root = job
     part, diags = Loaded(), Diagnostics(root)
-    if kind == "briefing":
+    kind, _, language = kind.partition(".")
+    if language:
+        _load_translation(path, kind, language, part, diags)
+    elif kind == "briefing":
         _load_config(path, part, diags)
     elif path.suffix == ".md":
         _load_markdown_entity(path, SCHEMAS[kind], part, diags)
@@ -402,3 +455,49 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
     for index, record in enumerate(records):
         digest = record_digest(record.kind, record.id, record.values, ids[index], ids[index + 2])
         loaded.records.append(replace(record, digest=digest))
+
+
+def _load_translation(path: Path, kind: str, language: str, loaded: Loaded, diags: Diagnostics) -> None:
+    """A translation file: the same shape as its original's, with only the translatable fields."""
+    schema = TRANSLATION_SCHEMAS[kind]
+    if path.suffix == ".md":
+        entity_id = path.stem.rpartition(".")[0]
+        problem = check_slug(entity_id)
+        if problem:
+            diags.error(path, 0, f"file name `{path.name}` does not start with a valid id", problem)
+            return
+        text = read_text(path, diags)
+        split = split_front_matter(text, path, diags) if text is not None else None
+        if split is None:
+            return
+        data, body_text, body_line = split
+        values = validate(data, schema, path, 1, diags)
+        if values is not None:
+            body = compile_markdown(body_text, path, body_line)
+            loaded.translations.append(_translation(kind, entity_id, language, values, body, Origin(path, 1)))
+        return
+    data = load_yaml_file(path, diags)
+    if data is None:
+        return
+    if kind == "briefing":
+        values = validate(data, schema, path, 1, diags)
+        if values is not None:
+            if values["state_of_play"] is not None:
+                values["state_of_play"] = _block(values["state_of_play"])
+            loaded.translations.append(_translation(kind, "", language, values, None, Origin(path, 1)))
+        return
+    if not isinstance(data, YamlList):
+        diags.error(path, getattr(data, "line", 1), f"expected a list of {kind} translations (lines starting `- id:`)")
+        return
+    for item, line in zip(data, data.item_lines, strict=True):
+        values = validate(item, schema, path, line, diags)
+        if values is not None:
+            loaded.translations.append(_translation(kind, values["id"].id, language, values, None, Origin(path, line)))
+
+
+def _translation(
+    kind: str, entity_id: str, language: str, values: dict[str, Any], body: Markdown | None, origin: Origin
+) -> Translation:
+    digest = record_digest(kind, entity_id, {**values, "language": language})
+    body_digest = hashlib.blake2b(body.text.encode(), digest_size=16).hexdigest() if body is not None else ""
+    return Translation(kind, entity_id, language, values, body, origin, digest, body_digest)

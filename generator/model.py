@@ -31,6 +31,33 @@ class Update:
     correction: bool
 
 
+@dataclass(frozen=True)
+class Language:
+    """One language of the site: its BCP 47 code, the folder its site is published under ("" for the first,
+    the content's own language), its name in itself (for the switch) and the Babel locale it formats with."""
+
+    code: str
+    prefix: str
+    name: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class Translated:
+    """Where an entity's texts on one language's site come from. `status` is `original` (the content's own
+    language), `current` (a translation made from the original as it is now), `outdated` (made from an
+    earlier version) or `missing` (no translation: the original's text is shown, under a notice)."""
+
+    status: str
+    text_language: str  # the language the texts are in
+    original_updated: PartialDate | None = None  # the original's latest dated update, if any
+    file: str = ""  # the translation's file, for the translations page
+    original_text: str = ""  # a quotation's words as spoken, where the page shows a translation
+
+
+ORIGINAL = Translated("original", "")
+
+
 class _Short:
     """Linked objects refer to each other in cycles: show them by kind and id only."""
 
@@ -77,6 +104,7 @@ class Issue(_Short):
     related: list[Issue] = field(default_factory=list)
     key_points: list[Markdown] = field(default_factory=list)
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "issue"
 
     @property
@@ -97,6 +125,7 @@ class Stakeholder(_Short):
     updates: list[Update]
     affiliation: Stakeholder | str = ""  # the stakeholder it names, or free text
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "stakeholder"
 
     @property
@@ -118,6 +147,7 @@ class Event(_Short):
     stakeholders: list[Stakeholder] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "event"
 
     @property
@@ -138,6 +168,7 @@ class Source(_Short):
     origin: Origin
     updates: list[Update]
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "source"
 
     @property
@@ -157,6 +188,7 @@ class Quote(_Short):
     source: Source = None  # type: ignore[assignment]
     issues: list[Issue] = field(default_factory=list)
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "quote"
 
     @property
@@ -176,6 +208,7 @@ class Period(_Short):
     origin: Origin
     sources: list[Source] = field(default_factory=list)
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "period"
 
 
@@ -188,6 +221,7 @@ class Page(_Short):
     origin: Origin
     updates: list[Update]
     links: Backlinks = field(default_factory=Backlinks)
+    translated: Translated = ORIGINAL
     kind: str = "page"
 
     @property
@@ -219,6 +253,7 @@ class Config(_Short):
     origin: Origin
     next_date: NextDate | None = None
     key_dates: list[Event] = field(default_factory=list)
+    translated: Translated = ORIGINAL
 
 
 @dataclass(eq=False, repr=False)
@@ -233,3 +268,7 @@ class Briefing(_Short):
     pages: list[Page]
     by_id: dict[str, Entity]  # resolve's index, for finishing `[[id]]` and `[@id]` in texts
     key_events: list[Event] = field(default_factory=list)  # marked `key`, or named in key_dates; by date
+    language: Language = Language("en", "", "English", "en")  # the language of this site
+    languages: list[Language] = field(default_factory=list)  # every language of the briefing, the first its own
+    # per other language: each entity with texts, beside its counterpart on that language's site
+    translations: list[tuple[Language, list[tuple[Entity, Entity]]]] = field(default_factory=list)

@@ -11,6 +11,7 @@ transparent SVG laid over the picture: `aria-hidden`, out of the tab order, for 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -18,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from markupsafe import Markup
 
 from generator.dates import PartialDate
+from generator.i18n import Texts
 from generator.model import Briefing, Entity, Event, Issue, Period, Stakeholder
 from generator.schema import PERIOD_LANES
 
@@ -117,7 +119,6 @@ EARLY_SHARE = 0.3
 GAP = 14
 ROW = 15
 FONT = 12
-SHORT_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ class Box:
 
 def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
     """A generous estimate of the width of `text` in the pictures' sans-serif (measured in Chromium: ≤ 0.58 em)."""
-    return len(text) * size * (0.64 if bold else 0.6)
+    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")  # CJK: a full em each
+    return ((len(text) - wide) * (0.64 if bold else 0.6) + wide * 1.05) * size
 
 
 def _wrap(text: str, width: float, bold: bool) -> tuple[str, ...]:
@@ -275,17 +277,22 @@ class Scale:
             if max(start, a) < min(end, b)
         ]
 
-    def describe(self) -> str:
+    def describe(self, texts: Texts) -> str:
         split = self.split
         if split is None:
             return ""
-        return (
-            f" The years {int(self.first)}–{int(split)} are drawn compressed (shaded), "
-            f"then {int(split)}–{int(self.last)} wide."
-        )
+        return texts.gettext(
+            " The years %(first)s–%(split)s are drawn compressed (shaded), then %(split)s–%(last)s wide."
+        ) % {
+            "first": int(self.first),
+            "split": int(split),
+            "last": int(self.last),
+        }
 
 
-def _scale_marks(scale: Scale, width: float, top: float, bottom: float, labelled: list[int], narrow: bool) -> list[str]:
+def _scale_marks(
+    scale: Scale, width: float, top: float, bottom: float, labelled: list[int], narrow: bool, texts: Texts
+) -> list[str]:
     """Grid lines and year labels under `bottom` up to the last `labelled` year (none overlapping, none outside
     `width`: the `labelled` years first, then every step that leaves room), the shaded compressed years, and
     the break between the scales."""
@@ -324,55 +331,54 @@ def _scale_marks(scale: Scale, width: float, top: float, bottom: float, labelled
         out.append(
             f'<path class="break" d="M{_n(mid - 4)} {_n(bottom + 5)} l4 -10 M{_n(mid)} {_n(bottom + 5)} l4 -10"/>'
         )
-        if not narrow or xb - xa > text_width("compressed", 11):
+        note = texts.gettext("compressed") if narrow else texts.gettext("compressed scale")
+        if not narrow or xb - xa > text_width(note, 11):
             out.append(
                 f'<text class="scale-note" x="{_n((xa + xb) / 2)}" y="{_n(bottom + 29)}" text-anchor="middle">'
-                f"{'compressed' if narrow else 'compressed scale'}</text>"
+                f"{escape(note)}</text>"
             )
     return out
 
 
-def _short(date: PartialDate, year: bool = True) -> str:
-    parts = [str(date.day)] if date.day else []
-    parts += [SHORT_MONTHS[date.month]] if date.month else []
-    return " ".join(parts + ([str(date.year)] if year or not parts else []))
-
-
-def _brief_span(period: Period) -> str:
+def _brief_span(period: Period, texts: Texts) -> str:
     if period.end is None:
-        return f"from {_short(period.start)}"
+        return texts.gettext("from %(date)s") % {"date": texts.short_date(period.start)}
     same = period.start.year == period.end.year and period.start.month
-    return f"{_short(period.start, year=not same)} – {_short(period.end)}"
+    return f"{texts.short_date(period.start, year=not same)} – {texts.short_date(period.end)}"
 
 
-def pact_strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool = False) -> Markup:
+def pact_strip(briefing: Briefing, axis: Axis, url: Url, ident: str, texts: Texts, compact: bool = False) -> Markup:
     """The pact's life on one line: periods by kind, key events, today and the next deadline; drawn for
     phones and for wider screens."""
     return Markup(
-        _strip(briefing, axis, url, f"{ident}-narrow", compact, narrow=True)
-        + _strip(briefing, axis, url, f"{ident}-wide", compact, narrow=False)
+        _strip(briefing, axis, url, f"{ident}-narrow", texts, compact, narrow=True)
+        + _strip(briefing, axis, url, f"{ident}-wide", texts, compact, narrow=False)
     )
 
 
-def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool, narrow: bool) -> Markup:
-    config = briefing.config
+def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, texts: Texts, compact: bool, narrow: bool) -> Markup:
+    config, _, day = briefing.config, texts.gettext, texts.date
     width = NARROW if narrow else STRIP_WIDE
     left, right = (8, NARROW - 8) if narrow else (LEFT, STRIP_WIDE - RIGHT)
     scale = Scale(axis.first, axis.last, left, right)
     lane_height = 12 if narrow else 16 if compact else 22
     lane_step = lane_height + (18 if narrow else 6)  # phones: the lane's name on a row of its own above it
-    lanes = [(kind, name) for kind, name in PERIOD_LANES.items() if any(p.kind_of == kind for p in briefing.periods)]
+    lanes = [(kind, _(name)) for kind, name in PERIOD_LANES.items() if any(p.kind_of == kind for p in briefing.periods)]
     events = [e for e in briefing.key_events if axis.first <= e.date.year <= axis.last]
     deadline = config.next_date
     # the labels above the lanes: the lapses, today, the next deadline
     labels = [
-        Label(sum(scale.x(d) for d in (p.start, p.end or p.start)) / 2, f"Lapse, {_brief_span(p)}", "lapse")
+        Label(
+            sum(scale.x(d) for d in (p.start, p.end or p.start)) / 2,
+            _("Lapse, %(span)s") % {"span": _brief_span(p, texts)},
+            "lapse",
+        )
         for p in briefing.periods
         if p.kind_of == "lapse"
     ]
-    labels.append(Label(scale.x(config.as_of), f"Today, {config.as_of.display}", "today"))
+    labels.append(Label(scale.x(config.as_of), _("Today, %(date)s") % {"date": day(config.as_of)}, "today"))
     if deadline and deadline.date > config.as_of:
-        labels.append(Label(scale.x(deadline.date), f"{deadline.date.display}: {deadline.label}", "deadline", True))
+        labels.append(Label(scale.x(deadline.date), f"{day(deadline.date)}: {deadline.label}", "deadline", True))
     placed = place_labels(labels, left if narrow else 8, right + (0 if narrow else RIGHT - 4))
     rows = max((p.row + len(p.lines) for p in placed), default=0)
     top = 6 + rows * ROW + 6
@@ -381,18 +387,22 @@ def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool, 
     height = bottom + (38 if scale.split is not None else 22)
     kinds = [(name.lower(), [p for p in briefing.periods if p.kind_of == kind]) for kind, name in lanes]
     spans = ", ".join(f"{len(ps)} {name}" for name, ps in kinds) + "".join(
-        f"; {p.label} ({_span(p)})" for p in briefing.periods if p.kind_of == "lapse"
+        f"; {p.label} ({_span(p, texts)})" for p in briefing.periods if p.kind_of == "lapse"
     )
+    facts = {"first": axis.first, "last": axis.last, "spans": spans, "count": len(events), "today": day(config.as_of)}
     desc = (
-        f"Timeline from {axis.first} to {axis.last}: {spans}. {len(events)} key dates are marked. "
-        f"Today is {config.as_of.display}"
-        + (f"; next deadline {deadline.date.display}: {deadline.label}." if deadline else ".")
-        + scale.describe()
-        + " The key dates are listed as text too, and the periods in the timeline's table."
+        _("Timeline from %(first)s to %(last)s: %(spans)s. %(count)s key dates are marked. Today is %(today)s") % facts
+        + (
+            _("; next deadline %(date)s: %(label)s.") % {"date": day(deadline.date), "label": deadline.label}
+            if deadline
+            else "."
+        )
+        + scale.describe(texts)
+        + _(" The key dates are listed as text too, and the periods in the timeline's table.")
     )
-    title = f"{config.title}: periods and key dates, {axis.first}–{axis.last}"
+    title = _("%(title)s: periods and key dates, %(first)s–%(last)s") % {**facts, "title": config.title}
     canvas = Canvas("strip", height, ident, title, desc, width=width, variant="narrow" if narrow else "wide")
-    canvas.draw(*_scale_marks(scale, width, top - 6, bottom, [axis.first, axis.last], narrow))
+    canvas.draw(*_scale_marks(scale, width, top - 6, bottom, [axis.first, axis.last], narrow, texts))
     lane_y = {}
     for index, (kind, name) in enumerate(lanes):
         y = top + index * lane_step + (14 if narrow else 0)
@@ -410,66 +420,75 @@ def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, compact: bool, 
             for x1, x2 in scale.pieces(_year(period.start), end):
                 canvas.link(
                     url(period),
-                    f"{period.label}: {_span(period)}",
+                    f"{period.label}: {_span(period, texts)}",
                     f'<rect class="{css}" x="{_n(min(x1, right - 4))}" y="{_n(y)}" width="{_n(max(x2 - x1, 4))}" '
                     f'height="{_n(lane_height)}" rx="2"/>',
                 )
+    key_dates = escape(_("Key dates"))
     if narrow:
-        canvas.draw(f'<text class="lane-label" x="{left}" y="{_n(events_y - 10)}">Key dates</text>')
+        canvas.draw(f'<text class="lane-label" x="{left}" y="{_n(events_y - 10)}">{key_dates}</text>')
     else:
         canvas.draw(
-            f'<text class="lane-label" x="{LEFT - 8}" y="{_n(events_y + 4)}" text-anchor="end">Key dates</text>'
+            f'<text class="lane-label" x="{LEFT - 8}" y="{_n(events_y + 4)}" text-anchor="end">{key_dates}</text>'
         )
     canvas.draw(f'<line class="baseline" x1="{left}" y1="{_n(events_y)}" x2="{right}" y2="{_n(events_y)}"/>')
     size = 4 if narrow or compact else 5
     for event in events:
         x = scale.x(event.date)
         diamond = f"M{_n(x)} {_n(events_y - size)}l{size} {size}-{size} {size}-{size}-{size}z"
-        canvas.link(url(event), f"{event.date.display}: {event.title}", f'<path class="mark" d="{diamond}"/>')
+        canvas.link(url(event), f"{day(event.date)}: {event.title}", f'<path class="mark" d="{diamond}"/>')
     lapse_top = lane_y.get("lapse", top)
     canvas.draw(*_draw_labels(placed, top - 6, {"lapse": lapse_top, "today": bottom, "deadline": bottom}))
     return canvas.markup()
 
 
-def _span(period: Period) -> str:
-    return f"{period.start.display} – {period.end.display if period.end else 'open'}"
+def _span(period: Period, texts: Texts) -> str:
+    end = texts.date(period.end) if period.end else texts.gettext("open")
+    return f"{texts.date(period.start)} – {end}"
 
 
-def sparkline(briefing: Briefing, axis: Axis, events: list[Event], url: Url, ident: str, subject: str) -> Markup:
+def sparkline(
+    briefing: Briefing, axis: Axis, events: list[Event], url: Url, ident: str, subject: str, texts: Texts
+) -> Markup:
     """A small strip of one entity's events over its own span, from its first event's year to its last's;
     drawn for phones and for wider screens."""
     shown = [e for e in events if axis.first <= e.date.year <= axis.last]
     if not shown:
         return Markup("")
     return Markup(
-        _spark(briefing, shown, url, f"{ident}-narrow", subject, narrow=True)
-        + _spark(briefing, shown, url, f"{ident}-wide", subject, narrow=False)
+        _spark(briefing, shown, url, f"{ident}-narrow", subject, texts, narrow=True)
+        + _spark(briefing, shown, url, f"{ident}-wide", subject, texts, narrow=False)
     )
 
 
-def _spark(briefing: Briefing, shown: list[Event], url: Url, ident: str, subject: str, narrow: bool) -> Markup:
-    y = 16
+def _spark(
+    briefing: Briefing, shown: list[Event], url: Url, ident: str, subject: str, texts: Texts, narrow: bool
+) -> Markup:
+    _, day, y = texts.gettext, texts.date, 16
     width = NARROW if narrow else SPARK_WIDE
     left, right = (8, NARROW - 8) if narrow else (LEFT, SPARK_WIDE - 12)
     first, last = shown[0].date.year, shown[-1].date.year
     pad = 16  # a mark on the first or last day stays clear of the ends
     scale = Scale(first, last + 1, left + pad, right - pad)
-    count = f"{len(shown)} event{'s' if len(shown) != 1 else ''}"
+    count = texts.ngettext("%(num)d event", "%(num)d events", len(shown)) % {"num": len(shown)}
+    facts = {"count": count, "subject": subject, "first": first, "last": last}
     desc = (
-        f"{count} on {subject}, from {shown[0].date.display} to {shown[-1].date.display}, on a scale from "
-        f"{first} to the end of {last}.{scale.describe()} They are listed below."
+        _("%(count)s on %(subject)s, from %(start)s to %(end)s, on a scale from %(first)s to the end of %(last)s.")
+        % {**facts, "start": day(shown[0].date), "end": day(shown[-1].date)}
+        + scale.describe(texts)
+        + _(" They are listed below.")
     )
     height = 44 + (14 if scale.split is not None else 0)
     canvas = Canvas(
         "sparkline",
         height,
         ident,
-        f"Events on {subject} over time",
+        _("Events on %(subject)s over time") % facts,
         desc,
         width=width,
         variant="narrow" if narrow else "wide",
     )
-    canvas.draw(*_scale_marks(scale, width, y - 10, y + 10, [first, last], narrow))
+    canvas.draw(*_scale_marks(scale, width, y - 10, y + 10, [first, last], narrow, texts))
     canvas.draw(f'<line class="baseline" x1="{left}" y1="{y}" x2="{right}" y2="{y}"/>')
     for period in briefing.periods:
         if period.kind_of != "lapse":
@@ -486,14 +505,14 @@ def _spark(briefing: Briefing, shown: list[Event], url: Url, ident: str, subject
         css = "spark key" if event.key else "spark"
         canvas.link(
             url(event),
-            f"{event.date.display}: {event.title}",
+            f"{day(event.date)}: {event.title}",
             f'<line class="{css}" x1="{x}" y1="{y - 8}" x2="{x}" y2="{y + 8}"/>',
         )
     if first <= briefing.config.as_of.year <= last:
         x = _n(scale.x(briefing.config.as_of))
         canvas.draw(f'<line class="today" x1="{x}" y1="4" x2="{x}" y2="{y + 10}"/>')
     if not narrow:
-        canvas.draw(f'<text class="lane-label" x="{LEFT - 8}" y="{y + 4}" text-anchor="end">{count}</text>')
+        canvas.draw(f'<text class="lane-label" x="{LEFT - 8}" y="{y + 4}" text-anchor="end">{escape(count)}</text>')
     return canvas.markup()
 
 
@@ -501,7 +520,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def positions_web(briefing: Briefing, url: Url, ident: str) -> Markup:
+def positions_web(briefing: Briefing, url: Url, ident: str, texts: Texts) -> Markup:
     """Stakeholders (left) joined to the issues they take positions on (right), in a fixed order."""
     issues: list[Issue] = [i for i in briefing.issues if i.positions]
     holders = [s for s in briefing.stakeholders if s.links.positions]
@@ -525,11 +544,11 @@ def positions_web(briefing: Briefing, url: Url, ident: str) -> Markup:
     holder_y = {s.id: spread(len(holders), i) for i, s in enumerate(holders)}
     issue_y = {issue.id: spread(len(issues), i) for i, issue in enumerate(issues)}
     links = sum(len(i.positions) for i in issues)
-    desc = (
-        f"{len(holders)} stakeholders on the left are joined to the {len(issues)} issues on the right on which "
-        f"they take a position ({links} positions). The table below gives each position with its sources."
-    )
-    canvas = Canvas("web", height, ident, "Who takes positions on which issue", desc)
+    desc = texts.gettext(
+        "%(holders)s stakeholders on the left are joined to the %(issues)s issues on the right on which they take "
+        "a position (%(links)s positions). The table below gives each position with its sources."
+    ) % {"holders": len(holders), "issues": len(issues), "links": links}
+    canvas = Canvas("web", height, ident, texts.gettext("Who takes positions on which issue"), desc)
     mid = (left_x + right_x) / 2
     for issue in issues:
         for position in issue.positions:

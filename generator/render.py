@@ -6,6 +6,7 @@ views.py); an export is a pure function of the briefing. The sitemap is derived 
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable
@@ -15,9 +16,10 @@ from pathlib import Path
 import jinja2
 
 from generator import __version__, exports, pictures, views
+from generator.i18n import Texts, catalogues_digest
 from generator.load import Loaded
 from generator.model import Briefing, Origin
-from generator.urls import entity_path
+from generator.urls import entity_path, in_language
 from generator.views import PageSpec
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
@@ -38,6 +40,7 @@ TEMPLATE_OF = {
     "search": "search.html",
     "print": "print.html",
     "404": "404.html",
+    "translations": "translations.html",
 }
 NOT_IN_SITEMAP = frozenset({"search", "print", "404"})
 
@@ -50,26 +53,36 @@ class TemplateProblem(Exception):
 
 @dataclass
 class Route:
-    """One file of the site. `page` is set for HTML pages (rendered from a view); `export` for the rest."""
+    """One file of the site. `page` is set for HTML pages (rendered from a view); `export` for the rest.
+    `language` is the code of the site it belongs to; `local` its path within that site (the same for the
+    same page in every language)."""
 
     path: str
     origin: Origin | None  # the content behind it, for collision messages; None for built-in pages
     page: PageSpec | None = None
     export: Callable[[Briefing, list[str]], bytes] | None = None
+    language: str = ""
+    local: str = ""
 
 
-def routes(briefing: Briefing) -> list[Route]:
-    """Every file of the site, in a fixed order. Collisions between routes are checked by the caller."""
-    config = briefing.config
+def routes(briefing: Briefing, texts: Texts) -> list[Route]:
+    """Every file of one language's site, in a fixed order; the first language's site has the data exports
+    and the sitemap. Collisions between routes are checked by the caller."""
+    config, _ = briefing.config, texts.gettext
     title = config.title
+    language = briefing.language
 
     def page(path: str, kind: str, heading: str, description: str, **more: object) -> Route:
         entity = more.get("entity")
         origin = entity.origin if entity is not None else None  # type: ignore[attr-defined]
-        return Route(path, origin, PageSpec(path, kind, heading, description, **more))  # type: ignore[arg-type]
+        spec = PageSpec(in_language(path, language), kind, heading, description, **more)  # type: ignore[arg-type]
+        return Route(spec.path, origin, spec, language=language.code, local=path)
+
+    def export(path: str, make: Callable[[Briefing, list[str]], bytes]) -> Route:
+        return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
     table = [page("index.html", "home", title, config.summary)]
-    table.append(page("issues/index.html", "issues", "Issues", f"The contested issues of {title}."))
+    table.append(page("issues/index.html", "issues", _("Issues"), _("The contested issues of %s.") % title))
     for issue in briefing.issues:
         table.append(
             page(entity_path(issue), "issue", issue.title, issue.summary.text, search_kind="Issue", entity=issue)
@@ -78,8 +91,8 @@ def routes(briefing: Briefing) -> list[Route]:
         page(
             "stakeholders/index.html",
             "stakeholders",
-            "Stakeholders",
-            f"People, institutions and governments in {title}.",
+            _("Stakeholders"),
+            _("People, institutions and governments in %s.") % title,
         )
     )
     for s in briefing.stakeholders:
@@ -90,13 +103,15 @@ def routes(briefing: Briefing) -> list[Route]:
         page(
             "timeline/index.html",
             "timeline",
-            "Timeline",
-            f"Dated events of {title}.",
+            _("Timeline"),
+            _("Dated events of %s.") % title,
             search_kind="Timeline",
             script="assets/timeline.js",
         ),
-        page("positions/index.html", "positions", "Positions", "Who holds which position on each issue."),
-        page("sources/index.html", "sources", "Sources", f"Every source cited in {title}.", search_kind="Sources"),
+        page("positions/index.html", "positions", _("Positions"), _("Who holds which position on each issue.")),
+        page(
+            "sources/index.html", "sources", _("Sources"), _("Every source cited in %s.") % title, search_kind="Sources"
+        ),
     ]
     for free_page in briefing.pages:
         description = free_page.summary or config.summary
@@ -104,19 +119,37 @@ def routes(briefing: Briefing) -> list[Route]:
             page(entity_path(free_page), "page", free_page.title, description, search_kind="Page", entity=free_page)
         )
     table += [
-        page("updates/index.html", "updates", "Updates", f"What changed in {title}, and why; corrections marked."),
-        page("search/index.html", "search", "Search", f"Search {title}.", script="assets/search.js"),
-        page("print/index.html", "print", title, f"{title}: the whole briefing on one page."),
-        page("404.html", "404", "Page not found", "This page does not exist."),
-        Route("feed.xml", None, export=lambda b, _: exports.atom_feed(b)),
-        Route("updates.xml", None, export=lambda b, _: exports.updates_feed(b)),
-        Route("sitemap.xml", None, export=exports.sitemap),
-        Route("briefing.json", None, export=lambda b, _: exports.briefing_json(b)),
-        Route("timeline.csv", None, export=lambda b, _: exports.timeline_csv(b)),
-        Route("positions.csv", None, export=lambda b, _: exports.positions_csv(b)),
-        Route("sources.csv", None, export=lambda b, _: exports.sources_csv(b)),
-        Route("timeline.ics", None, export=lambda b, _: exports.icalendar_file(b)),
-        Route("robots.txt", None, export=lambda b, _: exports.robots(b)),
+        page(
+            "updates/index.html",
+            "updates",
+            _("Updates"),
+            _("What changed in %s, and why; corrections marked.") % title,
+        ),
+        page("search/index.html", "search", _("Search"), _("Search %s.") % title, script="assets/search.js"),
+        page("print/index.html", "print", title, _("%s: the whole briefing on one page.") % title),
+        page("404.html", "404", _("Page not found"), _("This page does not exist.")),
+        export("feed.xml", lambda b, _: exports.atom_feed(b)),
+        export("updates.xml", lambda b, _: exports.updates_feed(b)),
+    ]
+    if len(briefing.languages) > 1:
+        table.append(
+            page(
+                "translations/index.html",
+                "translations",
+                _("Translations"),
+                _("Which pages are translated, and how recently."),
+            )
+        )
+    if language.prefix:
+        return table
+    table += [
+        export("sitemap.xml", exports.sitemap),
+        export("briefing.json", lambda b, _: exports.briefing_json(b)),
+        export("timeline.csv", lambda b, _: exports.timeline_csv(b)),
+        export("positions.csv", lambda b, _: exports.positions_csv(b)),
+        export("sources.csv", lambda b, _: exports.sources_csv(b)),
+        export("timeline.ics", lambda b, _: exports.icalendar_file(b)),
+        export("robots.txt", lambda b, _: exports.robots(b)),
     ]
     return table
 
@@ -134,13 +167,15 @@ class Renderer:
         templates_digest: str,
         briefing: Briefing,
         table: list[Route],
+        texts: Texts,
         fragments: views.Fragments | None = None,
     ) -> None:
         self.env = env
         self.briefing = briefing
+        self.texts = texts
         self.axis = pictures.time_axis(briefing)
         self.sitemap = sitemap_paths(table)
-        self.salt = f"{__version__}\0{templates_digest}".encode()
+        self.salt = f"{__version__}\0{templates_digest}\0{catalogues_digest()}".encode()
         self.fragments = fragments if fragments is not None else views.Fragments()
         self.fragments.render = self.render_piece
 
@@ -157,13 +192,14 @@ class Renderer:
         parts = [self.salt.decode(), repr(self.axis)]
         parts += [loaded.config.digest if loaded.config else ""]
         parts += sorted(r.digest for r in loaded.records if r.kind == "period")
+        parts += sorted(t.digest for t in loaded.translations if t.kind in ("briefing", "period"))
         return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
     def view_key(self, route: Route) -> tuple[str, object, set[str]]:
         """The page's view, its digest (equal digests mean byte-equal pages: templates are pure) and the
         ids of the entities it shows."""
         assert route.page is not None
-        built, reads = views.build_view(route.page, self.briefing, self.axis, self.fragments)
+        built, reads = views.build_view(route.page, self.briefing, self.axis, self.texts, self.fragments)
         digest = hashlib.blake2b(self.salt, digest_size=16)
         digest.update(pickle.dumps(built, protocol=5))
         return digest.hexdigest(), built, reads
@@ -178,15 +214,20 @@ class Renderer:
         return route.export(self.briefing, self.sitemap)
 
 
-def make_environment(template_dirs: Iterable[Path]) -> jinja2.Environment:
-    return jinja2.Environment(
+def make_environment(template_dirs: Iterable[Path], texts: Texts | None = None) -> jinja2.Environment:
+    """The templates of one language: `_()`, `gettext`, `ngettext` and `{% trans %}` give its strings."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    translations = texts.translations if texts is not None else gettext.NullTranslations()
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def template_dirs(content_root: Path) -> list[Path]:

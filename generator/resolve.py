@@ -13,6 +13,7 @@ from generator.diagnostics import Diagnostics, did_you_mean
 from generator.load import Loaded, Record
 from generator.markdown import Markdown
 from generator.model import (
+    ORIGINAL,
     Briefing,
     Config,
     Entity,
@@ -25,6 +26,7 @@ from generator.model import (
     Quote,
     Source,
     Stakeholder,
+    Translated,
     Update,
 )
 from generator.schema import Ref
@@ -60,8 +62,15 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
     yield from (update.text for update in getattr(entity, "updates", ()))
 
 
-def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) -> Briefing | None:
-    """Check every id and reference, then link the records into a Briefing (None if there were errors)."""
+def resolve(
+    loaded: Loaded,
+    diags: Diagnostics,
+    today: dt.date | None = None,
+    translated: dict[str, Translated] | None = None,
+) -> Briefing | None:
+    """Check every id and reference, then link the records into a Briefing (None if there were errors).
+    `translated` is given for another language's site (see translate.overlay): where each entity's texts
+    come from; the editor's warnings are given once, for the original."""
     by_record: dict[str, Record] = {}
     for record in loaded.records:
         first = by_record.get(record.id)
@@ -80,7 +89,12 @@ def resolve(loaded: Loaded, diags: Diagnostics, today: dt.date | None = None) ->
     if diags.errors or loaded.config is None:
         return None
     briefing = _link(loaded.config, [by_record[r.id] for r in loaded.records if by_record.get(r.id) is r])
-    _warn(briefing, diags, today or _today())
+    if translated is None:
+        _warn(briefing, diags, today or _today())
+    else:
+        for entity in briefing.by_id.values():
+            entity.translated = translated.get(entity.id, ORIGINAL)
+        briefing.config.translated = translated.get("", ORIGINAL)
     return briefing
 
 

@@ -174,9 +174,10 @@ def write_schemas(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in FILES:
-        path = folder / f"{kind}.schema.json"
-        path.write_text(json.dumps(json_schema(kind), indent=2) + "\n", "utf-8")
-        written.append(path)
+        for translation, name in ((False, f"{kind}.schema.json"), (True, f"{kind}.translation.schema.json")):
+            path = folder / name
+            path.write_text(json.dumps(json_schema(kind, translation), indent=2) + "\n", "utf-8")
+            written.append(path)
     return written
 
 

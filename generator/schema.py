@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +48,8 @@ class Field:
     min_items: int = 0
     max_items: int = 0  # 0 = no limit
     record: Schema | None = None
+    translatable: bool = False  # text a translation gives in its own language (see translation_schema)
+    translation_key: bool = False  # in a list of records, what a translation names an item by
 
 
 @dataclass(frozen=True)
@@ -61,20 +63,47 @@ class Schema:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
+def N_(message: str) -> str:
+    """Marks an interface string for `pybabel extract`; pages translate it where they show it."""
+    return message
+
+
 # Every choice list and its labels, once: the validator, the JSON Schemas and the pages all read these.
 ISSUE_STATUSES = {
-    "open": "Open",
-    "contested": "Contested",
-    "partly-addressed": "Partly addressed",
-    "addressed": "Addressed",
-    "terms-unpublished": "Terms unpublished",
+    "open": N_("Open"),
+    "contested": N_("Contested"),
+    "partly-addressed": N_("Partly addressed"),
+    "addressed": N_("Addressed"),
+    "terms-unpublished": N_("Terms unpublished"),
 }
 # A position's leaning, of the pact (or its renewal): what the stakeholder wants done with it.
-POSITION_LEANINGS = {"supports": "Supports", "opposes": "Opposes", "mixed": "Mixed", "neutral": "Neutral"}
-STAKEHOLDER_KINDS = {"government": "Government", "institution": "Institution", "person": "Person", "group": "Group"}
-STAKEHOLDER_GROUPS = {"government": "Governments", "institution": "Institutions", "person": "People", "group": "Groups"}
-PERIOD_KINDS = {"term": "Term", "extension": "Extension", "lapse": "Lapse"}
-PERIOD_LANES = {"term": "Terms", "extension": "Extensions", "lapse": "Lapse"}  # the strip's row titles
+POSITION_LEANINGS = {
+    "supports": N_("Supports"),
+    "opposes": N_("Opposes"),
+    "mixed": N_("Mixed"),
+    "neutral": N_("Neutral"),
+}
+STAKEHOLDER_KINDS = {
+    "government": N_("Government"),
+    "institution": N_("Institution"),
+    "person": N_("Person"),
+    "group": N_("Group"),
+}
+STAKEHOLDER_GROUPS = {
+    "government": N_("Governments"),
+    "institution": N_("Institutions"),
+    "person": N_("People"),
+    "group": N_("Groups"),
+}
+PERIOD_KINDS = {"term": N_("Term"), "extension": N_("Extension"), "lapse": N_("Lapse")}
+PERIOD_LANES = {"term": N_("Terms"), "extension": N_("Extensions"), "lapse": N_("Lapse")}  # the strip's row titles
+# Where a page's texts come from, on a translated site (see translate.py and the translations page)
+TRANSLATION_STATUSES = {
+    "current": N_("Translated"),
+    "outdated": N_("Translation out of date"),
+    "missing": N_("Not translated"),
+    "original": N_("Original"),
+}
 
 
 @dataclass(frozen=True)
@@ -88,8 +117,15 @@ class Ref:
 POSITION = Schema(
     "position",
     (
-        Field("stakeholder", "id", True, "The stakeholder who holds this position.", refers_to="stakeholder"),
-        Field("stance", "markdown", True, "The position in one or two sentences."),
+        Field(
+            "stakeholder",
+            "id",
+            True,
+            "The stakeholder who holds this position.",
+            refers_to="stakeholder",
+            translation_key=True,
+        ),
+        Field("stance", "markdown", True, "The position in one or two sentences.", translatable=True),
         Field(
             "leaning",
             "choice",
@@ -117,16 +153,25 @@ NEXT_DATE = Schema(
     "next_date",
     (
         Field("date", "date", True, "The date."),
-        Field("label", "text", True, "What happens then."),
+        Field("label", "text", True, "What happens then.", translatable=True),
         Field("event", "id", False, "The timeline event for it.", refers_to="event"),
+    ),
+)
+
+LANGUAGE = Schema(
+    "language",
+    (
+        Field("code", "language", True, "BCP 47 tag (`en`, `zh-Hans`); translation files are named with it."),
+        Field("prefix", "text", False, "Folder of this language's site (default: the code); none for the first."),
+        Field("name", "text", False, "The language's name in itself, for the switch (default: from Babel)."),
     ),
 )
 
 BRIEFING = Schema(
     "briefing",
     (
-        Field("title", "text", True, "The briefing's title."),
-        Field("summary", "text", True, "One sentence: used in page descriptions and feeds."),
+        Field("title", "text", True, "The briefing's title.", translatable=True),
+        Field("summary", "text", True, "One sentence: used in page descriptions and feeds.", translatable=True),
         Field("as_of", "full_date", True, "When the briefing was last brought up to date (YYYY-MM-DD)."),
         Field(
             "language",
@@ -134,11 +179,25 @@ BRIEFING = Schema(
             False,
             "BCP 47 language tag of the content (`en`, `en-GB`, `zh-Hans`), default `en`.",
         ),
+        Field(
+            "languages",
+            "records",
+            False,
+            "The site's languages, the first being the content's own (it replaces `language`); the others are "
+            "translations, each published under its own prefix.",
+            record=LANGUAGE,
+        ),
         Field("base_url", "url", False, "Absolute address the site is published at, ending in `/`."),
-        Field("publisher", "text", True, "Who publishes the briefing."),
-        Field("licence", "text", True, "The content licence."),
-        Field("state_of_play", "markdown", True, "The home page's opening: the state of play in a few sentences."),
-        Field("next_date", "record", False, "The next date to watch.", record=NEXT_DATE),
+        Field("publisher", "text", True, "Who publishes the briefing.", translatable=True),
+        Field("licence", "text", True, "The content licence.", translatable=True),
+        Field(
+            "state_of_play",
+            "markdown",
+            True,
+            "The home page's opening: the state of play in a few sentences.",
+            translatable=True,
+        ),
+        Field("next_date", "record", False, "The next date to watch.", record=NEXT_DATE, translatable=True),
         Field("key_dates", "ids", False, "Events shown as key dates.", refers_to="event"),
         Field("navigation", "texts", False, "Menu entries: built-in sections or page ids."),
     ),
@@ -148,10 +207,10 @@ BRIEFING = Schema(
 ISSUE = Schema(
     "issue",
     (
-        Field("title", "text", True, "Short title."),
-        Field("summary", "markdown", True, "One or two sentences."),
+        Field("title", "text", True, "Short title.", translatable=True),
+        Field("summary", "markdown", True, "One or two sentences.", translatable=True),
         Field("status", "choice", True, "Where the issue stands.", choices=tuple(ISSUE_STATUSES)),
-        Field("status_note", "text", False, "One line on how the issue was left."),
+        Field("status_note", "text", False, "One line on how the issue was left.", translatable=True),
         Field(
             "key_points",
             "markdowns",
@@ -159,9 +218,10 @@ ISSUE = Schema(
             "3 to 5 short points a reader should take away, each cited like any text; shown first.",
             min_items=3,
             max_items=5,
+            translatable=True,
         ),
         Field("order", "int", False, "Position in lists; unordered issues follow, by title."),
-        Field("positions", "records", False, "Each side's position.", record=POSITION),
+        Field("positions", "records", False, "Each side's position.", record=POSITION, translatable=True),
         Field("related", "ids", False, "Related issues.", refers_to="issue"),
         _UPDATES,
     ),
@@ -171,7 +231,7 @@ ISSUE = Schema(
 STAKEHOLDER = Schema(
     "stakeholder",
     (
-        Field("name", "text", True, "Display name."),
+        Field("name", "text", True, "Display name.", translatable=True),
         Field(
             "kind",
             "choice",
@@ -179,10 +239,10 @@ STAKEHOLDER = Schema(
             "What sort of stakeholder.",
             choices=tuple(STAKEHOLDER_KINDS),
         ),
-        Field("country", "text", False, "Country, in words; leave out when unknown."),
-        Field("role", "text", True, "Role, as of when they matter to the briefing."),
-        Field("affiliation", "text", False, "A stakeholder id, or free text."),
-        Field("stance", "markdown", False, "The stakeholder's stance in one sentence."),
+        Field("country", "text", False, "Country, in words; leave out when unknown.", translatable=True),
+        Field("role", "text", True, "Role, as of when they matter to the briefing.", translatable=True),
+        Field("affiliation", "text", False, "A stakeholder id, or free text.", translatable=True),
+        Field("stance", "markdown", False, "The stakeholder's stance in one sentence.", translatable=True),
         _UPDATES,
     ),
     "stakeholders/<id>.md: one person, institution, government or group.",
@@ -193,9 +253,9 @@ EVENT = Schema(
     (
         Field("id", "id", True, "Unique id."),
         Field("date", "date", True, "YYYY, YYYY-MM or YYYY-MM-DD."),
-        Field("date_note", "text", False, "A qualifier shown with the date (approximate, a span…)."),
-        Field("title", "text", True, "Short headline."),
-        Field("summary", "markdown", True, "What happened, with citations."),
+        Field("date_note", "text", False, "A qualifier shown with the date (approximate, a span…).", translatable=True),
+        Field("title", "text", True, "Short headline.", translatable=True),
+        Field("summary", "markdown", True, "What happened, with citations.", translatable=True),
         Field("issues", "ids", True, "The issues the event bears on.", refers_to="issue", min_items=1),
         Field("stakeholders", "ids", False, "Who took part.", refers_to="stakeholder"),
         Field("sources", "ids", True, "Sources for the event.", refers_to="source", min_items=1),
@@ -219,8 +279,9 @@ SOURCE = Schema(
             "text",
             False,
             'Why there is no public original to link to (readers see "no public link" and this note).',
+            translatable=True,
         ),
-        Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…"),
+        Field("note", "markdown", False, "Caveats: unconfirmed date, title from a copy…", translatable=True),
         _UPDATES,
     ),
     "sources.yaml: the bibliography.",
@@ -231,11 +292,11 @@ QUOTE = Schema(
     (
         Field("id", "id", True, "Unique id."),
         Field("speaker", "id", True, "The stakeholder quoted.", refers_to="stakeholder"),
-        Field("text", "text", True, "The exact words, without quotation marks."),
+        Field("text", "text", True, "The exact words, without quotation marks.", translatable=True),
         Field("source", "id", True, "Where the words were published.", refers_to="source"),
         Field("date", "date", True, "When they were said or published."),
         Field("issues", "ids", False, "Issues the quotation bears on.", refers_to="issue"),
-        Field("context", "markdown", False, "When and why it was said."),
+        Field("context", "markdown", False, "When and why it was said.", translatable=True),
         _UPDATES,
     ),
     "quotes.yaml: quotations.",
@@ -248,10 +309,10 @@ PERIOD = Schema(
         Field("start", "date", True, "First day of the span (YYYY, YYYY-MM or YYYY-MM-DD)."),
         Field("end", "date", False, "Day the span ends; leave out while it is open."),
         Field("kind", "choice", True, "What the span is.", choices=tuple(PERIOD_KINDS)),
-        Field("label", "text", True, "Short label."),
+        Field("label", "text", True, "Short label.", translatable=True),
         Field("sources", "ids", True, "Sources for the span.", refers_to="source", min_items=1),
         Field("uncertain", "bool", False, "The record does not fix this span; it is drawn dashed."),
-        Field("note", "markdown", False, "What is uncertain, calculated or disputed."),
+        Field("note", "markdown", False, "What is uncertain, calculated or disputed.", translatable=True),
     ),
     "periods.yaml: dated spans (terms, extensions, lapses) drawn on the timeline strip.",
 )
@@ -259,14 +320,42 @@ PERIOD = Schema(
 PAGE = Schema(
     "page",
     (
-        Field("title", "text", True, "Page title."),
-        Field("summary", "text", False, "One sentence for the page description."),
+        Field("title", "text", True, "Page title.", translatable=True),
+        Field("summary", "text", False, "One sentence for the page description.", translatable=True),
         _UPDATES,
     ),
     "pages/<id>.md: a free page (about, method).",
 )
 
 SCHEMAS = {s.kind: s for s in (BRIEFING, ISSUE, STAKEHOLDER, EVENT, SOURCE, QUOTE, PERIOD, PAGE)}
+
+
+TRANSLATED_FROM = Field(
+    "translated_from",
+    "text",
+    False,
+    "Fingerprint of the original this translation was made from; written by `briefing translations mark`.",
+)
+
+
+def translation_schema(schema: Schema) -> Schema:
+    """What a translation of `schema`'s records may hold: the id (in list files), `translated_from`, and the
+    translatable fields, none required here (a translation must give each field its original has; the
+    translation step checks that against the original, where it knows which ones those are)."""
+    fields: list[Field] = [f for f in schema.fields if f.name == "id" or f.translation_key]
+    if schema.kind in SCHEMAS:  # whole entries carry the fingerprint; their parts (positions) do not
+        fields.append(TRANSLATED_FROM)
+    for spec in schema.fields:
+        if not spec.translatable:
+            continue
+        if spec.record is not None:
+            fields.append(replace(spec, required=False, record=translation_schema(spec.record)))
+        else:
+            fields.append(replace(spec, required=False, min_items=0, max_items=0))
+    return Schema(schema.kind, tuple(fields), f"A translation of {schema.kind} texts.")
+
+
+TRANSLATION_SCHEMAS = {kind: translation_schema(schema) for kind, schema in SCHEMAS.items()}
 
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
@@ -286,6 +375,10 @@ LANGUAGE_TAG_PATTERN = (
 )
 LANGUAGE_TAG_MAX = 24
 _LANGUAGE_TAG = re.compile(LANGUAGE_TAG_PATTERN)
+
+
+def is_language_tag(text: str) -> bool:
+    return len(text) <= LANGUAGE_TAG_MAX and bool(_LANGUAGE_TAG.fullmatch(text))
 
 
 WINDOWS_DEVICES = frozenset(
@@ -448,7 +541,7 @@ def _convert(spec: Field, raw: Any, file: Path, line: int, diags: Diagnostics) -
             raise _Invalid(f"`{_short(text)}` is not an http(s) address", "write the full address, https://…")
         return text
     if kind == "language":
-        if len(text) > LANGUAGE_TAG_MAX or not _LANGUAGE_TAG.fullmatch(text):
+        if not is_language_tag(text):
             raise _Invalid(
                 f"`{_short(text)}` is not a language tag",
                 f"write a BCP 47 tag of at most {LANGUAGE_TAG_MAX} characters, such as `en`, `en-GB`, `zh-Hans`",

@@ -9,7 +9,12 @@ where a full URL is required: canonical links, the sitemap and the feed.
 
 from __future__ import annotations
 
-from generator.model import Entity, Event, Issue, Page, Period, Quote, Source, Stakeholder
+from generator.model import Entity, Event, Issue, Language, Page, Period, Quote, Source, Stakeholder
+
+SHARED = ("assets/", "pagefind/")  # files every language's pages use
+FIRST_LANGUAGE_ONLY = frozenset(  # the data exports: one set for the briefing, in its own language
+    {"sitemap.xml", "briefing.json", "timeline.csv", "positions.csv", "sources.csv", "timeline.ics", "robots.txt"}
+)
 
 
 def entity_path(entity: Entity) -> str:
@@ -28,6 +33,13 @@ def entity_path(entity: Entity) -> str:
         return f"stakeholders/{entity.speaker.id}/index.html#{entity.id}"
     assert isinstance(entity, Page)
     return f"{entity.id}/index.html"
+
+
+def in_language(path: str, language: Language) -> str:
+    """The site path of a page of `language`'s site: under its folder, except files all languages share."""
+    if not language.prefix or path.startswith(SHARED) or path.partition("#")[0] in FIRST_LANGUAGE_ONLY:
+        return path
+    return f"{language.prefix}/{path}"
 
 
 def relative(target: str, from_page: str) -> str:

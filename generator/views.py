@@ -17,10 +17,35 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator import exports, jsonld, pictures
+from generator.dates import PartialDate
+from generator.i18n import Texts
 from generator.markdown import MARKER, Markdown
-from generator.model import Briefing, Entity, Event, Issue, Page, Period, Position, Quote, Source, Stakeholder, Update
-from generator.schema import ISSUE_STATUSES, PERIOD_KINDS, POSITION_LEANINGS, STAKEHOLDER_GROUPS, STAKEHOLDER_KINDS
-from generator.urls import absolute, entity_path, relative
+from generator.model import (
+    ORIGINAL,
+    Briefing,
+    Entity,
+    Event,
+    Issue,
+    Language,
+    Page,
+    Period,
+    Position,
+    Quote,
+    Source,
+    Stakeholder,
+    Translated,
+    Update,
+)
+from generator.schema import (
+    ISSUE_STATUSES,
+    N_,
+    PERIOD_KINDS,
+    POSITION_LEANINGS,
+    STAKEHOLDER_GROUPS,
+    STAKEHOLDER_KINDS,
+    TRANSLATION_STATUSES,
+)
+from generator.urls import absolute, entity_path, in_language, relative
 
 HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
 HOME_LATEST = 6  # latest events on the home page
@@ -34,14 +59,14 @@ REFERENCES_FOLD_MIN = 6  # fold only when at least this many would be hidden
 STAKEHOLDER_EVENTS_SHOWN = 5  # on a stakeholder page, chosen as on an issue page
 TOC_MIN_SECTIONS = 4  # a stakeholder page gets "On this page" from this many sections (issue pages always)
 NAV_TITLES = {
-    "issues": "Issues",
-    "stakeholders": "Stakeholders",
-    "timeline": "Timeline",
-    "positions": "Positions",
-    "sources": "Sources",
-    "updates": "Updates",
-    "search": "Search",
-    "print": "Print",
+    "issues": N_("Issues"),
+    "stakeholders": N_("Stakeholders"),
+    "timeline": N_("Timeline"),
+    "positions": N_("Positions"),
+    "sources": N_("Sources"),
+    "updates": N_("Updates"),
+    "search": N_("Search"),
+    "print": N_("Print"),
 }
 
 
@@ -114,6 +139,8 @@ class QuoteItem:
     cites: Markup
     context: Markup
     lang: str = ""  # the quotation's language where it is not the page's (e.g. "zh-Hans")
+    original: str = ""  # the words as spoken, where `text` is our translation of them
+    original_lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +194,28 @@ class StakeholderItem:
     role: str
 
 
+@dataclass(frozen=True)
+class Alternate:
+    """The same page in one of the site's languages (for hreflang and the language switch)."""
+
+    lang: str
+    name: str
+    href: str  # relative, for the switch
+    link: str  # for `<link rel="alternate" hreflang>`: absolute when the briefing has a base_url
+    current: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Said above a page whose texts are not (or no longer) a translation of its original."""
+
+    status: str  # outdated / missing
+    message: str
+    href: str  # the original
+    link: str
+    lang: str  # the original's language
+
+
 @dataclass
 class Chrome:
     """What base.html shows around every page: head, header, navigation, references, footer."""
@@ -203,6 +252,10 @@ class Chrome:
     cite_script: str = ""
     references_shown: int = 0  # on long pages, the first this many references; the rest behind a <details>
     references_more: str = ""  # that <details>'s summary, or "" when every reference is shown
+    alternates: list[Alternate] = field(default_factory=list)  # every language's version, when there are several
+    notice: Notice | None = None
+    content_lang: str = ""  # the language of the page's texts, where it is not the site's (untranslated)
+    translations: str = ""  # the translations page, when the briefing has several languages
 
 
 # ---- finishing texts for one page ---------------------------------------------------------------------
@@ -216,10 +269,12 @@ class PageText:
     if one of them changed (see build.Engine)."""
 
     def __init__(
-        self, path: str, briefing: Briefing, fragments: Fragments | None = None, deferred: bool = False
+        self, path: str, briefing: Briefing, texts: Texts, fragments: Fragments | None = None, deferred: bool = False
     ) -> None:
         self.path = path
         self.briefing = briefing
+        self.texts = texts
+        self._ = texts.gettext
         self.citations: dict[str, int] = {}
         self._cite_count: dict[str, int] = {}
         self.reads: set[str] = set()
@@ -242,11 +297,24 @@ class PageText:
         self.reads.update(entity.id for entity in entities)
 
     def url(self, target: str | Entity) -> str:
+        """A link to a page of this language's site (or to a file all languages share)."""
         if isinstance(target, str):
-            path = target
+            path = in_language(target, self.briefing.language)
         else:
             self.reads.add(target.id)
-            path = entity_path(target)
+            path = in_language(entity_path(target), self.briefing.language)
+        return self.site_url(path)
+
+    def url_in(self, entity: Entity, language: Language) -> str:
+        """A link to `entity`'s page on the site of another language."""
+        self.reads.add(entity.id)
+        return self.site_url(in_language(entity_path(entity), language))
+
+    def date(self, date: PartialDate) -> DateText:
+        return DateText(date.iso, self.texts.date(date))
+
+    def site_url(self, path: str) -> str:
+        """A link to a site path (with its language's folder, if any)."""
         base = self.briefing.config.base_url
         if self.path == "404.html" and base:
             return absolute(base, path)  # a host serves 404.html at any missing address: relative links break
@@ -271,7 +339,7 @@ class PageText:
         for source_id, number in self.citations.items():
             source = by_id[source_id]
             assert isinstance(source, Source)
-            date = source.date.display if source.date else ""
+            date = self.texts.date(source.date) if source.date else ""
             out.append(Reference(number, self.url(source), source.title, source.publisher, date))
         return out
 
@@ -290,7 +358,8 @@ class PageText:
         number = self.citations.setdefault(source_id, len(self.citations) + 1)
         use = self._cite_count[source_id] = self._cite_count.get(source_id, 0) + 1
         anchor = f' id="cite-{number}"' if use == 1 else ""
-        link = f'<a href="#ref-{number}"{anchor} aria-label="Source {number}">[{number}]</a>'
+        label = escape(self._("Source %(number)s") % {"number": number})
+        link = f'<a href="#ref-{number}"{anchor} aria-label="{label}">[{number}]</a>'
         return f'<sup class="cite">{link}</sup>'
 
 
@@ -309,26 +378,35 @@ def _prefix_ids(html: str, prefix: str) -> str:
     return _ID_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{prefix}-{m.group(2)}"', html)
 
 
-def date_text(date: Any) -> DateText:
-    return DateText(date.iso, date.display)
+def status_of(text: PageText, issue: Issue) -> StatusText:
+    return StatusText(issue.status, text._(ISSUE_STATUSES[issue.status]), issue.status_note)
 
 
-def status_of(issue: Issue) -> StatusText:
-    return StatusText(issue.status, ISSUE_STATUSES[issue.status], issue.status_note)
+def leaning_of(text: PageText, position: Position) -> LeaningText | None:
+    return LeaningText(position.leaning, text._(POSITION_LEANINGS[position.leaning])) if position.leaning else None
 
 
-def leaning_of(position: Position) -> LeaningText | None:
-    return LeaningText(position.leaning, POSITION_LEANINGS[position.leaning]) if position.leaning else None
+def leaning_legend(text: PageText) -> list[LeaningText]:
+    return [LeaningText(value, text._(label)) for value, label in POSITION_LEANINGS.items()]
 
 
-def leaning_legend() -> list[LeaningText]:
-    return [LeaningText(value, label) for value, label in POSITION_LEANINGS.items()]
+MORE = {  # "n more …" of each long list: singular, plural
+    "events": (N_("%(num)d more event"), N_("%(num)d more events")),
+    "quotations": (N_("%(num)d more quotation"), N_("%(num)d more quotations")),
+    "stakeholders": (N_("%(num)d more stakeholder"), N_("%(num)d more stakeholders")),
+    "references": (N_("%(num)d more reference"), N_("%(num)d more references")),
+}
 
 
-def more(rest: list[Any], noun: str) -> More | None:
+def more_text(texts: Texts, count: int, noun: str) -> str:
+    singular, plural = MORE[noun]
+    return texts.ngettext(singular, plural, count) % {"num": count}
+
+
+def more(text: PageText, rest: list[Any], noun: str) -> More | None:
     if not rest:
         return None
-    return More(f"{len(rest)} more {noun if len(rest) != 1 else noun.rstrip('s')}", len(rest))
+    return More(more_text(text.texts, len(rest), noun), len(rest))
 
 
 def split_events(events: list[Event], shown: int) -> tuple[list[Event], list[Event]]:
@@ -357,7 +435,7 @@ def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | Non
     return EventItem(
         anchor=event.id if anchor else "",
         href="" if anchor else text.url(event),
-        date=date_text(event.date),
+        date=text.date(event.date),
         date_note=event.date_note,
         key=event.key,
         title=event.title,
@@ -371,7 +449,7 @@ def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | Non
 
 def event_link(text: PageText, event: Event) -> EventItem:
     """An event as one line (date and linked title): its summary is not shown, so not finished."""
-    return EventItem("", text.url(event), date_text(event.date), "", event.key, event.title, Markup(""), "", "", [])
+    return EventItem("", text.url(event), text.date(event.date), "", event.key, event.title, Markup(""), "", "", [])
 
 
 def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
@@ -379,23 +457,43 @@ def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
     speaker = text.link(quote.speaker) if show_speaker else None
     cites = text.cite([quote.source])
     context = text.md(quote.context)
-    return QuoteItem(quote.id, quote.text, speaker, date_text(quote.date), cites, context, text_lang(quote.text))
+    page_lang = text.briefing.language.code
+    original = quote.translated.original_text if quote.translated.status in ("current", "outdated") else ""
+    default = text.briefing.languages[0].code if text.briefing.languages else page_lang
+    if original and text_lang(original, default) == text_lang(quote.text, page_lang):
+        original = ""  # spoken in this page's language: the quotation is the original itself
+    return QuoteItem(
+        quote.id,
+        quote.text,
+        speaker,
+        text.date(quote.date),
+        cites,
+        context,
+        _other(text_lang(quote.text, page_lang), page_lang),
+        original,
+        _other(text_lang(original, default), page_lang) if original else "",
+    )
+
+
+def _other(lang: str, page_lang: str) -> str:
+    """`lang` where it differs from the page's language (so it needs its own `lang` attribute), else ""."""
+    return "" if lang.split("-")[0] == page_lang.split("-")[0] else lang
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
-def text_lang(text: str) -> str:
+def text_lang(text: str, otherwise: str) -> str:
     """The language of a quotation from its script: Chinese characters outnumbering Latin letters make it
-    Chinese (the bundled briefing quotes the mainland in simplified script), else it is the page's own."""
+    Chinese (the bundled briefing quotes the mainland in simplified script), else `otherwise`."""
     han = len(_HAN.findall(text))
-    return "zh-Hans" if han and han >= len(_LATIN_LETTER.findall(text)) else ""
+    return "zh-Hans" if han and han >= len(_LATIN_LETTER.findall(text)) else otherwise
 
 
 def issue_card(text: PageText, issue: Issue, key_point: bool = False) -> IssueCard:
     point = text.md(issue.key_points[0]) if key_point and issue.key_points else Markup("")
-    return IssueCard(text.url(issue), issue.title, status_of(issue), text.md(issue.summary), point)
+    return IssueCard(text.url(issue), issue.title, status_of(text, issue), text.md(issue.summary), point)
 
 
 def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderItem:
@@ -405,11 +503,13 @@ def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderIte
 def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
     """Newest first, as a reader looks for what is new."""
     ordered = sorted(updates, key=lambda u: u.date, reverse=True)
-    return [UpdateItem(date_text(u.date), text.md(u.text), u.correction) for u in ordered]
+    return [UpdateItem(text.date(u.date), text.md(u.text), u.correction) for u in ordered]
 
 
 def position_item(text: PageText, position: Position, holder: Entity) -> PositionItem:
-    return PositionItem(text.link(holder), text.md(position.stance), text.cite(position.sources), leaning_of(position))
+    return PositionItem(
+        text.link(holder), text.md(position.stance), text.cite(position.sources), leaning_of(text, position)
+    )
 
 
 # ---- one view per page kind -----------------------------------------------------------------------------
@@ -688,12 +788,82 @@ class Fragments:
     def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> Markup:
         known = self.entries.get(key)
         if known is None or self.changed is None or known[0] & self.changed:
-            piece = PageText(text.path, text.briefing, deferred=True)
+            piece = PageText(text.path, text.briefing, text.texts, deferred=True)
             assert self.render is not None
             html = self.render(macro, make(piece))
             known = self.entries[key] = (frozenset(piece.reads), html)
         text.reads |= known[0]
         return text.number(known[1])
+
+
+@dataclass(frozen=True)
+class TranslationRow:
+    kind: str
+    link: Link  # the page on the translated site
+    status: str  # a choice of schema.TRANSLATION_STATUSES
+    status_label: str
+    original: str  # the original's page
+    file: str  # the translation's file, for editors ("" when there is none)
+
+
+@dataclass(frozen=True)
+class TranslationTable:
+    lang: str
+    name: str
+    counts: list[tuple[str, str, int]]  # status, label, how many
+    rows: list[TranslationRow]  # outdated first, then missing, then current
+
+
+@dataclass
+class TranslationsView:
+    tables: list[TranslationTable]
+
+
+TRANSLATION_ORDER = ("outdated", "missing", "current")
+
+
+def translations_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> TranslationsView:
+    """Every text of the briefing, per translated language: current, out of date, or not translated."""
+    for kind, entities in (
+        ("issue", briefing.issues),
+        ("stakeholder", briefing.stakeholders),
+        ("event", briefing.events),
+        ("quote", briefing.quotes),
+        ("period", briefing.periods),
+        ("page", briefing.pages),
+    ):
+        text.uses_all(kind, entities)
+    original = briefing.languages[0]
+    tables = []
+    for language, pairs in briefing.translations:
+        rows = [
+            TranslationRow(
+                text._(KIND_LABELS[mine.kind]),
+                Link(text.url_in(theirs, language), theirs.label),
+                theirs.translated.status,
+                text._(TRANSLATION_STATUSES[theirs.translated.status]),
+                text.url_in(mine, original),
+                theirs.translated.file,
+            )
+            for mine, theirs in pairs
+        ]
+        rows.sort(key=lambda row: TRANSLATION_ORDER.index(row.status))
+        counts = [
+            (status, text._(TRANSLATION_STATUSES[status]), sum(1 for row in rows if row.status == status))
+            for status in TRANSLATION_ORDER
+        ]
+        tables.append(TranslationTable(language.code, language.name, counts, rows))
+    return TranslationsView(tables)
+
+
+KIND_LABELS = {
+    "issue": N_("Issue"),
+    "stakeholder": N_("Stakeholder"),
+    "event": N_("Event"),
+    "quote": N_("Quotation"),
+    "period": N_("Period"),
+    "page": N_("Page"),
+}
 
 
 @dataclass
@@ -718,6 +888,7 @@ View = (
     | SearchView
     | PrintView
     | NotFoundView
+    | TranslationsView
 )
 
 
@@ -733,15 +904,16 @@ class PageSpec:
     script: str = ""  # an asset the page loads, e.g. assets/timeline.js
     entity: Entity | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    alternates: list[tuple[Language, str]] = field(default_factory=list)  # this page in every language
 
 
 def build_view(
-    spec: PageSpec, briefing: Briefing, axis: pictures.Axis, fragments: Fragments | None = None
+    spec: PageSpec, briefing: Briefing, axis: pictures.Axis, texts: Texts, fragments: Fragments | None = None
 ) -> tuple[tuple[Chrome, View], set[str]]:
     """The page's view and the chrome around it, and the ids of the entities they show. Citations are
     numbered as the page shows them, so the view is built in page order, and the chrome (which lists the
     references) last."""
-    text = PageText(spec.path, briefing, fragments)
+    text = PageText(spec.path, briefing, texts, fragments)
     if spec.entity is not None:
         text.uses(spec.entity)
     view = BUILDERS[spec.kind](text, briefing, axis, spec)
@@ -756,15 +928,18 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         page = briefing.by_id.get(entry) if entry not in NAV_TITLES else None
         if page is not None:
             text.uses(page)
-        label = NAV_TITLES[entry] if page is None else page.label  # resolve checked every entry
+        label = text._(NAV_TITLES[entry]) if page is None else page.label  # resolve checked every entry
         nav.append(NavItem(text.url(target), label, spec.path == target))
     json_ld = None
     if isinstance(spec.entity, Issue):
         json_ld = jsonld.article(briefing, spec.entity)
     elif isinstance(spec.entity, Stakeholder):
         json_ld = jsonld.stakeholder(briefing, spec.entity)
+    translated = spec.entity.translated if spec.entity is not None else ORIGINAL
+    if spec.kind == "home":
+        translated = config.translated
     return Chrome(
-        lang=config.language,
+        lang=briefing.language.code,
         kind=spec.kind,
         head_title=config.title if spec.kind == "home" else f"{spec.title} · {config.title}",
         title=spec.title,
@@ -784,7 +959,7 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         references=text.references(),
         publisher=config.publisher,
         licence=config.licence,
-        as_of=date_text(config.as_of),
+        as_of=text.date(config.as_of),
         sources=text.url("sources/index.html"),
         data=text.url("briefing.json"),
         calendar=text.url("timeline.ics"),
@@ -794,17 +969,52 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         positions_csv=text.url("positions.csv"),
         sources_csv=text.url("sources.csv"),
         cite_script=text.url("assets/cite.js") if text.citations else "",  # chrome is built last: all cited
-        **_folded_references(spec, len(text.citations)),
+        **_folded_references(spec, len(text.citations), text.texts),
+        alternates=[
+            Alternate(
+                language.code,
+                language.name,
+                text.site_url(path),
+                absolute(config.base_url, path) if config.base_url else text.site_url(path),
+                language == briefing.language,
+            )
+            for language, path in spec.alternates
+        ],
+        notice=translation_notice(text, spec, translated),
+        content_lang=translated.text_language if translated.status == "missing" else "",
+        translations=text.url("translations/index.html") if len(briefing.languages) > 1 else "",
     )
 
 
-def _folded_references(spec: PageSpec, count: int) -> dict[str, Any]:
+def translation_notice(text: PageText, spec: PageSpec, translated: Translated) -> Notice | None:
+    """What a reader of a translated site is told about a page whose texts are not a current translation."""
+    if translated.status not in ("outdated", "missing") or not spec.alternates:
+        return None
+    _, texts = text._, text.texts
+    original, path = spec.alternates[0]
+    name = texts.language_name(original.code)
+    link = _("Read the original in %(language)s") % {"language": name}
+    if translated.status == "missing":
+        message = _("This page has not been translated yet; its text is shown in %(language)s.") % {"language": name}
+    elif translated.original_updated is not None:
+        message = _("The %(language)s original was updated on %(date)s; this translation may be out of date.") % {
+            "language": name,
+            "date": texts.date(translated.original_updated),
+        }
+    else:
+        message = _("The %(language)s original has changed since this translation was made; it may be out of date.") % {
+            "language": name
+        }
+    return Notice(translated.status, message, text.site_url(path), link, original.code)
+
+
+def _folded_references(spec: PageSpec, count: int, texts: Texts) -> dict[str, Any]:
     """Issue and stakeholder pages show their first references (those of the key points and positions, the
     first cited) and fold the rest, when there are enough to be worth folding."""
     if spec.kind not in ("issue", "stakeholder") or count < REFERENCES_SHOWN + REFERENCES_FOLD_MIN:
         return {"references_shown": count, "references_more": ""}
     rest = count - REFERENCES_SHOWN
-    return {"references_shown": REFERENCES_SHOWN, "references_more": f"{rest} more references"}
+    return {"references_shown": REFERENCES_SHOWN, "references_more": more_text(texts, rest, "references")}
 
 
 def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> HomeView:
@@ -814,22 +1024,29 @@ def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
     text.uses_all("stakeholder", briefing.stakeholders)
     state = text.md(config.state_of_play)
     next_date = config.next_date
-    strip = pictures.pact_strip(briefing, axis, text.url, "strip", compact=True) if briefing.periods else Markup("")
+    strip = (
+        pictures.pact_strip(briefing, axis, text.url, "strip", text.texts, compact=True)
+        if briefing.periods
+        else Markup("")
+    )
     past = [e for e in briefing.events if e.date <= config.as_of]  # future dates are not news
     issues = briefing.issues
     return HomeView(
         title=config.title,
         summary=config.summary,
-        as_of=date_text(config.as_of),
+        as_of=text.date(config.as_of),
         state_of_play=state,
-        next_date=date_text(next_date.date) if next_date else None,
+        next_date=text.date(next_date.date) if next_date else None,
         next_label=next_date.label if next_date else "",
         next_href=text.url(next_date.event) if next_date and next_date.event else "",
         strip=strip,
         strip_more=text.url("timeline/index.html#periods-title"),
         key_events=[event_link(text, e) for e in config.key_dates],
         issues=[issue_card(text, i, key_point=True) for i in issues[:HOME_ISSUES]],
-        all_issues=Link(text.url("issues/index.html"), f"All {len(issues)} issues")
+        all_issues=Link(
+            text.url("issues/index.html"),
+            text.texts.ngettext("All %(num)d issue", "All %(num)d issues", len(issues)) % {"num": len(issues)},
+        )
         if len(issues) > HOME_ISSUES
         else None,
         issues_href=text.url("issues/index.html"),
@@ -860,7 +1077,7 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     key_points = [text.md(point) for point in issue.key_points]
     positions = [position_item(text, p, p.stakeholder) for p in issue.positions]
     body = text.md(issue.body)
-    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title)
+    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title, text.texts)
     shown_events, rest_events = split_events(links.events, ISSUE_EVENTS_SHOWN)
     events = [event_item(text, e, anchor=False, page_of=issue) for e in shown_events]
     more_events = [event_item(text, e, anchor=False, page_of=issue) for e in rest_events]
@@ -875,35 +1092,36 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     rest_people = [s for s in links.stakeholders if s not in shown_people]
     related = [text.link(i) for i in links.issues]
     updates = update_items(text, issue.updates)
-    toc = [TocEntry("#key-points-title", "Key points")] if key_points else []
-    toc += [TocEntry("#positions-title", "Positions")] if positions else []
+    _ = text._
+    toc = [TocEntry("#key-points-title", _("Key points"))] if key_points else []
+    toc += [TocEntry("#positions-title", _("Positions"))] if positions else []
     toc += body_toc(body)
-    toc += [TocEntry("#events-title", "Timeline of this issue")] if events else []
-    toc += [TocEntry("#quotes-title", "In their words")] if quotes else []
-    toc += [TocEntry("#stakeholders-title", "Stakeholders")] if shown_people else []
-    toc += [TocEntry("#related-title", "Related issues")] if related else []
-    toc += [TocEntry("#updates-title", "Updates")] if updates else []
-    toc += [TocEntry("#references-title", "References")] if text.citations else []
+    toc += [TocEntry("#events-title", _("Timeline of this issue"))] if events else []
+    toc += [TocEntry("#quotes-title", _("In their words"))] if quotes else []
+    toc += [TocEntry("#stakeholders-title", _("Stakeholders"))] if shown_people else []
+    toc += [TocEntry("#related-title", _("Related issues"))] if related else []
+    toc += [TocEntry("#updates-title", _("Updates"))] if updates else []
+    toc += [TocEntry("#references-title", _("References"))] if text.citations else []
     return IssueView(
         up=text.url("issues/index.html"),
         title=issue.title,
         summary=summary,
-        status=status_of(issue),
+        status=status_of(text, issue),
         key_points=key_points,
         positions=positions,
-        leanings=leaning_legend() if any(p.leaning for p in positions) else [],
+        leanings=leaning_legend(text) if any(p.leaning for p in positions) else [],
         body=body,
         updates=updates,
         sparkline=sparkline,
         events=events,
         more_events=more_events,
-        events_more=more(rest_events, "events"),
+        events_more=more(text, rest_events, "events"),
         quotes=quotes,
         more_quotes=more_quotes,
-        quotes_more=more(rest_quotes, "quotations"),
+        quotes_more=more(text, rest_quotes, "quotations"),
         stakeholders=[stakeholder_item(text, s) for s in shown_people],
         more_stakeholders=[stakeholder_item(text, s) for s in rest_people],
-        stakeholders_more=more(rest_people, "stakeholders"),
+        stakeholders_more=more(text, rest_people, "stakeholders"),
         related=related,
         last_update=updates[0] if updates else None,
         toc=toc,
@@ -922,12 +1140,13 @@ def stakeholders_view(text: PageText, briefing: Briefing, axis: pictures.Axis, s
         members = [s for s in briefing.stakeholders if s.kind_of == kind]
         if not members:
             continue
-        by_country = sorted(members, key=lambda s: s.country or "Country not stated")
+        unstated = text._("Country not stated")
+        by_country = sorted(members, key=lambda s: s.country or unstated)
         countries = [
             CountryGroup(country, [stakeholder_item(text, s) for s in people])
-            for country, people in groupby(by_country, key=lambda s: s.country or "Country not stated")
+            for country, people in groupby(by_country, key=lambda s: s.country or unstated)
         ]
-        groups.append(KindGroup(kind, title, countries))
+        groups.append(KindGroup(kind, text._(title), countries))
     return StakeholdersView(briefing.config.title, groups)
 
 
@@ -941,28 +1160,29 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     body = text.md(s.body)
     positions = [position_item(text, p, p.issue) for p in links.positions]
     quotes = [quote_item(text, q, show_speaker=False) for q in links.quotes]
-    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name)
+    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name, text.texts)
     shown_events, rest_events = split_events(links.events, STAKEHOLDER_EVENTS_SHOWN)
     events = [event_item(text, e, anchor=False, page_of=s) for e in shown_events]
     more_events = [event_item(text, e, anchor=False, page_of=s) for e in rest_events]
     members = [stakeholder_item(text, m) for m in links.members]
     mentioned_on = [MentionItem(text.url(e), e.label, e.kind) for e in links.mentioned_on]
     updates = update_items(text, s.updates)
+    _ = text._
     toc = body_toc(body)
-    toc += [TocEntry("#positions-title", "Positions")] if positions else []
-    toc += [TocEntry("#quotes-title", "Quotations")] if quotes else []
-    toc += [TocEntry("#events-title", "Timeline")] if events else []
-    toc += [TocEntry("#members-title", "People and bodies affiliated")] if members else []
-    toc += [TocEntry("#mentioned-title", "Mentioned on")] if mentioned_on else []
-    toc += [TocEntry("#updates-title", "Updates")] if updates else []
-    toc += [TocEntry("#references-title", "References")] if text.citations else []
+    toc += [TocEntry("#positions-title", _("Positions"))] if positions else []
+    toc += [TocEntry("#quotes-title", _("Quotations"))] if quotes else []
+    toc += [TocEntry("#events-title", _("Timeline"))] if events else []
+    toc += [TocEntry("#members-title", _("People and bodies affiliated"))] if members else []
+    toc += [TocEntry("#mentioned-title", _("Mentioned on"))] if mentioned_on else []
+    toc += [TocEntry("#updates-title", _("Updates"))] if updates else []
+    toc += [TocEntry("#references-title", _("References"))] if text.citations else []
     return StakeholderView(
         up=text.url("stakeholders/index.html"),
         name=s.name,
         role=s.role,
         affiliation=affiliation,
         country=s.country,
-        kind=STAKEHOLDER_KINDS[s.kind_of],
+        kind=text._(STAKEHOLDER_KINDS[s.kind_of]),
         stance=stance,
         body=body,
         updates=updates,
@@ -971,11 +1191,11 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
         sparkline=sparkline,
         events=events,
         more_events=more_events,
-        events_more=more(rest_events, "events"),
+        events_more=more(text, rest_events, "events"),
         members=members,
         mentioned_on=mentioned_on,
         last_update=updates[0] if updates else None,
-        leanings=leaning_legend() if any(p.leaning for p in links.positions) else [],
+        leanings=leaning_legend(text) if any(p.leaning for p in links.positions) else [],
         toc=toc if len(toc) >= TOC_MIN_SECTIONS else [],
     )
 
@@ -983,9 +1203,9 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
 def _period_row(text: PageText, period: Period) -> PeriodRow:
     return PeriodRow(
         period.id,
-        date_text(period.start),
-        date_text(period.end) if period.end else None,
-        PERIOD_KINDS[period.kind_of],
+        text.date(period.start),
+        text.date(period.end) if period.end else None,
+        text._(PERIOD_KINDS[period.kind_of]),
         period.uncertain,
         period.label,
         text.cite(period.sources),
@@ -1000,7 +1220,7 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
         ("stakeholder", briefing.stakeholders),
     ):
         text.uses_all(kind, entities)
-    strip = pictures.pact_strip(briefing, axis, text.url, "strip") if briefing.periods else Markup("")
+    strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
     periods = [_period_row(text, p) for p in briefing.periods]
     with_events = [s for s in briefing.stakeholders if s.links.events]
     return TimelineView(
@@ -1025,7 +1245,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
     """Stakeholders (rows) × issues (columns), only those with at least one position."""
     text.uses_all("issue", briefing.issues)
     text.uses_all("stakeholder", briefing.stakeholders)
-    web = pictures.positions_web(briefing, text.url, "web")
+    web = pictures.positions_web(briefing, text.url, "web", text.texts)
     issues = [i for i in briefing.issues if i.positions]
     columns = [text.link(i) for i in issues]
     rows = []
@@ -1037,7 +1257,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         for issue in issues:
             position = held.get(id(issue))
             cells.append(
-                MatrixCell(text.md(position.stance), text.cite(position.sources), leaning_of(position))
+                MatrixCell(text.md(position.stance), text.cite(position.sources), leaning_of(text, position))
                 if position
                 else None
             )
@@ -1050,7 +1270,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         )
         for issue in issues
     ]
-    return PositionsView(web, columns, rows, csv=text.url("positions.csv"), leanings=leaning_legend(), who=who)
+    return PositionsView(web, columns, rows, csv=text.url("positions.csv"), leanings=leaning_legend(text), who=who)
 
 
 def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:
@@ -1062,7 +1282,7 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
             url=s.url,
             publisher=s.publisher,
             author=s.author,
-            date=date_text(s.date) if s.date else None,
+            date=text.date(s.date) if s.date else None,
             note=text.md(s.note),
             no_public_link=s.no_public_link,
             cited_on=[text.link(e) for e in s.links.cited_on],
@@ -1093,7 +1313,7 @@ def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
     for kind, entities in kinds:
         text.uses_all(kind, entities)
     entries = [
-        UpdateEntry(date_text(u.date), text.url(e), e.label, e.kind, text.md(u.text), u.correction)
+        UpdateEntry(text.date(u.date), text.url(e), e.label, e.kind, text.md(u.text), u.correction)
         for u, e in exports.all_updates(briefing)
     ]
     corrections = sum(1 for entry in entries if entry.correction)
@@ -1129,13 +1349,15 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
             summary = piece.md(issue.summary)
             key_points = [piece.md(point) for point in issue.key_points]
             positions = [
-                PositionItem(Link("", p.stakeholder.name), piece.md(p.stance), piece.cite(p.sources), leaning_of(p))
+                PositionItem(
+                    Link("", p.stakeholder.name), piece.md(p.stance), piece.cite(p.sources), leaning_of(piece, p)
+                )
                 for p in issue.positions
             ]
             for p in issue.positions:
                 piece.uses(p.stakeholder)
             body = demote_headings(piece.md(issue.body, issue.id), 2)
-            return PrintIssue(issue.id, issue.title, summary, status_of(issue), key_points, positions, body)
+            return PrintIssue(issue.id, issue.title, summary, status_of(piece, issue), key_points, positions, body)
 
         return make
 
@@ -1160,7 +1382,7 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     events = Markup("").join(
         pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events
     )
-    return PrintView(config.title, config.summary, date_text(config.as_of), state, issues, stakeholders, events)
+    return PrintView(config.title, config.summary, text.date(config.as_of), state, issues, stakeholders, events)
 
 
 def not_found_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> NotFoundView:
@@ -1186,4 +1408,5 @@ BUILDERS = {
     "search": search_view,
     "print": print_view,
     "404": not_found_view,
+    "translations": translations_view,
 }

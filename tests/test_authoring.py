@@ -12,7 +12,7 @@ from generator.build import BuildOptions, build
 from generator.cli import main
 from generator.diagnostics import Diagnostics
 from generator.jsonschema import FILES, json_schema
-from generator.load import split_front_matter
+from generator.load import split_front_matter, translation_language
 from generator.templatedocs import reference
 from generator.yamltext import parse_yaml
 from tests.helpers import BUNDLED, edit
@@ -87,18 +87,20 @@ def test_new_refuses_bad_or_taken_ids(
     assert {p: p.read_bytes() for p in mini.rglob("*") if p.is_file()} == before
 
 
-def _documents(content: Path) -> list[tuple[str, Path, object]]:
-    """Every content file's data as our loader reads it (all scalars text), with its kind."""
+def _documents(content: Path, language: str = "") -> list[tuple[str, Path, object]]:
+    """Every content file's data as our loader reads it (all scalars text), with its kind; with `language`,
+    the translations into it instead of the originals."""
     found = []
+    suffix = f".{language}" if language else ""
     for kind, (file, is_list) in FILES.items():
-        if is_list:
-            path = content / file
+        if is_list or kind == "briefing":
+            path = content / file.replace(".yaml", f"{suffix}.yaml")
             if path.is_file():
                 found.append((kind, path, parse_yaml(path.read_text("utf-8"))))
-        elif kind == "briefing":
-            found.append((kind, content / file, parse_yaml((content / file).read_text("utf-8"))))
         else:
             for path in sorted((content / file.split("/")[0]).glob("*.md")):
+                if translation_language(path) != language:
+                    continue
                 split = split_front_matter(path.read_text("utf-8"), path, Diagnostics())
                 assert split is not None
                 found.append((kind, path, split[0]))
@@ -115,6 +117,17 @@ def test_schemas_validate_the_bundled_briefing() -> None:
     for kind, path, data in documents:
         errors = list(jsonschema.Draft202012Validator(json_schema(kind)).iter_errors(_plain(data)))
         assert errors == [], (path, [e.message for e in errors])
+
+
+def test_translation_schemas_validate_the_bundled_translations() -> None:
+    documents = _documents(BUNDLED, "zh-Hans")
+    assert {kind for kind, _, _ in documents} == set(FILES) - {"source"}  # sources keep their own titles
+    for kind, path, data in documents:
+        validator = jsonschema.Draft202012Validator(json_schema(kind, translation=True))
+        assert list(validator.iter_errors(_plain(data))) == [], path
+    issue = next(data for kind, _, data in documents if kind == "issue")
+    wrong = {**_plain(issue), "status": "open"}  # a translation repeats no shared field
+    assert list(jsonschema.Draft202012Validator(json_schema("issue", translation=True)).iter_errors(wrong))
 
 
 @pytest.mark.parametrize(
@@ -148,7 +161,8 @@ def test_schemas_reject_broken_samples(kind: str, broken: object) -> None:
 
 def test_schema_command_writes_every_kind(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert run(capsys, "schema", "--out", str(tmp_path))[0] == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{k}.schema.json" for k in FILES)
+    names = [f"{k}.schema.json" for k in FILES] + [f"{k}.translation.schema.json" for k in FILES]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
     for path in tmp_path.iterdir():
         jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
 

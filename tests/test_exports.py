@@ -88,16 +88,20 @@ def test_latest_events_are_not_counted_down(mini_site: Path) -> None:
     assert "reversed" not in latest.split("</section>")[0]
 
 
-def test_chinese_quotations_carry_their_language(bundled_site: Path) -> None:
+def test_quotations_carry_their_language_where_it_is_not_the_page_s(bundled_site: Path) -> None:
+    """Chinese words on an English page carry lang="zh-Hans"; English words on a Chinese page lang="en"."""
     found = 0
     for path in bundled_site.rglob("*.html"):
         html = path.read_text()
+        page = re.search(r'<html lang="([^"]+)"', html)
+        assert page is not None, path
         for match in re.finditer(r"<blockquote([^>]*)><p>“([^”]*)”", html):
-            if re.search(r"[\u4e00-\u9fff]", match.group(2)):
-                assert 'lang="zh-Hans"' in match.group(1), path
-                found += 1
-            else:
+            spoken = "zh-Hans" if re.search(r"[\u4e00-\u9fff]", match.group(2)) else "en"
+            if spoken == page.group(1):
                 assert "lang=" not in match.group(1), path
+            else:
+                assert f'lang="{spoken}"' in match.group(1), (path, match.group(2))
+                found += 1
     assert found
 
 

@@ -1,0 +1,88 @@
+"""Interface texts, dates and numbers in a site's language, from Babel's locale data and our catalogues.
+
+The interface strings of the templates and of the views are written in English and marked `_()`;
+`pybabel extract -F babel.cfg -o generator/locales/messages.pot .` collects them, and each language has a
+catalogue `generator/locales/<locale>/LC_MESSAGES/messages.po` (`pybabel update` keeps it in step). The
+catalogue is compiled when a build starts, so a `.mo` file can never be older than its `.po`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import hashlib
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from generator.dates import PartialDate
+from generator.model import Language
+
+LOCALES = Path(__file__).parent / "locales"
+_SKELETON = {"day": "yMMMMd", "month": "yMMMM", "year": "y"}
+_SHORT = {"day": "yMMMd", "month": "yMMM", "year": "y"}
+
+
+def catalogue_path(locale: str) -> Path | None:
+    """The catalogue for a Babel locale (`zh_Hans_CN` → `zh_Hans_CN`, then `zh_Hans`, then `zh`), if any."""
+    parts = locale.split("_")
+    for end in range(len(parts), 0, -1):
+        path = LOCALES / "_".join(parts[:end]) / "LC_MESSAGES" / "messages.po"
+        if path.is_file():
+            return path
+    return None
+
+
+def catalogues_digest() -> str:
+    """Of every catalogue: part of every page's key, as the templates are."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
+        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def translations_for(language: Language) -> gettext.NullTranslations:
+    """The compiled catalogue of a language; for the language the strings are written in, none is needed."""
+    path = catalogue_path(language.locale)
+    if path is None or language.locale.startswith("en"):
+        return gettext.NullTranslations()
+    with path.open("rb") as file:
+        catalogue = read_po(file, locale=language.locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+class Texts:
+    """One language's interface: `gettext`/`ngettext` for strings, `date` and `number` for values."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+        self.locale = Locale.parse(language.locale)
+        self.translations = translations_for(language)
+        self.gettext = self.translations.gettext
+        self.ngettext = self.translations.ngettext
+
+    def date(self, date: PartialDate) -> str:
+        """`27 February 2024` / `2024年2月27日`, never more precise than the date is."""
+        day = dt.date.fromisoformat(date.earliest_iso)
+        return format_skeleton(_SKELETON[date.precision], day, locale=self.locale)
+
+    def short_date(self, date: PartialDate, year: bool = True) -> str:
+        """`27 Aug 2024`, or without the year `27 Aug` (for the second date of a span in one year)."""
+        skeleton = _SHORT[date.precision] if year or date.precision == "year" else _SHORT[date.precision][1:]
+        return format_skeleton(skeleton, dt.date.fromisoformat(date.earliest_iso), locale=self.locale)
+
+    def language_name(self, code: str) -> str:
+        """A language's name in this language: `英语` for `en` on the Chinese site."""
+        return Locale.parse(code, sep="-").get_display_name(self.locale) or code
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
