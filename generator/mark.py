@@ -33,9 +33,8 @@ def mark(content: Path, files: list[Path]) -> list[tuple[Path, int]]:
     for file in files:
         kind, _, language = kinds.get(file.resolve(), "").partition(".")
         if not language:
-            problems.append(
-                Diagnostic(str(file), 0, "not a translation file", "name it like `issues/x.zh-Hans.md`, in the content folder")
-            )
+            hint = "name it like `issues/x.zh-Hans.md`, in the content folder"
+            problems.append(Diagnostic(str(file), 0, "not a translation file", hint))
             continue
         if file.suffix == ".md":
             entity_id = file.stem.rpartition(".")[0]
