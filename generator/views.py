@@ -740,7 +740,7 @@ class SearchView:
     stakeholders: str
     timeline: str
     sources: str
-
+    index: str  # Pagefind's script: one index for every language, each page searching its own language
 
 @dataclass
 class PrintIssue:
@@ -816,6 +816,7 @@ class TranslationTable:
 
 @dataclass
 class TranslationsView:
+    original_lang: str
     tables: list[TranslationTable]
 
 
@@ -853,7 +854,7 @@ def translations_view(text: PageText, briefing: Briefing, axis: pictures.Axis, s
             for status in TRANSLATION_ORDER
         ]
         tables.append(TranslationTable(language.code, language.name, counts, rows))
-    return TranslationsView(tables)
+    return TranslationsView(original.code, tables)
 
 
 KIND_LABELS = {
@@ -1326,6 +1327,7 @@ def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: P
         text.url("stakeholders/index.html"),
         text.url("timeline/index.html"),
         text.url("sources/index.html"),
+        text.url("pagefind/pagefind.js"),
     )
 
 

@@ -42,7 +42,7 @@
     var ticket = ++latest;
     if (!query.trim()) { list.replaceChildren(); status.textContent = ""; return; }
     if (!pagefind) {
-      pagefind = await import(new URL("../pagefind/pagefind.js", location.href).href);
+      pagefind = await import(new URL(list.dataset.index, location.href).href);
       // The timeline is one long page holding every event: a low length penalty lets it (and the issues)
       // rank for the words they are about, rather than the short profiles that mention them once.
       await pagefind.options({ ranking: { pageLength: 0.2 } });

@@ -1,0 +1,193 @@
+"""The bilingual briefing: one site per language, linked both ways; translations that know their age."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.helpers import BUNDLED, MINI, build_errors, edit, run
+from tests.test_site_quality import _serve
+
+ZH = "zh-Hans"
+_LINK = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">')
+_HREF = re.compile(r'<(a|link)\b([^>]*)\bhref="([^"#]*)(#[^"]*)?"([^>]*)>')
+
+
+def _site_path(page: str, href: str) -> str:
+    """The site path a relative link on `page` leads to (index.html named, as the site links)."""
+    return urljoin("http://site/" + page, href).removeprefix("http://site/")
+
+
+def _alternates(site: Path, page: str) -> dict[str, str]:
+    html = (site / page).read_text()
+    return {lang: _site_path(page, href) for lang, href in _LINK.findall(html) if lang != "x-default"}
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if "pagefind" not in p.parts)
+
+
+def test_every_page_names_its_versions_and_each_names_it_back(bundled_site: Path) -> None:
+    pages = _pages(bundled_site)
+    assert sum(1 for p in pages if p.startswith(ZH + "/")) * 2 >= len(pages) - 2  # (the English /translations/)
+    checked = 0
+    for page in pages:
+        alternates = _alternates(bundled_site, page)
+        assert set(alternates) == {"en", ZH}, page
+        own = ZH if page.startswith(ZH + "/") else "en"
+        assert alternates[own] == page, page
+        for lang, other in alternates.items():
+            assert (bundled_site / other).is_file(), (page, other)
+            assert _alternates(bundled_site, other)[own] == page, (page, lang, other)
+            checked += 1
+    assert checked > 300
+
+
+def test_the_language_switch_lands_on_the_same_entity(bundled_site: Path) -> None:
+    for issue in (BUNDLED / "issues").glob("*.md"):
+        if "." in issue.stem:
+            continue
+        page = f"{ZH}/issues/{issue.stem}/index.html"
+        html = (bundled_site / page).read_text()
+        switch = html[html.index('<nav class="languages"') :].split("</nav>")[0]
+        english = re.search(r'href="([^"]+)" hreflang="en"', switch)
+        assert english is not None, page
+        assert _site_path(page, english.group(1)) == f"issues/{issue.stem}/index.html"
+        assert 'aria-current="page"' in switch.split('hreflang="zh-Hans"')[1], page
+
+
+def test_every_link_of_the_chinese_site_stays_in_it(bundled_site: Path) -> None:
+    """Except the other language's versions of a page, the files every language shares and the data exports."""
+    shared = ("assets/", "pagefind/", "briefing.json", "timeline.csv", "positions.csv", "sources.csv", "timeline.ics")
+    for page in (p for p in _pages(bundled_site) if p.startswith(ZH + "/")):
+        for _tag, before, href, _fragment, after in _HREF.findall((bundled_site / page).read_text()):
+            if not href or href.startswith(("http:", "https:", "mailto:")) or "hreflang=" in before + after:
+                continue
+            target = _site_path(page, href)
+            assert target.startswith((ZH + "/", *shared)), (page, href)
+            assert (bundled_site / target).exists(), (page, href)
+
+
+def test_the_chinese_site_speaks_chinese(bundled_site: Path) -> None:
+    home = (bundled_site / ZH / "index.html").read_text()
+    assert '<html lang="zh-Hans">' in home
+    assert "2026年11月30日" in home  # dates from Babel's locale data
+    assert "《中美科技合作协定》" in home  # the translated state of play
+    issue = (bundled_site / ZH / "issues" / "renewal-and-survival" / "index.html").read_text()
+    assert re.search(r"<h1[^>]*>续签与存续</h1>", issue)
+    assert "translation-notice" not in issue  # every bundled translation is current
+    english = (bundled_site / "issues" / "renewal-and-survival" / "index.html").read_text()
+    assert '<html lang="en">' in english and "2026年" not in english
+
+
+def test_a_quotation_translated_from_english_is_marked_and_keeps_the_original(bundled_site: Path) -> None:
+    html = (bundled_site / ZH / "stakeholders" / "marina-zhang" / "index.html").read_text()
+    original = html[html.index('<details class="quote-original">') :].split("</details>")[0]
+    assert '<blockquote lang="en"><p>“Collaboration is the only way' in original
+
+
+@pytest.fixture
+def bilingual(tmp_path: Path) -> Path:
+    """The bundled briefing, writable."""
+    content = tmp_path / "project" / "content"
+    shutil.copytree(BUNDLED, content)
+    return content
+
+
+def test_an_edited_original_makes_its_translation_outdated_until_marked(
+    capsys: pytest.CaptureFixture[str], bilingual: Path
+) -> None:
+    edit(bilingual / "issues" / "talent-flows.md", "## ", "A new opening sentence.\n\n## ")
+    code, _, err = run(capsys, "check", "--strict", "--content", str(bilingual))
+    assert code == 1
+    assert (
+        "issues/talent-flows.zh-Hans.md:1: warning: zh-Hans translation of issue `talent-flows` is out of date" in err
+    )
+    out = bilingual.parent / "site"
+    assert run(capsys, "build", "--no-search", "--content", str(bilingual), "--out", str(out))[0] == 0
+    page = (out / ZH / "issues" / "talent-flows" / "index.html").read_text()
+    notice = page[page.index('<p class="translation-notice notice-outdated"') :].split("</p>")[0]
+    assert "英语原文" in notice or "original" in notice
+    assert 'href="../../../issues/talent-flows/index.html" hreflang="en"' in notice
+    listing = (out / "translations" / "index.html").read_text()
+    assert re.search(r'<tr class="status-outdated"><th scope="row"><a href="[^"]*talent-flows', listing)
+    assert (
+        run(
+            capsys,
+            "translations",
+            "mark",
+            str(bilingual / "issues" / "talent-flows.zh-Hans.md"),
+            "--content",
+            str(bilingual),
+        )[0]
+        == 0
+    )
+    assert run(capsys, "check", "--strict", "--content", str(bilingual))[0] == 0
+
+
+def test_an_untranslated_page_is_shown_in_the_original_under_a_notice(
+    capsys: pytest.CaptureFixture[str], bilingual: Path
+) -> None:
+    (bilingual / "stakeholders" / "gang-chen.zh-Hans.md").unlink()
+    out = bilingual.parent / "site"
+    assert run(capsys, "build", "--no-search", "--content", str(bilingual), "--out", str(out))[0] == 0
+    page = (out / ZH / "stakeholders" / "gang-chen" / "index.html").read_text()
+    assert '<p class="translation-notice notice-missing"' in page
+    assert '<main id="main" class="wrap" lang="en"' in page
+    assert re.search(r"<h1[^>]*>Gang Chen</h1>", page)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "issues/no-such-issue.zh-Hans.md",
+            "---\ntitle: 无\n---\n正文\n",
+            "issues/no-such-issue.zh-Hans.md:1: error: translation of unknown issue `no-such-issue`",
+        ),
+        (
+            "issues/talent-flows.fr.md",
+            "---\ntitle: Flux\n---\nTexte\n",
+            "issues/talent-flows.fr.md:1: error: translation into `fr`, which is not one of the briefing's other "
+            "languages",
+        ),
+        (
+            "stakeholders/gang-chen.zh-Hans.md",
+            "---\nname: 陈刚\nkind: person\nrole: 教授\n---\n正文\n",
+            "stakeholders/gang-chen.zh-Hans.md:3: error: unknown field `kind` in stakeholder",
+        ),
+        (
+            "stakeholders/gang-chen.zh-Hans.md",
+            "---\nname: 陈刚\n---\n正文\n",
+            "stakeholders/gang-chen.zh-Hans.md:1: error: missing translation of `role` (stakeholder `gang-chen`)",
+        ),
+    ],
+)
+def test_translation_mistakes_are_reported_at_their_line(
+    capsys: pytest.CaptureFixture[str], bilingual: Path, name: str, text: str, message: str
+) -> None:
+    (bilingual / name).write_text(text)
+    errors = build_errors(capsys, bilingual)
+    assert any(message in line for line in errors), errors
+
+
+def test_a_briefing_of_one_language_has_no_switch_and_no_prefix(mini_site: Path) -> None:
+    home = (mini_site / "index.html").read_text()
+    assert 'hreflang="' not in home and '<nav class="languages"' not in home
+    assert not (mini_site / "translations").exists()
+    assert MINI.is_dir()
+
+
+def test_searching_the_chinese_site_in_chinese_finds_the_renewal_issue(page: Page, bundled_site: Path) -> None:
+    base_url = _serve(bundled_site, "/")
+    page.goto(base_url + f"{ZH}/search/index.html?q=协定")
+    results = page.locator("#search-results li a")
+    expect(results.first).to_be_visible(timeout=10_000)
+    hrefs = [link.get_attribute("href") or "" for link in results.all()]
+    assert any("zh-Hans/issues/renewal-and-survival/" in href for href in hrefs), hrefs
+    assert all("/zh-Hans/" in href for href in hrefs), hrefs
