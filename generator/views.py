@@ -742,6 +742,7 @@ class SearchView:
     sources: str
     index: str  # Pagefind's script: one index for every language, each page searching its own language
 
+
 @dataclass
 class PrintIssue:
     id: str
