@@ -22,7 +22,7 @@ from generator import translate
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
-from generator.load import FileMemo, Loaded, load_content
+from generator.load import FileMemo, Loaded, Translation, load_content
 from generator.model import Briefing, Language
 from generator.parallel import map_ordered
 from generator.render import (
@@ -33,6 +33,7 @@ from generator.render import (
     preload_templates,
     publish_files,
     routes,
+    sitemap_entries,
     static_files,
     template_dirs,
     templates_digest,
@@ -117,16 +118,18 @@ class ViewMemo:
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
         digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
-        for t in sorted(
-            loaded.translations, key=lambda t: (t.language, t.digest)
-        ):  # a translation is read with its original
+        translations: dict[str, list[Translation]] = {}  # a translation is read with its original, as one record
+        for t in sorted(loaded.translations, key=lambda t: (t.language, t.digest)):
             if t.id in digests:
+                translations.setdefault(t.id, []).append(t)
                 kind, fields, body = digests[t.id]
                 digests[t.id] = (kind, fields + t.digest, body + t.body_digest)
         before_digests, before_targets = self.digests, self.targets
-        # a record's references are a function of its digests: reuse them while those are unchanged
+        # a record's references (its translations' too) are a function of its digests: reuse them while unchanged
         targets = {
-            r.id: before_targets[r.id] if before_digests.get(r.id) == digests[r.id] else record_targets(r)
+            r.id: before_targets[r.id]
+            if before_digests.get(r.id) == digests[r.id]
+            else record_targets(r).union(*(record_targets(t) for t in translations.get(r.id, ())))
             for r in loaded.records
         }
         self.digests, self.targets = digests, targets
@@ -199,12 +202,12 @@ class Engine:
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
         digest = templates_digest(dirs)
-        renderers = {}
-        for edition, part in zip(editions, tables, strict=True):
+        renderers, sitemap = {}, sitemap_entries(table)
+        for edition in editions:
             code = edition.language.code
             fragments = self.fragments.setdefault(code, Fragments())
             env = self._environment(dirs, digest, texts[code])
-            renderers[code] = Renderer(env, digest, edition, part, texts[code], fragments)
+            renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments)
         globals_digest = renderers[briefing.language.code].globals_digest(loaded)
         unchanged = self.views.unchanged_views(table, loaded, globals_digest)
         for fragments in self.fragments.values():

@@ -17,9 +17,12 @@ from xml.sax.saxutils import escape, quoteattr
 import icalendar
 
 from generator import __version__
+from generator.i18n import Texts
 from generator.markdown import Markdown
 from generator.model import Briefing, Entity, Update
-from generator.urls import absolute, entity_path
+from generator.urls import absolute, entity_path, in_language, page_path
+
+SitemapEntry = tuple[str, list[tuple[str, str]]]  # a page's site path, and its versions: (language, path)
 
 
 def _feed_id(briefing: Briefing, path: str) -> str:
@@ -35,25 +38,25 @@ def _link(briefing: Briefing, path: str) -> str:
     return absolute(base, path) if base else path
 
 
-def atom_feed(briefing: Briefing) -> bytes:
-    config = briefing.config
-    updated = f"{config.as_of.iso}T00:00:00Z"
+def atom_feed(briefing: Briefing, texts: Texts) -> bytes:
+    config, _ = briefing.config, texts.gettext
+    updated, language = f"{config.as_of.iso}T00:00:00Z", briefing.language
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
-        f"  <title>{escape(config.title)}: timeline</title>",
+        f"  <title>{escape(_('%(title)s: timeline') % {'title': config.title})}</title>",
         f"  <subtitle>{escape(config.summary)}</subtitle>",
         f"  <id>{escape(_feed_id(briefing, 'feed.xml'))}</id>",
         f"  <updated>{updated}</updated>",
         f"  <author><name>{escape(config.publisher)}</name></author>",
-        f'  <link rel="alternate" href={quoteattr(_link(briefing, "timeline/index.html"))}/>',
+        f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language("timeline/index.html", language)))}/>',
         f'  <generator version="{__version__}">Briefing</generator>',
     ]
     for event in sorted(briefing.events, key=lambda e: e.date, reverse=True):
-        path = entity_path(event)
+        path = page_path(event, language)
         lines += [
             "  <entry>",
-            f"    <title>{escape(event.date.display)}: {escape(event.title)}</title>",
+            f"    <title>{escape(texts.date(event.date))}: {escape(event.title)}</title>",
             f"    <id>{escape(_feed_id(briefing, path))}</id>",
             f"    <updated>{event.date.earliest_iso}T00:00:00Z</updated>",
             f"    <link href={quoteattr(_link(briefing, path))}/>",
@@ -76,25 +79,25 @@ def all_updates(briefing: Briefing) -> list[tuple[Update, Entity]]:
     return sorted(found, key=lambda pair: pair[0].date, reverse=True)
 
 
-def updates_feed(briefing: Briefing) -> bytes:
+def updates_feed(briefing: Briefing, texts: Texts) -> bytes:
     """The public record of changes as an Atom feed: what changed, where, and whether it was a correction."""
-    config = briefing.config
+    config, _, language = briefing.config, texts.gettext, briefing.language
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
-        f"  <title>{escape(config.title)}: updates and corrections</title>",
+        f"  <title>{escape(_('%(title)s: updates and corrections') % {'title': config.title})}</title>",
         f"  <id>{escape(_feed_id(briefing, 'updates.xml'))}</id>",
         f"  <updated>{config.as_of.iso}T00:00:00Z</updated>",
         f"  <author><name>{escape(config.publisher)}</name></author>",
-        f'  <link rel="alternate" href={quoteattr(_link(briefing, "updates/index.html"))}/>',
+        f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language("updates/index.html", language)))}/>',
         f'  <generator version="{__version__}">Briefing</generator>',
     ]
     seen: dict[str, int] = {}
     for update, entity in all_updates(briefing):
-        path = entity_path(entity)
+        path = page_path(entity, language)
         ident = f"{path}@{update.date.iso}"
         seen[ident] = seen.get(ident, 0) + 1
-        what = "Correction" if update.correction else "Updated"
+        what = _("Correction") if update.correction else _("Updated")
         lines += [
             "  <entry>",
             f"    <title>{what}: {escape(entity.label)}</title>",
@@ -108,11 +111,20 @@ def updates_feed(briefing: Briefing) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def sitemap(briefing: Briefing, paths: list[str]) -> bytes:
-    """The given HTML pages (the route table's); without a base URL the locations are relative."""
+def sitemap(briefing: Briefing, pages: list[SitemapEntry]) -> bytes:
+    """The given HTML pages (the route table's), each with its versions in the other languages (Google's
+    `xhtml:link` alternates); without a base URL the locations are relative."""
     lastmod = briefing.config.as_of.iso
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <url><loc>{escape(_link(briefing, p))}</loc><lastmod>{lastmod}</lastmod></url>" for p in paths]
+    namespaces = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    if any(alternates for _path, alternates in pages):
+        namespaces += ' xmlns:xhtml="http://www.w3.org/1999/xhtml"'
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f"<urlset {namespaces}>"]
+    for path, alternates in pages:
+        links = "".join(
+            f'<xhtml:link rel="alternate" hreflang={quoteattr(lang)} href={quoteattr(_link(briefing, other))}/>'
+            for lang, other in alternates
+        )
+        lines.append(f"  <url><loc>{escape(_link(briefing, path))}</loc><lastmod>{lastmod}</lastmod>{links}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 

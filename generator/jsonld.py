@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.model import Briefing, Issue, Stakeholder
-from generator.urls import absolute, entity_path
+from generator.urls import absolute, page_path
 
 _ORGANISATION_TYPES = {"government": "GovernmentOrganization", "institution": "Organization", "group": "Organization"}
 
@@ -26,7 +26,7 @@ def article(briefing: Briefing, issue: Issue) -> dict[str, Any]:
         "inLanguage": config.language,
         "publisher": {"@type": "Organization", "name": config.publisher},
         "license": config.licence,
-        **_url(briefing, entity_path(issue)),
+        **_url(briefing, page_path(issue, briefing.language)),
     }
 
 
@@ -37,7 +37,7 @@ def stakeholder(briefing: Briefing, entity: Stakeholder) -> dict[str, Any]:
         "@type": kind,
         "name": entity.name,
         "description": entity.role,
-        **_url(briefing, entity_path(entity)),
+        **_url(briefing, page_path(entity, briefing.language)),
     }
     if entity.kind_of == "person":
         data["jobTitle"] = entity.role

@@ -52,7 +52,7 @@ class Translated:
     text_language: str  # the language the texts are in
     original_updated: PartialDate | None = None  # the original's latest dated update, if any
     file: str = ""  # the translation's file, for the translations page
-    original_text: str = ""  # a quotation's words as spoken, where the page shows a translation
+    original_text: str = ""  # a quotation's words as spoken, a stakeholder's name as written in the original
 
 
 ORIGINAL = Translated("original", "")

@@ -60,7 +60,7 @@ class Route:
     path: str
     origin: Origin | None  # the content behind it, for collision messages; None for built-in pages
     page: PageSpec | None = None
-    export: Callable[[Briefing, list[str]], bytes] | None = None
+    export: Callable[[Briefing, list[exports.SitemapEntry]], bytes] | None = None
     language: str = ""
     local: str = ""
 
@@ -78,7 +78,7 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
         spec = PageSpec(in_language(path, language), kind, heading, description, **more)  # type: ignore[arg-type]
         return Route(spec.path, origin, spec, language=language.code, local=path)
 
-    def export(path: str, make: Callable[[Briefing, list[str]], bytes]) -> Route:
+    def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry]], bytes]) -> Route:
         return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
     table = [page("index.html", "home", title, config.summary)]
@@ -128,8 +128,8 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
         page("search/index.html", "search", _("Search"), _("Search %s.") % title, script="assets/search.js"),
         page("print/index.html", "print", title, _("%s: the whole briefing on one page.") % title),
         page("404.html", "404", _("Page not found"), _("This page does not exist.")),
-        export("feed.xml", lambda b, _: exports.atom_feed(b)),
-        export("updates.xml", lambda b, _: exports.updates_feed(b)),
+        export("feed.xml", lambda b, _: exports.atom_feed(b, texts)),
+        export("updates.xml", lambda b, _: exports.updates_feed(b, texts)),
     ]
     if len(briefing.languages) > 1:
         table.append(
@@ -154,8 +154,13 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     return table
 
 
-def sitemap_paths(table: list[Route]) -> list[str]:
-    return [r.path for r in table if r.page is not None and r.page.kind not in NOT_IN_SITEMAP]
+def sitemap_entries(table: list[Route]) -> list[exports.SitemapEntry]:
+    """Every language's pages for the sitemap, each with its versions (when there are several languages)."""
+    return [
+        (r.path, [(language.code, path) for language, path in r.page.alternates])
+        for r in table
+        if r.page is not None and r.page.kind not in NOT_IN_SITEMAP
+    ]
 
 
 class Renderer:
@@ -166,7 +171,7 @@ class Renderer:
         env: jinja2.Environment,
         templates_digest: str,
         briefing: Briefing,
-        table: list[Route],
+        sitemap: list[exports.SitemapEntry],
         texts: Texts,
         fragments: views.Fragments | None = None,
     ) -> None:
@@ -174,7 +179,7 @@ class Renderer:
         self.briefing = briefing
         self.texts = texts
         self.axis = pictures.time_axis(briefing)
-        self.sitemap = sitemap_paths(table)
+        self.sitemap = sitemap
         self.salt = f"{__version__}\0{templates_digest}\0{catalogues_digest()}".encode()
         self.fragments = fragments if fragments is not None else views.Fragments()
         self.fragments.render = self.render_piece

@@ -10,7 +10,7 @@ from typing import Any
 
 from generator.dates import PartialDate
 from generator.diagnostics import Diagnostics, did_you_mean
-from generator.load import Loaded, Record
+from generator.load import Loaded, Record, Translation
 from generator.markdown import Markdown
 from generator.model import (
     ORIGINAL,
@@ -148,7 +148,7 @@ def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagn
                 )
 
 
-def markdown_of_record(record: Record) -> Iterator[Markdown]:
+def markdown_of_record(record: Record | Translation) -> Iterator[Markdown]:
     """Every Markdown text of a record, in the order its page shows them."""
     values = record.values
     for name in ("summary", "stance", "note", "context"):
@@ -164,7 +164,7 @@ def markdown_of_record(record: Record) -> Iterator[Markdown]:
         yield record.body
 
 
-def record_targets(record: Record) -> frozenset[str]:
+def record_targets(record: Record | Translation) -> frozenset[str]:
     """The ids a record refers to: in its fields, and in its texts' links and citations."""
     found: set[str] = set()
 

@@ -130,7 +130,8 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
         values, body = _merge(record, translation, ids, diags)
         status = "current" if translation.values["translated_from"] == fingerprint(record) else "outdated"
         file = diags.display(translation.origin.file)
-        spoken = record.values["text"] if record.kind == "quote" else ""
+        spoken = {"quote": "text", "stakeholder": "name"}.get(record.kind, "")  # kept: the words, the name as written
+        spoken = record.values[spoken] if spoken else ""
         result.translated[record.id] = Translated(status, language.code, updated, file, spoken)
         if status == "outdated":
             _warn_outdated(translation, record, diags)

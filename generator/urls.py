@@ -42,6 +42,11 @@ def in_language(path: str, language: Language) -> str:
     return f"{language.prefix}/{path}"
 
 
+def page_path(entity: Entity, language: Language) -> str:
+    """The site path of `entity`'s page on `language`'s site."""
+    return in_language(entity_path(entity), language)
+
+
 def relative(target: str, from_page: str) -> str:
     """Link to site path `target` from the page at site path `from_page`: up to the root, then down."""
     path, _, fragment = target.partition("#")

@@ -76,7 +76,7 @@ NAV_TITLES = {
 @dataclass(frozen=True)
 class Link:
     href: str
-    label: str
+    label: str  # Markup where it comes from `PageText.link` (Chinese in it marked with its language)
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,9 @@ class Reference:
     number: int
     href: str
     title: str
-    publisher: str
+    publisher: Markup
     date: str  # as shown, or ""
+    lang: str = ""  # the title's language, where it is not the page's
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class UpdateItem:
     date: DateText
     text: Markup
     correction: bool
+    lang: str = ""  # updates are not translated: their language on another language's site
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class EventItem:
     stakeholder_ids: str
     tags: list[Tag]
     updates: list[UpdateItem] = field(default_factory=list)  # shown where the event is at home
+    lang: str = ""  # the language of its title and summary, where it is not the page's (untranslated)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class QuoteItem:
     lang: str = ""  # the quotation's language where it is not the page's (e.g. "zh-Hans")
     original: str = ""  # the words as spoken, where `text` is our translation of them
     original_lang: str = ""
+    context_lang: str = ""  # the context's language, where it is not the page's (untranslated)
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class IssueCard:
     status: StatusText
     summary: Markup
     key_point: Markup  # the issue's first key point where the card shows it (home), else empty
+    lang: str = ""  # the language of its texts, where it is not the page's (untranslated)
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,7 @@ class PositionItem:
     stance: Markup
     cites: Markup
     leaning: LeaningText | None = None
+    lang: str = ""  # the stance's language, where it is not the page's (its issue is untranslated)
 
 
 @dataclass(frozen=True)
@@ -321,14 +327,41 @@ class PageText:
         return relative(path, self.path)
 
     def link(self, entity: Entity) -> Link:
-        return Link(self.url(entity), entity.label)
+        return Link(self.url(entity), self.words(entity.label))
 
     def md(self, text: Markdown | None, prefix: str = "") -> Markup:
         """`prefix` namespaces a text's own ids (heading anchors, footnotes) where several bodies share a page."""
         if text is None:
             return Markup("")
         html = _prefix_ids(text.html, prefix) if prefix else text.html
+        if not self.briefing.language.code.startswith("zh"):
+            html = mark_chinese(html)
         return Markup(MARKER.sub(self._replace_marker, html))
+
+    def lang_of(self, entity: Entity) -> str:
+        """The language of an entity's texts where it is not the page's (an untranslated entity), else ""."""
+        status = entity.translated
+        if status.status == "missing" and status.text_language != self.briefing.language.code:
+            return status.text_language
+        return ""
+
+    @property
+    def untranslated_lang(self) -> str:
+        """The language of texts never translated (updates, source notes): the original's, on another site."""
+        languages = self.briefing.languages
+        return languages[0].code if languages and languages[0] != self.briefing.language else ""
+
+    def title_lang(self, title: str) -> str:
+        """The language of a title kept as published (a source's): by its script, else the original's."""
+        languages, page = self.briefing.languages, self.briefing.language.code
+        if page.startswith("zh") and _HAN.search(title):
+            return ""  # partly in Chinese (`The Paper (澎湃新闻)`): read as the page's own
+        return _other(text_lang(title, languages[0].code if languages else page), page)
+
+    def words(self, plain: str) -> Markup:
+        """Plain text (a name, a publisher), escaped, its Chinese marked on a page in another language."""
+        html = str(escape(plain))
+        return Markup(html if self.briefing.language.code.startswith("zh") else mark_chinese(html))
 
     def cite(self, sources: Iterable[Source]) -> Markup:
         return Markup("".join(self._citation(source.id) for source in sources))
@@ -340,7 +373,11 @@ class PageText:
             source = by_id[source_id]
             assert isinstance(source, Source)
             date = self.texts.date(source.date) if source.date else ""
-            out.append(Reference(number, self.url(source), source.title, source.publisher, date))
+            lang = self.title_lang(source.title)
+            publisher = self.words(source.publisher)
+            if self.title_lang(source.publisher):
+                publisher = Markup(f'<span lang="{self.title_lang(source.publisher)}">{publisher}</span>')
+            out.append(Reference(number, self.url(source), source.title, publisher, date, lang))
         return out
 
     def _replace_marker(self, match: re.Match[str]) -> str:
@@ -444,12 +481,14 @@ def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | Non
         stakeholder_ids=" ".join(s.id for s in event.stakeholders),
         tags=tags,
         updates=update_items(text, event.updates) if anchor else [],
+        lang=text.lang_of(event),
     )
 
 
 def event_link(text: PageText, event: Event) -> EventItem:
     """An event as one line (date and linked title): its summary is not shown, so not finished."""
-    return EventItem("", text.url(event), text.date(event.date), "", event.key, event.title, Markup(""), "", "", [])
+    date, lang = text.date(event.date), text.lang_of(event)
+    return EventItem("", text.url(event), date, "", event.key, event.title, Markup(""), "", "", [], [], lang)
 
 
 def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
@@ -472,6 +511,7 @@ def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
         _other(text_lang(quote.text, page_lang), page_lang),
         original,
         _other(text_lang(original, default), page_lang) if original else "",
+        text.lang_of(quote),
     )
 
 
@@ -484,6 +524,23 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# a run of Chinese, with its punctuation (also ASCII punctuation between two Chinese characters)
+_HAN_RUN = re.compile(f"[{_HAN_CHARS}](?:[\u3000-\u303f{_HAN_CHARS}\uff00-\uffef]|[,;:!?] ?(?=[{_HAN_CHARS}]))*")
+
+
+def mark_chinese(html: str) -> str:
+    """Runs of Chinese characters in a text's words (not its tags) marked `lang="zh-Hans"`, so that screen
+    readers pronounce them and browsers pick a font for them, on a page in another language."""
+    if not _HAN.search(html):
+        return html
+    parts = _TAG.split(html)
+    for index in range(0, len(parts), 2):  # even parts are text between tags
+        parts[index] = _HAN_RUN.sub(lambda m: f'<span lang="zh-Hans">{m.group(0)}</span>', parts[index])
+    return "".join(parts)
+
+
 def text_lang(text: str, otherwise: str) -> str:
     """The language of a quotation from its script: Chinese characters outnumbering Latin letters make it
     Chinese (the bundled briefing quotes the mainland in simplified script), else `otherwise`."""
@@ -493,7 +550,8 @@ def text_lang(text: str, otherwise: str) -> str:
 
 def issue_card(text: PageText, issue: Issue, key_point: bool = False) -> IssueCard:
     point = text.md(issue.key_points[0]) if key_point and issue.key_points else Markup("")
-    return IssueCard(text.url(issue), issue.title, status_of(text, issue), text.md(issue.summary), point)
+    summary = text.md(issue.summary)
+    return IssueCard(text.url(issue), issue.title, status_of(text, issue), summary, point, text.lang_of(issue))
 
 
 def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderItem:
@@ -503,13 +561,12 @@ def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderIte
 def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
     """Newest first, as a reader looks for what is new."""
     ordered = sorted(updates, key=lambda u: u.date, reverse=True)
-    return [UpdateItem(text.date(u.date), text.md(u.text), u.correction) for u in ordered]
+    return [UpdateItem(text.date(u.date), text.md(u.text), u.correction, text.untranslated_lang) for u in ordered]
 
 
 def position_item(text: PageText, position: Position, holder: Entity) -> PositionItem:
-    return PositionItem(
-        text.link(holder), text.md(position.stance), text.cite(position.sources), leaning_of(text, position)
-    )
+    stance, lang = text.md(position.stance), text.lang_of(position.issue)
+    return PositionItem(text.link(holder), stance, text.cite(position.sources), leaning_of(text, position), lang)
 
 
 # ---- one view per page kind -----------------------------------------------------------------------------
@@ -598,6 +655,8 @@ class MentionItem:
 class StakeholderView:
     up: str
     name: str
+    original_name: str  # the name as written in the original language, where this page shows a translation
+    original_lang: str
     role: str
     affiliation: Link | str
     country: str
@@ -692,13 +751,16 @@ class SourceItem:
     id: str
     title: str
     url: str
-    publisher: str
-    author: str
+    publisher: Markup
+    author: Markup
     date: DateText | None
     note: Markup
     no_public_link: str  # why there is no link, for a source without a URL
     cited_on: list[Link]
     updates: list[UpdateItem]
+    lang: str = ""  # the title's language, where it is not the page's
+    note_lang: str = ""  # the note's (and no_public_link's), where it is not translated
+    publisher_lang: str = ""
 
 
 @dataclass
@@ -724,6 +786,8 @@ class UpdateEntry:
     kind: str
     text: Markup
     correction: bool
+    lang: str = ""  # updates are not translated: their language on another language's site
+    label_lang: str = ""  # the label's, where it is not the page's (a source's title as published)
 
 
 @dataclass
@@ -741,6 +805,7 @@ class SearchView:
     timeline: str
     sources: str
     index: str  # Pagefind's script: one index for every language, each page searching its own language
+    kinds: dict[str, str]  # the result kinds (Pagefind's `kind` metadata), as this language names them
 
 
 @dataclass
@@ -865,6 +930,7 @@ KIND_LABELS = {
     "quote": N_("Quotation"),
     "period": N_("Period"),
     "page": N_("Page"),
+    "source": N_("Source"),
 }
 
 
@@ -1167,9 +1233,13 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     events = [event_item(text, e, anchor=False, page_of=s) for e in shown_events]
     more_events = [event_item(text, e, anchor=False, page_of=s) for e in rest_events]
     members = [stakeholder_item(text, m) for m in links.members]
-    mentioned_on = [MentionItem(text.url(e), e.label, e.kind) for e in links.mentioned_on]
+    mentioned_on = [
+        MentionItem(text.url(e), text.words(e.label), text._(KIND_LABELS[e.kind])) for e in links.mentioned_on
+    ]
     updates = update_items(text, s.updates)
     _ = text._
+    translated = s.translated.status in ("current", "outdated") and s.translated.original_text != s.name
+    original_name = s.translated.original_text if translated else ""
     toc = body_toc(body)
     toc += [TocEntry("#positions-title", _("Positions"))] if positions else []
     toc += [TocEntry("#quotes-title", _("Quotations"))] if quotes else []
@@ -1181,6 +1251,8 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     return StakeholderView(
         up=text.url("stakeholders/index.html"),
         name=s.name,
+        original_name=original_name,
+        original_lang=text.untranslated_lang if original_name else "",
         role=s.role,
         affiliation=affiliation,
         country=s.country,
@@ -1282,13 +1354,16 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
             id=s.id,
             title=s.title,
             url=s.url,
-            publisher=s.publisher,
-            author=s.author,
+            publisher=text.words(s.publisher),
+            publisher_lang=text.title_lang(s.publisher),
+            author=text.words(s.author),
             date=text.date(s.date) if s.date else None,
             note=text.md(s.note),
             no_public_link=s.no_public_link,
             cited_on=[text.link(e) for e in s.links.cited_on],
             updates=update_items(text, s.updates),
+            lang=text.title_lang(s.title),
+            note_lang=text.untranslated_lang if s.translated.status != "current" else "",
         )
         for s in briefing.sources
     ]
@@ -1315,7 +1390,16 @@ def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
     for kind, entities in kinds:
         text.uses_all(kind, entities)
     entries = [
-        UpdateEntry(text.date(u.date), text.url(e), e.label, e.kind, text.md(u.text), u.correction)
+        UpdateEntry(
+            text.date(u.date),
+            text.url(e),
+            text.words(e.label),
+            text._(KIND_LABELS[e.kind]),
+            text.md(u.text),
+            u.correction,
+            text.untranslated_lang,
+            text.title_lang(e.label) if isinstance(e, Source) else text.lang_of(e),
+        )
         for u, e in exports.all_updates(briefing)
     ]
     corrections = sum(1 for entry in entries if entry.correction)
@@ -1329,7 +1413,18 @@ def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: P
         text.url("timeline/index.html"),
         text.url("sources/index.html"),
         text.url("pagefind/pagefind.js"),
+        {kind: text._(label) for kind, label in SEARCH_KINDS.items()},
     )
+
+
+SEARCH_KINDS = {
+    "Issue": N_("Issue"),
+    "Stakeholder": N_("Stakeholder"),
+    "Event": N_("Event"),
+    "Source": N_("Source"),
+    "Page": N_("Page"),
+    "Timeline": N_("Timeline"),
+}
 
 
 def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PrintView:

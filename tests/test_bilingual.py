@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from tests.helpers import BUNDLED, MINI, build_errors, edit, run
@@ -191,3 +195,67 @@ def test_searching_the_chinese_site_in_chinese_finds_the_renewal_issue(page: Pag
     hrefs = [link.get_attribute("href") or "" for link in results.all()]
     assert any("zh-Hans/issues/renewal-and-survival/" in href for href in hrefs), hrefs
     assert all("/zh-Hans/" in href for href in hrefs), hrefs
+
+
+class _LangWalker(HTMLParser):
+    """Collects text whose nearest `lang` (from <html> down) is not the language it is written in."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.wrong: list[str] = []
+        self.skipping = 0  # inside <script> or <style>
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        self.skipping += tag in ("script", "style")
+        own = dict(attrs).get("lang")
+        self.stack.append(own or (self.stack[-1] if self.stack else ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skipping -= tag in ("script", "style")
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self.stack or self.skipping:
+            return
+        if self.stack[-1].startswith("zh"):  # English sentences (four words or more; names are fine)
+            self.wrong += [m.group(0) for m in re.finditer(r"[A-Za-z]+(?:[ ,'’-]+[a-z]+){3,}", data)]
+        elif re.search(r"[\u4e00-\u9fff]", data):
+            self.wrong.append(data.strip()[:40])
+
+
+def test_words_in_the_other_language_carry_their_language(bundled_site: Path) -> None:
+    """Chinese on English pages is marked zh-Hans; English sentences on Chinese pages (untranslated notes,
+    updates, titles as published) are marked en."""
+    for page in _pages(bundled_site):
+        walker = _LangWalker()
+        walker.feed((bundled_site / page).read_text())
+        assert walker.wrong == [], page
+
+
+def test_every_interface_string_has_a_chinese_translation() -> None:
+    """What `pybabel extract` finds in the templates and the code, the Chinese catalogue translates."""
+    root = Path(__file__).parent.parent
+    with (root / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            root, method_map, options_map, keywords={**DEFAULT_KEYWORDS, "N_": None}
+        )
+    }
+    assert len(found) > 150
+    with (root / "generator" / "locales" / "zh_Hans" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po)
+    untranslated = [
+        key
+        for key in sorted(found)
+        if not (message := catalogue.get(key) or catalogue.get((key,)))
+        or not (message.string if isinstance(message.string, str) else all(message.string))
+    ]
+    assert untranslated == []

@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from generator.build import BuildOptions, Engine, Mode, build
+from generator.mark import mark
 from tests.helpers import LargeBriefing, describe_difference, make_large_content, read_site
 
 KINDS = ("stakeholder", "issue", "event")
+ZH = "zh-Hans"
 words = st.text(alphabet="abcdefghij klmnop", min_size=3, max_size=20).map(str.strip).filter(bool)
 indexes = st.integers(min_value=0, max_value=10_000)
 
@@ -30,6 +32,12 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         self.content, self.out = self.root / "content", self.root / "site"
         self.model = LargeBriefing.generate(stakeholders=20, issues=12, events=30)
         make_large_content(self.content, self.model)
+        settings_file = self.content / "briefing.yaml"
+        bilingual = settings_file.read_text("utf-8").replace(
+            "language: en\n", f"languages: [{{code: en}}, {{code: {ZH}}}]\n"
+        )
+        settings_file.write_text(bilingual, "utf-8")
+        self.translations: dict[str, tuple[str, str]] = {}  # stakeholder → (text, id its body links to)
         self.engine = Engine(BuildOptions(content=self.content, out=self.out, mode=Mode.PREVIEW, search=False))
         self.engine.build()
         self.steps: list[str] = []
@@ -40,7 +48,47 @@ class PreviewEngineMachine(RuleBasedStateMachine):
 
     def _apply(self, description: str) -> None:
         self.model.write(self.content)
+        self._write_translations()
         self.steps.append(description)
+
+    def _write_translations(self) -> None:
+        """Translations of stakeholders that still exist, linking where they link if that still exists."""
+        people = set(self.model.ids("stakeholder"))
+        ids = people | set(self.model.ids("issue")) | set(self.model.ids("event"))
+        for path in (self.content / "stakeholders").glob(f"*.{ZH}.md"):
+            if path.name.removesuffix(f".{ZH}.md") not in self.translations:
+                path.unlink()
+        for sid, (text, target) in list(self.translations.items()):
+            path = self.content / "stakeholders" / f"{sid}.{ZH}.md"
+            if sid not in people:
+                del self.translations[sid]
+                path.unlink(missing_ok=True)
+                continue
+            link = f" [[{target}]]" if target in ids else ""
+            page = f"---\nname: {text}\nrole: {text}\n---\n{text}{link} [@port-letter]\n"
+            if not path.is_file() or path.read_text("utf-8") != page:
+                path.write_text(page, "utf-8")
+
+    @rule(index=indexes, text=words, kind=st.sampled_from(KINDS), other=indexes)
+    def translate(self, index: int, text: str, kind: str, other: int) -> None:
+        """Translate a profile (again), its body linking to any entity: the backlinks of the Chinese site."""
+        entity, linked = self._pick("stakeholder", index), self._pick(kind, other)
+        if entity is not None and linked is not None:
+            self.translations[entity] = (text, linked)
+            self._apply(f"translate {entity} as {text!r}, linking {linked}")
+
+    @rule(index=indexes)
+    def untranslate(self, index: int) -> None:
+        entity = self._pick("stakeholder", index)
+        if entity is not None and self.translations.pop(entity, None) is not None:
+            self._apply(f"delete the translation of {entity}")
+
+    @rule()
+    def mark_translations(self) -> None:
+        files = sorted((self.content / "stakeholders").glob(f"*.{ZH}.md"))
+        if files:
+            mark(self.content, files)
+            self.steps.append("mark every translation current")
 
     @rule(kind=st.sampled_from(KINDS), index=indexes, text=words, what=st.sampled_from(["title", "body"]))
     def edit_text(self, kind: str, index: int, text: str, what: str) -> None:

@@ -10,6 +10,7 @@
     status.textContent = "";
     return;
   }
+  var kinds = JSON.parse(list.dataset.kinds); // the kinds' names in the page's language
   var pagefind = null;
   var latest = 0;
 
@@ -17,7 +18,7 @@
     var li = document.createElement("li");
     var label = document.createElement("span");
     label.className = "result-kind";
-    label.textContent = kind;
+    label.textContent = kinds[kind] || kind;
     var link = document.createElement("a");
     link.href = url;
     link.textContent = title;
@@ -63,7 +64,8 @@
       }
     });
     list.replaceChildren.apply(list, items);
-    status.textContent = items.length ? items.length + " results for “" + query + "”" : "No results for “" + query + "”";
+    var said = items.length ? list.dataset.results : list.dataset.none;
+    status.textContent = said.replace("{count}", items.length).replace("{query}", query);
   }
 
   var params = new URLSearchParams(location.search);
@@ -74,6 +76,6 @@
     history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
     run(input.value).catch(showError);
   });
-  function showError() { status.textContent = "The search index could not be loaded."; }
+  function showError() { status.textContent = list.dataset.error; }
   run(input.value).catch(showError);
 })();

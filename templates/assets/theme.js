@@ -3,7 +3,7 @@
 (function () {
   var root = document.documentElement, key = "briefing-theme", button = document.getElementById("theme-switch");
   if (!button) return;
-  function show() { button.textContent = "Colours: " + (root.getAttribute("data-theme") || "system"); }
+  function show() { button.textContent = button.dataset[root.getAttribute("data-theme") || "system"]; } // labels in the page's language
   button.addEventListener("click", function () {
     var now = root.getAttribute("data-theme"), next = now === "light" ? "dark" : now === "dark" ? "" : "light";
     if (next) root.setAttribute("data-theme", next); else root.removeAttribute("data-theme");

@@ -27,7 +27,7 @@
     years.forEach(function (section) {
       section.hidden = !section.querySelector(".event:not([hidden])");
     });
-    count.textContent = "Showing " + shown + " of " + events.length + " events";
+    count.textContent = count.dataset.template.replace("{shown}", shown).replace("{total}", events.length);
     var params = new URLSearchParams();
     if (issue.value) params.set("issue", issue.value);
     if (stakeholder.value) params.set("stakeholder", stakeholder.value);
