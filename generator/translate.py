@@ -37,7 +37,7 @@ def languages(config: Record, diags: Diagnostics) -> list[Language]:
             continue
         locale = _locale(code)
         prefix = "" if index == 0 else (entry["prefix"] or code).strip("/")
-        name = entry["name"] or locale.get_display_name(locale) or code
+        name = entry["name"] or _own_name(code) or code
         found.append(Language(code, prefix, name, str(locale)))
     if values.get("languages") and values.get("language") and values["language"] != found[0].code:
         diags.error(
@@ -61,6 +61,15 @@ def _locale(code: str) -> Locale:
             return Locale.parse("en_GB")  # dates day-month-year, as the house style writes them
         return locale
     return Locale.parse("en_GB")
+
+
+def _own_name(code: str) -> str:
+    """A language's name in itself (`English`, `中文 (简体)`), as Babel's data gives it; "" if it has none."""
+    try:
+        locale = Locale.parse(code, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return ""
+    return locale.get_display_name(locale) or ""
 
 
 def fingerprint(record: Record) -> str:

@@ -35,6 +35,14 @@ PAGES_OF_EACH_KIND = [
     "search/index.html",
     "print/index.html",
     "404.html",
+    "translations/index.html",
+    # the Chinese site: the same page kinds, in another script and with translation notices and originals
+    "zh-Hans/index.html",
+    "zh-Hans/issues/renewal-and-survival/index.html",
+    "zh-Hans/stakeholders/antony-blinken/index.html",
+    "zh-Hans/timeline/index.html",
+    "zh-Hans/sources/index.html",
+    "zh-Hans/search/index.html",
 ]
 
 
