@@ -290,9 +290,6 @@ class Engine:
             try:
                 if route.page is None:
                     return Produced(index, data=renderer.export(route))
-                known = unchanged.get(route.path)
-                if known is not None and reusable.get(route.path) == known:
-                    return Produced(index, known)
                 key, built, reads = renderer.view_key(route)
                 if reusable.get(route.path) == key:
                     return Produced(index, key, reads=frozenset(reads))
@@ -300,12 +297,22 @@ class Engine:
             except TemplateProblem as problem:
                 return Produced(index, problem=problem)
 
-        total = len(table)
+        # pages known unchanged and intact on disk need no work: settle them here, so that workers are started
+        # (and the model copied into them) only for what must be built
+        settled: list[Produced] = []
+        todo: list[int] = []
+        for index, route in enumerate(table):
+            known = unchanged.get(route.path) if route.page is not None else None
+            if known is not None and reusable.get(route.path) == known:
+                settled.append(Produced(index, known))
+            else:
+                todo.append(index)
+        total = len(todo)
         progress = self.options.progress
         report = (lambda done: progress(done, total)) if progress else None
         # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
-        order = sorted(range(total), key=lambda index: table[index].origin is not None)
-        return sorted(map_ordered(produce, order, report), key=lambda p: p.index)
+        order = sorted(todo, key=lambda index: table[index].origin is not None)
+        return sorted(settled + map_ordered(produce, order, report), key=lambda p: p.index)
 
     def _write(
         self,
