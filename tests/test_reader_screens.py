@@ -53,3 +53,53 @@ def test_on_wide_screens_on_this_page_stays_in_the_right_column(browser: Browser
     scrolled = page.locator("nav.toc").bounding_box()
     assert scrolled is not None and 0 <= scrolled["y"] <= 40, scrolled  # sticky
     context.close()
+
+
+# ---- citations: tight against the text, a 24 × 24 px target each -----------------------------------------
+
+# Each citation followed by punctuation on the same line: the gap between the citation's last glyph and the
+# punctuation's first, in px.
+GAPS = """() => [...document.querySelectorAll('main sup.cite')].flatMap(sup => {
+  const next = sup.nextSibling;
+  if (!next || next.nodeType !== Node.TEXT_NODE || !/^[.,:;)]/.test(next.data)) return [];
+  const cite = document.createRange(); cite.selectNodeContents(sup.querySelector('a'));
+  const mark = document.createRange(); mark.setStart(next, 0); mark.setEnd(next, 1);
+  const a = cite.getBoundingClientRect(), b = mark.getBoundingClientRect();
+  return Math.abs(a.bottom - b.bottom) > 20 ? [] : [[sup.textContent + next.data[0], b.left - a.right]];
+})"""
+
+# Where a pointer lands around a citation: the 24 × 24 px square centred on its text, probed at its corners,
+# edges and centre; every probe must reach that citation's link.
+TARGET = """link => {
+  link.scrollIntoView({block: 'center'});
+  const range = document.createRange(); range.selectNodeContents(link);
+  const box = range.getBoundingClientRect(), x = (box.left + box.right) / 2, y = (box.top + box.bottom) / 2;
+  const missed = [];
+  for (const dx of [-11.5, 0, 11.5]) for (const dy of [-11.5, 0, 11.5]) {
+    const hit = document.elementFromPoint(x + dx, y + dy);
+    if (!hit || hit.closest('a') !== link) missed.push([dx, dy, hit ? hit.outerHTML.slice(0, 60) : null]);
+  }
+  return missed;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1280"])
+def test_citations_sit_tight_against_punctuation(browser: Browser, base_url: str, viewport: dict[str, int]) -> None:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(base_url + "issues/renewal-and-survival/index.html")
+    gaps = page.evaluate(GAPS)
+    context.close()
+    assert len(gaps) >= 5
+    assert [(text, round(gap, 1)) for text, gap in gaps if gap > 1] == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1280"])
+def test_every_citation_has_a_24_px_square_target(browser: Browser, base_url: str, viewport: dict[str, int]) -> None:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(base_url + "issues/renewal-and-survival/index.html")
+    links = page.locator("main sup.cite a:visible").all()[:30]  # runs of two, three and four among them
+    missed = {link.inner_text(): m for link in links if (m := link.evaluate(TARGET))}
+    context.close()
+    assert len(links) == 30 and missed == {}
