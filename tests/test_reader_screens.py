@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.test_site_quality import _serve
+from tests.test_site_quality import PAGES_OF_EACH_KIND, _serve
 
 PHONE = {"width": 375, "height": 667}
 WIDE = {"width": 1280, "height": 900}
@@ -103,3 +103,61 @@ def test_every_citation_has_a_24_px_square_target(browser: Browser, base_url: st
     missed = {link.inner_text(): m for link in links if (m := link.evaluate(TARGET))}
     context.close()
     assert len(links) == 30 and missed == {}
+
+
+# ---- nothing cut off at 375 px ------------------------------------------------------------------------
+
+# Every visible element that reaches past either side of the viewport, and why it is allowed there: inside a
+# scroll container that fits the viewport and shows that it scrolls (shadows at the edges where there is
+# more: backgrounds attached to the content and to the container). Elements wholly off-screen to the left
+# (the skip link until it is focused) are not seen by a reader and do not make the page scroll.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth, found = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height || r.right <= 0 || getComputedStyle(e).visibility !== 'visible') continue;
+    if (r.left >= -1 && r.right <= width + 1) continue;
+    let box = e.parentElement, verdict = 'no scroll container';
+    for (; box && box !== document.body; box = box.parentElement) {
+      const style = getComputedStyle(box), b = box.getBoundingClientRect();
+      if (style.overflowX === 'visible' || b.left < -1 || b.right > width + 1) continue;  // not what cuts it
+      const name = box.tagName.toLowerCase() + '.' + (box.getAttribute('class') || '');
+      const cue = style.backgroundAttachment.includes('local') && style.backgroundImage.includes('gradient');
+      verdict = !['auto', 'scroll'].includes(style.overflowX) ? 'cut off by ' + name
+        : cue ? 'ok' : 'scrolls with no cue: ' + name;
+      break;
+    }
+    const name = e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '');
+    if (verdict !== 'ok') found.push([name, Math.round(r.left), Math.round(r.right), verdict]);
+  }
+  return found;
+}"""
+
+
+def test_nothing_is_wider_than_a_phone_unless_it_scrolls_with_a_cue(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    found = {}
+    for path in [*PAGES_OF_EACH_KIND, "print/short/index.html"]:
+        page.goto(base_url + path)
+        if overflowing := page.evaluate(OVERFLOW):
+            found[path] = overflowing[:5]
+    context.close()
+    assert found == {}
+
+
+def test_a_scroll_cue_shows_where_there_is_more(browser: Browser, base_url: str) -> None:
+    """The shadow at the right edge of a table that scrolls: visible at first, gone once scrolled to the end."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(base_url + "positions/index.html")
+    scroller = page.locator(".table-scroll").first
+    scroller.evaluate("e => e.scrollIntoView({block: 'start'})")
+    box = scroller.bounding_box()
+    assert box is not None and box["width"] < PHONE["width"]
+    clip = {"x": box["x"] + box["width"] - 8, "y": box["y"] + 60, "width": 6, "height": 20}
+    before = page.screenshot(clip=clip)
+    scroller.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    after = page.screenshot(clip=clip)
+    context.close()
+    assert before != after
