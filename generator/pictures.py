@@ -521,7 +521,8 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def positions_web(briefing: Briefing, url: Url, ident: str, texts: Texts) -> Markup:
-    """Stakeholders (left) joined to the issues they take positions on (right), in a fixed order."""
+    """Stakeholders (left) joined to the issues they take positions on (right), in a fixed order; drawn for
+    phones (names wrapped beside a narrow web) and for wider screens."""
     issues: list[Issue] = [i for i in briefing.issues if i.positions]
     holders = [s for s in briefing.stakeholders if s.links.positions]
     if not issues or not holders:
@@ -534,21 +535,79 @@ def positions_web(briefing: Briefing, url: Url, ident: str, texts: Texts) -> Mar
         return sum(rows) / len(rows)
 
     holders.sort(key=lambda s: (barycentre(s), s.name))
-    row, top = 22, 16
-    height = top * 2 + max(len(holders), len(issues)) * row
-    left_x, right_x = 330, 470
+    return Markup(
+        _web(issues, holders, url, f"{ident}-narrow", texts, narrow=True)
+        + _web(issues, holders, url, f"{ident}-wide", texts, narrow=False)
+    )
 
-    def spread(count: int, index: int) -> float:
-        return top + (index + 0.5) * (height - 2 * top) / count
 
-    holder_y = {s.id: spread(len(holders), i) for i, s in enumerate(holders)}
-    issue_y = {issue.id: spread(len(issues), i) for i, issue in enumerate(issues)}
+WEB_FONT = 13  # the size of the web's labels (the stylesheet's `.picture text`)
+WEB_LINE = 15  # between the lines of a wrapped label on phones
+
+
+def _web_rows(labels: list[tuple[str, ...]], row: float, top: float, height: float) -> list[float]:
+    """The y of each label's middle: spread evenly over `height`, each given room for its lines."""
+    sizes = [max(row, len(lines) * WEB_LINE + 7) for lines in labels]
+    spare = (height - 2 * top - sum(sizes)) / len(sizes)
+    ys, y = [], top
+    for size in sizes:
+        ys.append(y + (size + spare) / 2)
+        y += size + spare
+    return ys
+
+
+def _web_label(lines: tuple[str, ...], x: float, y: float, anchor: str) -> str:
+    """A label of one or more lines, centred on `y`."""
+    anchored = ' text-anchor="end"' if anchor == "end" else ""
+    if len(lines) == 1:
+        return f'<text class="node-label" x="{_n(x)}" y="{_n(y)}" dy="0.35em"{anchored}>{escape(lines[0])}</text>'
+    first = y - (len(lines) - 1) * WEB_LINE / 2
+    spans = "".join(
+        f'<tspan x="{_n(x)}" y="{_n(first + i * WEB_LINE)}" dy="0.35em">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text class="node-label" x="{_n(x)}" y="{_n(first)}"{anchored}>{spans}</text>'
+
+
+def _wrapped(text: str, width: float, most: int) -> tuple[str, ...]:
+    """`text` in lines of at most `width` at the web's size, at most `most` of them (the last cut short)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", WEB_FONT) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], _shorten(" ".join(lines[most - 1 :]), int(width // (WEB_FONT * 0.6)))]
+    return tuple(lines)
+
+
+def _web(issues: list[Issue], holders: list[Stakeholder], url: Url, ident: str, texts: Texts, narrow: bool) -> Markup:
+    """Wide: names on one line each side of the web. Narrow (NARROW wide, so its 13 px text stays 13 px on a
+    phone): names wrapped in two columns beside a narrow web, and no links (the tables below have them)."""
+    top = 16
+    if narrow:
+        width, left_x, right_x = NARROW, 150, 200
+        holder_labels = [_wrapped(s.name, left_x - 10 - 6, 3) for s in holders]
+        issue_labels = [_wrapped(i.title, width - right_x - 10 - 6, 3) for i in issues]
+        row = 22.0
+        needed = max(sum(max(row, len(ls) * WEB_LINE + 7) for ls in labels) for labels in (holder_labels, issue_labels))
+        height = round(top * 2 + needed)
+    else:
+        width, left_x, right_x = WIDTH, 330, 470
+        holder_labels = [(_shorten(s.name, 40),) for s in holders]
+        issue_labels = [(i.title,) for i in issues]
+        row = 22.0
+        height = top * 2 + max(len(holders), len(issues)) * row
+    holder_y = dict(zip((s.id for s in holders), _web_rows(holder_labels, row, top, height), strict=True))
+    issue_y = dict(zip((i.id for i in issues), _web_rows(issue_labels, row, top, height), strict=True))
     links = sum(len(i.positions) for i in issues)
     desc = texts.gettext(
         "%(holders)s stakeholders on the left are joined to the %(issues)s issues on the right on which they take "
-        "a position (%(links)s positions). The table below gives each position with its sources."
+        "a position (%(links)s positions). The tables below give each position with its sources."
     ) % {"holders": len(holders), "issues": len(issues), "links": links}
-    canvas = Canvas("web", height, ident, texts.gettext("Who takes positions on which issue"), desc)
+    title = texts.gettext("Who takes positions on which issue")
+    canvas = Canvas("web", height, ident, title, desc, width=width, variant="narrow" if narrow else "wide")
     mid = (left_x + right_x) / 2
     for issue in issues:
         for position in issue.positions:
@@ -557,21 +616,12 @@ def positions_web(briefing: Briefing, url: Url, ident: str, texts: Texts) -> Mar
                 f'<path class="web-link" d="M{left_x + 6} {_n(y1)} C{_n(mid)} {_n(y1)} {_n(mid)} {_n(y2)} '
                 f'{right_x - 6} {_n(y2)}"/>'
             )
-    for stakeholder in holders:
-        y = _n(holder_y[stakeholder.id])
-        canvas.draw(f'<circle class="node" cx="{left_x}" cy="{y}" r="4"/>')
-        canvas.link(
-            url(stakeholder),
-            stakeholder.name,
-            f'<text class="node-label" x="{left_x - 10}" y="{y}" dy="0.35em" text-anchor="end">'
-            f"{escape(_shorten(stakeholder.name, 40))}</text>",
-        )
-    for issue in issues:
-        y = _n(issue_y[issue.id])
-        canvas.draw(f'<circle class="node issue-node" cx="{right_x}" cy="{y}" r="5"/>')
-        canvas.link(
-            url(issue),
-            issue.title,
-            f'<text class="node-label" x="{right_x + 10}" y="{y}" dy="0.35em">{escape(issue.title)}</text>',
-        )
+    for stakeholder, lines in zip(holders, holder_labels, strict=True):
+        y = holder_y[stakeholder.id]
+        canvas.draw(f'<circle class="node" cx="{left_x}" cy="{_n(y)}" r="4"/>')
+        canvas.link(url(stakeholder), stakeholder.name, _web_label(lines, left_x - 10, y, "end"))
+    for issue, lines in zip(issues, issue_labels, strict=True):
+        y = issue_y[issue.id]
+        canvas.draw(f'<circle class="node issue-node" cx="{right_x}" cy="{_n(y)}" r="5"/>')
+        canvas.link(url(issue), issue.title, _web_label(lines, right_x + 10, y, "start"))
     return canvas.markup()

@@ -224,6 +224,7 @@ PICTURE_PAGES = [
     "timeline/index.html",
     "issues/renewal-and-survival/index.html",
     "stakeholders/denis-simon/index.html",
+    "positions/index.html",
 ]
 
 # the box of every visible picture, and of each of its texts, as Chromium lays them out
