@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 import shutil
 from html.parser import HTMLParser
+from io import BytesIO
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
-from tests.helpers import BUNDLED, MINI, build_errors, edit, run
+from generator.build import BuildOptions, build
+from tests.helpers import BUNDLED, MINI, build_errors, edit, read_site, run
 from tests.test_site_quality import _serve
 
 ZH = "zh-Hans"
@@ -259,3 +262,43 @@ def test_every_interface_string_has_a_chinese_translation() -> None:
         or not (message.string if isinstance(message.string, str) else all(message.string))
     ]
     assert untranslated == []
+
+
+def _without_language_links(html: bytes) -> bytes:
+    """A page without what only a site of several languages has: hreflang links, the switch, the link to
+    /translations/."""
+    html = re.sub(rb'<link rel="alternate" hreflang="[^"]+" href="[^"]+">\n', b"", html)
+    html = re.sub(rb'    <nav class="languages".*?</nav>\n', b"", html, flags=re.S)
+    return re.sub(rb' \xc2\xb7 <a href="[^"]*translations/index.html">[^<]*</a>', b"", html)
+
+
+def test_the_english_site_is_what_a_one_language_build_makes(tmp_path: Path) -> None:
+    """The translations change nothing of the English site but the links between the languages."""
+    both, alone = tmp_path / "both", tmp_path / "alone"
+    build(BuildOptions(content=BUNDLED, out=both / "site", search=False))
+    content = alone / "content"
+    shutil.copytree(BUNDLED, content, ignore=shutil.ignore_patterns(f"*.{ZH}.*"))
+    settings_file = content / "briefing.yaml"
+    settings_file.write_text(re.sub(r"languages:\n(  .*\n)+", "language: en\n", settings_file.read_text()))
+    build(BuildOptions(content=content, out=alone / "site", search=False))
+    expected = read_site(alone / "site")
+    english = {
+        path: data
+        for path, data in read_site(both / "site").items()
+        if not path.startswith(ZH + "/") and path != "translations/index.html"
+    }
+    assert set(english) == set(expected)
+    different = [
+        path for path in expected if path != "sitemap.xml" and _without_language_links(english[path]) != expected[path]
+    ]
+    assert different == [], different[:5]
+
+
+def test_the_catalogues_compile_without_errors() -> None:
+    """Every Chinese message keeps its English placeholders (`%(date)s`), and compiles to a .mo file."""
+    for po_file in (Path(__file__).parent.parent / "generator" / "locales").glob("*/LC_MESSAGES/messages.po"):
+        with po_file.open("rb") as po:
+            catalogue = read_po(po)
+        problems = [(message.id, errors) for message, errors in catalogue.check()]
+        assert problems == [], po_file
+        write_mo(BytesIO(), catalogue)
