@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import hashlib
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
+from markupsafe import Markup
 
 from generator.dates import PartialDate
 from generator.model import Language
@@ -58,6 +60,25 @@ def translations_for(language: Language) -> gettext.NullTranslations:
     write_mo(compiled, catalogue)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def template_gettext(translations: gettext.NullTranslations) -> tuple[Callable[..., Markup], Callable[..., Markup]]:
+    """`_`/`gettext` and `ngettext` for autoescaped templates, with the semantics of Jinja2's "newstyle"
+    gettext (the translation is markup, the variables are escaped into it, `num` is given to plurals) but
+    with each message looked up once per build: a page calls them dozens of times, a big site millions."""
+    cache: dict[str, Markup] = {}
+
+    def template_gettext(message: str, **variables: object) -> Markup:
+        translated = cache.get(message)
+        if translated is None:
+            translated = cache[message] = Markup(translations.gettext(message))
+        return translated % variables if variables else translated
+
+    def template_ngettext(singular: str, plural: str, num: int, **variables: object) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(translations.ngettext(singular, plural, num)) % variables
+
+    return template_gettext, template_ngettext
 
 
 class Texts:

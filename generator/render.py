@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from generator import __version__, exports, pictures, views
-from generator.i18n import Texts, catalogues_digest
+from generator.i18n import Texts, catalogues_digest, template_gettext
 from generator.load import Loaded
 from generator.model import Briefing, Origin
 from generator.urls import entity_path, in_language
@@ -232,6 +232,8 @@ def make_environment(template_dirs: Iterable[Path], texts: Texts | None = None) 
     )
     translations = texts.translations if texts is not None else gettext.NullTranslations()
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    fast_gettext, fast_ngettext = template_gettext(translations)  # the same results, looked up once
+    env.globals.update(_=fast_gettext, gettext=fast_gettext, ngettext=fast_ngettext)
     return env
 
 
