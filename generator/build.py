@@ -29,6 +29,7 @@ from generator.render import (
     Renderer,
     Route,
     TemplateProblem,
+    asset_bytes,
     make_environment,
     preload_templates,
     publish_files,
@@ -198,7 +199,8 @@ class Engine:
         texts = {b.language.code: Texts(b.language) for b in editions}
         tables = [routes(b, texts[b.language.code]) for b in editions]
         table = _with_alternates(tables, editions)
-        extra = {**static_files(dirs), **publish_files(options.content)}  # files copied as they are
+        assets = static_files(dirs)  # the theme's: stylesheets are squeezed
+        extra = {**assets, **publish_files(options.content)}  # the project's static/ files are copied as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
         digest = templates_digest(dirs)
@@ -220,7 +222,7 @@ class Engine:
             if options.mode is Mode.CHECK:
                 _check_links(table, produced, extra, diags)
             else:
-                self._write(table, produced, previous, extra, diags, result)
+                self._write(table, produced, previous, extra, set(assets), diags, result)
         result.timings["write"] = time.perf_counter() - started
         result.briefing, result.warnings = briefing, diags.warnings
         result.pages = sum(1 for route in table if route.page is not None)
@@ -320,6 +322,7 @@ class Engine:
         produced: list[Produced],
         previous: Previous | None,
         extra: dict[str, Path],
+        assets: set[str],
         diags: Diagnostics,
         result: BuildResult,
     ) -> None:
@@ -342,7 +345,10 @@ class Engine:
                 else StagingWriter(previous.out, previous)
             )
             outputs = [(table[item.index].path, item.data, item.key) for item in produced]
-            outputs += [(path, source.read_bytes(), "") for path, source in sorted(extra.items())]
+            outputs += [
+                (path, asset_bytes(source) if path in assets else source.read_bytes(), "")
+                for path, source in sorted(extra.items())
+            ]
             for path, data, key in outputs:
                 entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
                 if data is None:

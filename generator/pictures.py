@@ -55,29 +55,44 @@ class Canvas:
     """A picture (role="img") and, over it, the links of its marks (aria-hidden, for the pointer)."""
 
     def __init__(
-        self, kind: str, height: float, ident: str, title: str, desc: str, width: float = WIDTH, variant: str = ""
+        self,
+        kind: str,
+        height: float,
+        ident: str,
+        title: str,
+        desc: str,
+        width: float = WIDTH,
+        variant: str = "",
+        words_of: str = "",
     ) -> None:
         """`variant` ("narrow" or "wide") names the screens a picture drawn twice is for (see NARROW). At phone
-        size the marks are too small to tap, so the narrow drawing has no links: the list beside it has them."""
+        size the marks are too small to tap, so the narrow drawing has no links: the list beside it has them.
+        `words_of`: the ident of the other drawing of the same picture, whose title and description this one
+        is labelled by (they are said once; a hidden element named by aria-labelledby still names)."""
         self.kind, self.height, self.width, self.variant = kind, height, width, variant
         self.linked = variant != "narrow"
+        words = words_of or ident
         self.drawing = [
             f'<svg class="picture {kind}" viewBox="0 0 {_n(width)} {_n(height)}" role="img" '
-            f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
-            f'<title id="{ident}-title">{escape(title)}</title>',
-            f'<desc id="{ident}-desc">{escape(desc)}</desc>',
+            f'aria-labelledby="{words}-title {words}-desc" xmlns="http://www.w3.org/2000/svg">'
         ]
+        if not words_of:
+            self.drawing += [
+                f'<title id="{ident}-title">{escape(title)}</title>',
+                f'<desc id="{ident}-desc">{escape(desc)}</desc>',
+            ]
         self.links: list[str] = []
 
     def draw(self, *elements: str) -> None:
         self.drawing.extend(elements)
 
     def link(self, href: str, title: str, element: str) -> None:
-        """Draw `element`, and lay a same-shaped link over it."""
+        """Draw `element`, and lay a link of the same shape over it (its looks are the stylesheet's
+        `.picture-links`: no class, no rounded corners)."""
         self.drawing.append(element)
         if not self.linked:
             return
-        hit = re.sub(r'class="[^"]*"', 'class="hit"', element, count=1)
+        hit = re.sub(r' (class|rx)="[^"]*"', "", element)
         self.links.append(f'<a href={quoteattr(href)} tabindex="-1"><title>{escape(title)}</title>{hit}</a>')
 
     def markup(self) -> Markup:
@@ -401,7 +416,8 @@ def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, texts: Texts, c
         + _(" The key dates are listed as text too, and the periods in the timeline's table.")
     )
     title = _("%(title)s: periods and key dates, %(first)s–%(last)s") % {**facts, "title": config.title}
-    canvas = Canvas("strip", height, ident, title, desc, width=width, variant="narrow" if narrow else "wide")
+    words_of = ident.removesuffix("-narrow") + "-wide" if narrow else ""
+    canvas = Canvas("strip", height, ident, title, desc, width, "narrow" if narrow else "wide", words_of)
     canvas.draw(*_scale_marks(scale, width, top - 6, bottom, [axis.first, axis.last], narrow, texts))
     lane_y = {}
     for index, (kind, name) in enumerate(lanes):
@@ -479,15 +495,9 @@ def _spark(
         + _(" They are listed below.")
     )
     height = 44 + (14 if scale.split is not None else 0)
-    canvas = Canvas(
-        "sparkline",
-        height,
-        ident,
-        _("Events on %(subject)s over time") % facts,
-        desc,
-        width=width,
-        variant="narrow" if narrow else "wide",
-    )
+    words_of = ident.removesuffix("-narrow") + "-wide" if narrow else ""
+    title = _("Events on %(subject)s over time") % facts
+    canvas = Canvas("sparkline", height, ident, title, desc, width, "narrow" if narrow else "wide", words_of)
     canvas.draw(*_scale_marks(scale, width, y - 10, y + 10, [first, last], narrow, texts))
     canvas.draw(f'<line class="baseline" x1="{left}" y1="{y}" x2="{right}" y2="{y}"/>')
     for period in briefing.periods:
@@ -606,8 +616,9 @@ def _web(issues: list[Issue], holders: list[Stakeholder], url: Url, ident: str, 
         "%(holders)s stakeholders on the left are joined to the %(issues)s issues on the right on which they take "
         "a position (%(links)s positions). The tables below give each position with its sources."
     ) % {"holders": len(holders), "issues": len(issues), "links": links}
+    words_of = ident.removesuffix("-narrow") + "-wide" if narrow else ""
     title = texts.gettext("Who takes positions on which issue")
-    canvas = Canvas("web", height, ident, title, desc, width=width, variant="narrow" if narrow else "wide")
+    canvas = Canvas("web", height, ident, title, desc, width, "narrow" if narrow else "wide", words_of)
     mid = (left_x + right_x) / 2
     for issue in issues:
         for position in issue.positions:

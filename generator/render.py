@@ -9,6 +9,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import pickle
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,6 +310,37 @@ def static_files(dirs: Iterable[Path]) -> dict[str, Path]:
             if path.is_file() and inside and not path.name.startswith("."):
                 found.setdefault(path.relative_to(directory).as_posix(), path)
     return found
+
+
+_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|/\*.*?\*/', re.S)
+
+
+def minify_css(text: str) -> str:
+    """The same rules in fewer bytes: comments dropped and spaces squeezed, never inside a string. The theme's
+    stylesheets are written to be read (a fifth of their bytes are comments and spacing); the site gets them
+    squeezed."""
+    strings: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        if match.group(0).startswith("/*"):
+            return " "
+        strings.append(match.group(0))
+        return f"\x00{len(strings) - 1}\x00"
+
+    code = re.sub(r"\s+", " ", _STRING_OR_COMMENT.sub(set_aside, text))
+    code = re.sub(r" ?([{};,>]) ?", r"\1", code).replace(": ", ":").replace(";}", "}")
+    return re.sub("\x00([0-9]+)\x00", lambda m: strings[int(m.group(1))], code).strip() + "\n"
+
+
+def asset_bytes(source: Path) -> bytes:
+    """An asset of the theme as the site gets it: stylesheets squeezed (see `minify_css`), the rest as it is."""
+    data = source.read_bytes()
+    if source.suffix != ".css":
+        return data
+    try:
+        return minify_css(data.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return data
 
 
 def publish_files(content_root: Path) -> dict[str, Path]:

@@ -58,6 +58,9 @@ REFERENCES_SHOWN = 8  # references shown before the rest are folded, on issue an
 REFERENCES_FOLD_MIN = 6  # fold only when at least this many would be hidden
 STAKEHOLDER_EVENTS_SHOWN = 5  # on a stakeholder page, chosen as on an issue page
 TOC_MIN_SECTIONS = 4  # a stakeholder page gets "On this page" from this many sections (issue pages always)
+# Pages that style.css alone styles: the home page (the lightest to load), the issues list and the 404 page.
+# Every other page also loads pages.css (lists, tables, positions, contents, search, the print pages).
+FRONT_PAGES = frozenset({"home", "issues", "404"})
 NAV_TITLES = {
     "issues": N_("Issues"),
     "stakeholders": N_("Stakeholders"),
@@ -252,6 +255,8 @@ class Chrome:
     calendar: str
     print: str
     script: str
+    theme_script: str = ""
+    more_stylesheet: str = ""  # pages.css, on all but the FRONT_PAGES
     timeline_csv: str = ""
     positions_csv: str = ""
     sources_csv: str = ""
@@ -1033,6 +1038,8 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         calendar=text.url("timeline.ics"),
         print=text.url("print/index.html"),
         script=text.url(spec.script) if spec.script else "",
+        theme_script=text.url("assets/theme.js"),
+        more_stylesheet="" if spec.kind in FRONT_PAGES else text.url("assets/pages.css"),
         timeline_csv=text.url("timeline.csv"),
         positions_csv=text.url("positions.csv"),
         sources_csv=text.url("sources.csv"),

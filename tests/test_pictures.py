@@ -183,7 +183,8 @@ def test_strip_labels_never_overlap_and_stay_inside(bundled_site: Path, page: st
 
 
 def test_narrow_strip_shows_the_whole_span_at_phone_size(bundled_site: Path) -> None:
-    strip, _ = picture((bundled_site / "index.html").read_text(), "narrow")
+    html = (bundled_site / "index.html").read_text()
+    strip, _ = picture(html, "narrow")
     assert view_width(strip) <= 360  # drawn at phone size: 12 px text stays 12 px
     years = tick_years(strip)
     assert min(years) <= 1980 and max(years) >= 2029
@@ -192,7 +193,24 @@ def test_narrow_strip_shows_the_whole_span_at_phone_size(bundled_site: Path) -> 
     assert all(0 <= x <= width for x in xs)
     lapse = [r for r in strip.iter(f"{SVG}rect") if r.get("class") == "period period-lapse"]
     assert lapse and float(lapse[0].get("width") or 0) >= 4
-    assert "compressed" in (strip.find(f"{SVG}desc").text or "")  # type: ignore[union-attr]
+    assert "compressed" in words(html, strip)
+
+
+def words(html: str, svg: ET.Element) -> str:
+    """A picture's title and description, as named by its aria-labelledby: its own, or (a narrow drawing) those
+    of the wide drawing of the same picture, said once on the page."""
+    ids = (svg.get("aria-labelledby") or "").split()
+    found = [re.search(rf'id="{i}">([^<]*)<', html) for i in ids]
+    assert len(ids) == 2 and all(found), ids
+    return " ".join(m.group(1) for m in found if m)
+
+
+def test_a_picture_drawn_twice_says_its_words_once(bundled_site: Path) -> None:
+    html = (bundled_site / "index.html").read_text()
+    narrow, _ = picture(html, "narrow")
+    wide, _ = picture(html, "wide")
+    assert narrow.find(f"{SVG}desc") is None and narrow.get("aria-labelledby") == wide.get("aria-labelledby")
+    assert html.count("<desc ") == 1 and "key dates are marked" in words(html, narrow)
 
 
 def tick_years(svg: ET.Element) -> list[int]:
