@@ -302,3 +302,22 @@ def test_the_catalogues_compile_without_errors() -> None:
         problems = [(message.id, errors) for message, errors in catalogue.check()]
         assert problems == [], po_file
         write_mo(BytesIO(), catalogue)
+
+
+def test_marking_a_list_file_changes_only_the_fingerprints(capsys: pytest.CaptureFixture[str], bilingual: Path) -> None:
+    """`translations mark` on a YAML list keeps its comments, quoting and line layout."""
+    timeline = bilingual / "timeline.zh-Hans.yaml"
+    edit(bilingual / "timeline.yaml", "title: Carter and Deng sign", "title: Carter and Deng signed")
+    assert run(capsys, "check", "--strict", "--content", str(bilingual))[0] == 1
+    before = timeline.read_text()
+    fingerprint = re.compile(r"^  translated_from: \w+\n", re.M)
+    assert run(capsys, "translations", "mark", str(timeline), "--content", str(bilingual))[0] == 0
+    after = timeline.read_text()
+    assert fingerprint.sub("", after) == fingerprint.sub("", before)
+    assert sum(a != b for a, b in zip(before.splitlines(), after.splitlines(), strict=True)) == 1
+    assert run(capsys, "check", "--strict", "--content", str(bilingual))[0] == 0
+
+
+def test_marking_refuses_a_file_that_is_not_a_translation(capsys: pytest.CaptureFixture[str], bilingual: Path) -> None:
+    code, _, err = run(capsys, "translations", "mark", str(bilingual / "timeline.yaml"), "--content", str(bilingual))
+    assert code == 1 and "content/timeline.yaml: error: not a translation file" in err
