@@ -393,7 +393,7 @@ def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, texts: Texts, c
     ]
     labels.append(Label(scale.x(config.as_of), _("Today, %(date)s") % {"date": day(config.as_of)}, "today"))
     if deadline and deadline.date > config.as_of:
-        labels.append(Label(scale.x(deadline.date), f"{day(deadline.date)}: {deadline.label}", "deadline", True))
+        labels.append(Label(scale.x(deadline.date), day(deadline.date) + _(": ") + deadline.label, "deadline", True))
     placed = place_labels(labels, left if narrow else 8, right + (0 if narrow else RIGHT - 4))
     rows = max((p.row + len(p.lines) for p in placed), default=0)
     top = 6 + rows * ROW + 6
@@ -436,7 +436,7 @@ def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, texts: Texts, c
             for x1, x2 in scale.pieces(_year(period.start), end):
                 canvas.link(
                     url(period),
-                    f"{period.label}: {_span(period, texts)}",
+                    period.label + texts.gettext(": ") + _span(period, texts),
                     f'<rect class="{css}" x="{_n(min(x1, right - 4))}" y="{_n(y)}" width="{_n(max(x2 - x1, 4))}" '
                     f'height="{_n(lane_height)}" rx="2"/>',
                 )
@@ -452,7 +452,9 @@ def _strip(briefing: Briefing, axis: Axis, url: Url, ident: str, texts: Texts, c
     for event in events:
         x = scale.x(event.date)
         diamond = f"M{_n(x)} {_n(events_y - size)}l{size} {size}-{size} {size}-{size}-{size}z"
-        canvas.link(url(event), f"{day(event.date)}: {event.title}", f'<path class="mark" d="{diamond}"/>')
+        canvas.link(
+            url(event), day(event.date) + texts.gettext(": ") + event.title, f'<path class="mark" d="{diamond}"/>'
+        )
     lapse_top = lane_y.get("lapse", top)
     canvas.draw(*_draw_labels(placed, top - 6, {"lapse": lapse_top, "today": bottom, "deadline": bottom}))
     return canvas.markup()
@@ -515,7 +517,7 @@ def _spark(
         css = "spark key" if event.key else "spark"
         canvas.link(
             url(event),
-            f"{day(event.date)}: {event.title}",
+            day(event.date) + texts.gettext(": ") + event.title,
             f'<line class="{css}" x1="{x}" y1="{y - 8}" x2="{x}" y2="{y + 8}"/>',
         )
     if first <= briefing.config.as_of.year <= last:
