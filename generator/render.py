@@ -38,9 +38,10 @@ TEMPLATE_OF = {
     "updates": "updates.html",
     "search": "search.html",
     "print": "print.html",
+    "print-short": "print_short.html",
     "404": "404.html",
 }
-NOT_IN_SITEMAP = frozenset({"search", "print", "404"})
+NOT_IN_SITEMAP = frozenset({"search", "print", "print-short", "404"})
 
 
 class TemplateProblem(Exception):
@@ -108,6 +109,7 @@ def routes(briefing: Briefing) -> list[Route]:
         page("updates/index.html", "updates", "Updates", f"What changed in {title}, and why; corrections marked."),
         page("search/index.html", "search", "Search", f"Search {title}.", script="assets/search.js"),
         page("print/index.html", "print", title, f"{title}: the whole briefing on one page."),
+        page("print/short/index.html", "print-short", title, f"{title}: the short edition, in about six pages."),
         page("404.html", "404", "Page not found", "This page does not exist."),
         Route("feed.xml", None, export=lambda b, _: exports.atom_feed(b)),
         Route("updates.xml", None, export=lambda b, _: exports.updates_feed(b)),

@@ -94,6 +94,20 @@ def test_citations_sit_tight_against_punctuation(browser: Browser, base_url: str
     assert [(text, round(gap, 1)) for text, gap in gaps if gap > 1] == []
 
 
+def test_only_the_second_citation_of_a_run_is_set_off(browser: Browser, base_url: str) -> None:
+    """ "[1][2]" keeps a gap between the two targets; a citation after a word or a space gets none."""
+    context = browser.new_context(viewport=WIDE)
+    page = context.new_page()
+    page.goto(base_url + "index.html")
+    margins = page.evaluate(
+        """() => [...document.querySelectorAll('main sup.cite')].map(sup => [
+          sup.previousSibling?.nodeName === 'SUP', parseFloat(getComputedStyle(sup).marginLeft)])"""
+    )
+    context.close()
+    assert {after_citation for after_citation, _ in margins} == {True, False}
+    assert all((margin > 5) == after_citation for after_citation, margin in margins), margins
+
+
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1280"])
 def test_every_citation_has_a_24_px_square_target(browser: Browser, base_url: str, viewport: dict[str, int]) -> None:
     context = browser.new_context(viewport=viewport)
@@ -138,7 +152,7 @@ def test_nothing_is_wider_than_a_phone_unless_it_scrolls_with_a_cue(browser: Bro
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     found = {}
-    for path in [*PAGES_OF_EACH_KIND, "print/short/index.html"]:
+    for path in PAGES_OF_EACH_KIND:
         page.goto(base_url + path)
         if overflowing := page.evaluate(OVERFLOW):
             found[path] = overflowing[:5]
