@@ -732,6 +732,10 @@ class NotFoundView:
     issues: str
     stakeholders: str
     timeline: str
+    # A host sends 404.html for any missing address, at any depth. With base_url its links are absolute; without,
+    # they are written for the site's root and a small script rebases them on the nearest folder of the address
+    # that holds this file (a site path), or "" (base_url set: nothing to find).
+    find_root: str = ""
 
 
 View = (
@@ -1245,6 +1249,7 @@ def not_found_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         text.url("issues/index.html"),
         text.url("stakeholders/index.html"),
         text.url("timeline/index.html"),
+        "" if briefing.config.base_url else "assets/style.css",
     )
 
 
