@@ -255,6 +255,7 @@ class Chrome:
     calendar: str
     print: str
     script: str
+    print_short: str = ""
     theme_script: str = ""
     more_stylesheet: str = ""  # pages.css, on all but the FRONT_PAGES
     timeline_csv: str = ""
@@ -294,7 +295,7 @@ class PageText:
 
     def number(self, html: str) -> Markup:
         """Number the citations a deferred piece left as markers, continuing this page's numbering."""
-        return Markup(MARKER.sub(lambda m: self._citation(m.group(2)) if m.group(1) == "C" else m.group(0), html))
+        return Markup(runs(MARKER.sub(lambda m: self._citation(m.group(2)) if m.group(1) == "C" else m.group(0), html)))
 
     def uses(self, entity: Entity) -> None:
         self.reads.add(entity.id)
@@ -341,7 +342,7 @@ class PageText:
         html = _prefix_ids(text.html, prefix) if prefix else text.html
         if not self.briefing.language.code.startswith("zh"):
             html = mark_chinese(html)
-        return Markup(MARKER.sub(self._replace_marker, html))
+        return Markup(runs(MARKER.sub(self._replace_marker, html)))
 
     def lang_of(self, entity: Entity) -> str:
         """The language of an entity's texts where it is not the page's (an untranslated entity), else ""."""
@@ -369,7 +370,7 @@ class PageText:
         return Markup(html if self.briefing.language.code.startswith("zh") else mark_chinese(html))
 
     def cite(self, sources: Iterable[Source]) -> Markup:
-        return Markup("".join(self._citation(source.id) for source in sources))
+        return Markup(runs("".join(self._citation(source.id) for source in sources)))
 
     def references(self) -> list[Reference]:
         by_id = self.briefing.by_id
@@ -403,6 +404,12 @@ class PageText:
         label = escape(self._("Source %(number)s") % {"number": number})
         link = f'<a href="#ref-{number}"{anchor} aria-label="{label}">[{number}]</a>'
         return f'<sup class="cite">{link}</sup>'
+
+
+def runs(html: str) -> str:
+    """A citation right after another ("[1][2]") is marked `next`, for the stylesheet to set it off just enough
+    for each to keep its own 24 px target; one after a word or a space is not."""
+    return html.replace('</sup><sup class="cite">', '</sup><sup class="cite next">')
 
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
@@ -845,6 +852,24 @@ class PrintView:
     issues: Markup
     stakeholders: Markup
     events: Markup
+    strip: Markup
+    short: str  # the short edition
+
+
+@dataclass
+class ShortPrintView:
+    """The short edition, to print in about six A4 pages, as a Congressional Research Service In Focus: the
+    state of play, the key dates with the strip, and every issue's status and key points, with their sources.
+    Its issues are `PrintIssue`s without positions or body."""
+
+    title: str
+    summary: str
+    as_of: DateText
+    state_of_play: Markup
+    strip: Markup
+    key_dates: list[EventItem]
+    issues: list[PrintIssue]
+    full: str  # the whole briefing on one page
 
 
 @dataclass
@@ -945,6 +970,10 @@ class NotFoundView:
     issues: str
     stakeholders: str
     timeline: str
+    # A host sends 404.html for any missing address, at any depth. With base_url its links are absolute; without,
+    # they are written for the site's root and a small script rebases them on the nearest folder of the address
+    # that holds this file (a site path), or "" (base_url set: nothing to find).
+    find_root: str = ""
 
 
 View = (
@@ -960,6 +989,7 @@ View = (
     | UpdatesView
     | SearchView
     | PrintView
+    | ShortPrintView
     | NotFoundView
     | TranslationsView
 )
@@ -1037,6 +1067,7 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         data=text.url("briefing.json"),
         calendar=text.url("timeline.ics"),
         print=text.url("print/index.html"),
+        print_short=text.url("print/short/index.html"),
         script=text.url(spec.script) if spec.script else "",
         theme_script=text.url("assets/theme.js"),
         more_stylesheet="" if spec.kind in FRONT_PAGES else text.url("assets/pages.css"),
@@ -1487,7 +1518,49 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     events = Markup("").join(
         pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events
     )
-    return PrintView(config.title, config.summary, text.date(config.as_of), state, issues, stakeholders, events)
+    strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
+    return PrintView(
+        config.title,
+        config.summary,
+        text.date(config.as_of),
+        state,
+        issues,
+        stakeholders,
+        events,
+        strip,
+        text.url("print/short/index.html"),
+    )
+
+
+def short_print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> ShortPrintView:
+    config = briefing.config
+    text.uses_all("issue", briefing.issues)
+    text.uses_all("event", briefing.events)
+    state = text.md(config.state_of_play)
+    strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
+    key_dates = [event_link(text, e) for e in config.key_dates]
+    issues = [
+        PrintIssue(
+            issue.id,
+            issue.title,
+            Markup(""),
+            status_of(text, issue),
+            [text.md(point) for point in issue.key_points],
+            [],
+            Markup(""),
+        )
+        for issue in briefing.issues
+    ]
+    return ShortPrintView(
+        config.title,
+        config.summary,
+        text.date(config.as_of),
+        state,
+        strip,
+        key_dates,
+        issues,
+        text.url("print/index.html"),
+    )
 
 
 def not_found_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> NotFoundView:
@@ -1496,6 +1569,7 @@ def not_found_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         text.url("issues/index.html"),
         text.url("stakeholders/index.html"),
         text.url("timeline/index.html"),
+        "" if briefing.config.base_url else "assets/style.css",
     )
 
 
@@ -1512,6 +1586,7 @@ BUILDERS = {
     "updates": updates_view,
     "search": search_view,
     "print": print_view,
+    "print-short": short_print_view,
     "404": not_found_view,
     "translations": translations_view,
 }

@@ -200,13 +200,13 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_check_reports_success(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
     code, out, _ = run(capsys, "check", "--content", str(mini))
-    assert code == 0 and out.startswith("checked 16 pages: no errors")
+    assert code == 0 and out.startswith("checked 17 pages: no errors")
 
 
 def test_build_prints_one_line_summary(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
     code, out, _ = run(capsys, "build", "--content", str(mini), "--out", str(mini.parent / "site"))
     assert code == 0
-    assert len(out.strip().splitlines()) == 1 and out.startswith("built 16 pages")
+    assert len(out.strip().splitlines()) == 1 and out.startswith("built 17 pages")
 
 
 # --- Faults of the machine and of files are the user's to fix: exit 1 and the path, never "internal error" --

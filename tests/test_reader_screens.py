@@ -4,6 +4,7 @@ Chinese set in a Chinese font."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,20 @@ def test_citations_sit_tight_against_punctuation(browser: Browser, base_url: str
     assert [(text, round(gap, 1)) for text, gap in gaps if gap > 1] == []
 
 
+def test_only_the_second_citation_of_a_run_is_set_off(browser: Browser, base_url: str) -> None:
+    """ "[1][2]" keeps a gap between the two targets; a citation after a word or a space gets none."""
+    context = browser.new_context(viewport=WIDE)
+    page = context.new_page()
+    page.goto(base_url + "index.html")
+    margins = page.evaluate(
+        """() => [...document.querySelectorAll('main sup.cite')].map(sup => [
+          sup.previousSibling?.nodeName === 'SUP', parseFloat(getComputedStyle(sup).marginLeft)])"""
+    )
+    context.close()
+    assert {after_citation for after_citation, _ in margins} == {True, False}
+    assert all((margin > 5) == after_citation for after_citation, margin in margins), margins
+
+
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["375", "1280"])
 def test_every_citation_has_a_24_px_square_target(browser: Browser, base_url: str, viewport: dict[str, int]) -> None:
     context = browser.new_context(viewport=viewport)
@@ -138,7 +153,7 @@ def test_nothing_is_wider_than_a_phone_unless_it_scrolls_with_a_cue(browser: Bro
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     found = {}
-    for path in [*PAGES_OF_EACH_KIND, "print/short/index.html"]:
+    for path in PAGES_OF_EACH_KIND:
         page.goto(base_url + path)
         if overflowing := page.evaluate(OVERFLOW):
             found[path] = overflowing[:5]
@@ -161,3 +176,61 @@ def test_a_scroll_cue_shows_where_there_is_more(browser: Browser, base_url: str)
     after = page.screenshot(clip=clip)
     context.close()
     assert before != after
+
+
+# ---- Chinese in a Chinese face -----------------------------------------------------------------------------
+
+
+def _cjk_fonts() -> list[str]:
+    try:
+        listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    except OSError:
+        return []
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
+HAN = "中华人民共和国科学技术"  # eleven Han characters: each about 1 em wide in a CJK face
+
+# The span's width per character in em, its line height in em, and the fonts Chromium used for its text
+PROBE = """text => {
+  document.querySelector('main').insertAdjacentHTML('beforeend', '<p id="zh-probe"><span lang="zh-Hans"></span></p>');
+  const span = document.querySelector('#zh-probe span');
+  span.textContent = text;
+  const style = getComputedStyle(span), size = parseFloat(style.fontSize);
+  return {per_char: span.getBoundingClientRect().width / text.length / size,
+          line_height: parseFloat(style.lineHeight) / size,
+          family: style.fontFamily};
+}"""
+
+
+@pytest.mark.skipif(not _cjk_fonts(), reason="no font with Chinese glyphs is installed (.ci/run installs one)")
+def test_chinese_is_set_in_a_chinese_face(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=WIDE)
+    page = context.new_page()
+    page.goto(base_url + "index.html")
+    probe = page.evaluate(PROBE, HAN)
+    client = context.new_cdp_session(page)
+    client.send("DOM.enable")
+    client.send("CSS.enable")
+    node = client.send(
+        "DOM.querySelector", {"nodeId": client.send("DOM.getDocument")["root"]["nodeId"], "selector": "#zh-probe span"}
+    )
+    used = client.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    context.close()
+    assert 0.92 <= probe["per_char"] <= 1.08, probe  # a real glyph each, not a narrow box or a fallback's
+    assert probe["family"].startswith('"Noto Sans CJK SC"') and probe["line_height"] >= 1.75, probe
+    assert sum(font["glyphCount"] for font in used) == len(HAN), used
+    cjk = {name.split(",")[0] for name in _cjk_fonts()}
+    assert all(font["familyName"] in cjk for font in used), (used, cjk)
+
+
+def test_chinese_quotations_are_tagged_and_styled_as_chinese(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport=WIDE)
+    page = context.new_page()
+    page.goto(base_url + "stakeholders/mao-ning/index.html")
+    quote = page.locator('blockquote[lang="zh-Hans"]').first
+    style = quote.evaluate(
+        "e => [getComputedStyle(e).lineBreak, getComputedStyle(e).fontStyle, getComputedStyle(e).fontFamily]"
+    )
+    context.close()
+    assert style[0] == "strict" and style[1] == "normal" and "CJK" in style[2], style

@@ -34,6 +34,7 @@ PAGES_OF_EACH_KIND = [
     "about/index.html",
     "search/index.html",
     "print/index.html",
+    "print/short/index.html",
     "404.html",
     "translations/index.html",
     # the Chinese site: the same page kinds, in another script and with translation notices and originals

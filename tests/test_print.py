@@ -1,0 +1,83 @@
+"""Print: the short edition fits about six A4 pages (Chromium's own PDF, counted), pictures print, and the two
+editions link each other from every page."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, expect
+from pypdf import PdfReader
+
+from tests.helpers import BUNDLED
+from tests.test_site_quality import _serve
+
+SHORT = "print/short/index.html"
+
+
+@pytest.fixture(scope="module")
+def base_url(bundled_site: Path) -> str:
+    return _serve(bundled_site, "/")
+
+
+def _pdf_pages(browser: Browser, url: str) -> int:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    pdf = page.pdf(format="A4")
+    context.close()
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_short_edition_prints_on_at_most_seven_a4_pages(browser: Browser, base_url: str) -> None:
+    pages = _pdf_pages(browser, base_url + SHORT)
+    assert 2 <= pages <= 7, pages
+
+
+def test_the_short_edition_has_every_key_point_with_its_sources(bundled_site: Path) -> None:
+    html = (bundled_site / SHORT).read_text()
+    originals = [f for f in sorted(BUNDLED.glob("issues/*.md")) if "." not in f.stem]  # not the translations
+    issues = [yaml.safe_load(f.read_text().split("---")[1]) for f in originals]
+    assert html.count('class="short-issue"') == len(issues)
+    listed = html.split('class="short-issue"', 1)[1].split("</section>")[0]
+    assert len(re.findall(r"<li>.*?</li>", listed)) == sum(len(issue["key_points"]) for issue in issues)
+    assert all(point.count('<sup class="cite">') >= 1 for point in re.findall(r"<li>.*?</li>", listed))
+    assert 'id="references-title"' in html and 'class="picture strip"' in html
+    assert 'id="short-state-title"' in html and 'id="short-dates-title"' in html
+
+
+@pytest.mark.parametrize("path", ["print/index.html", SHORT])
+def test_the_strip_prints(browser: Browser, base_url: str, path: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base_url + path)
+    page.emulate_media(media="print")
+    strip = page.locator(".variant-wide svg.picture.strip[role=img]")
+    expect(strip).to_be_visible()
+    box = strip.bounding_box()
+    assert box is not None and box["width"] > 400 and box["height"] > 60, box
+    expect(page.locator(".variant-narrow svg.picture.strip")).to_be_hidden()
+    context.close()
+
+
+def test_sparklines_print_where_they_are_shown(browser: Browser, base_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base_url + "issues/renewal-and-survival/index.html")
+    page.emulate_media(media="print")
+    expect(page.locator(".variant-wide svg.picture.sparkline[role=img]")).to_be_visible()
+    context.close()
+
+
+def test_the_editions_link_each_other_and_every_page_links_both(bundled_site: Path) -> None:
+    full = (bundled_site / "print" / "index.html").read_text()
+    short = (bundled_site / SHORT).read_text()
+    assert 'href="../print/short/index.html">the short edition' in full
+    assert 'href="../../print/index.html">on one page' in short
+    for path in ("index.html", "issues/researcher-safety/index.html", "about/index.html"):
+        html = (bundled_site / path).read_text()
+        prefix = "../" * path.count("/")
+        assert f'href="{prefix}print/index.html"' in html and f'href="{prefix}print/short/index.html"' in html
