@@ -36,7 +36,7 @@ from generator.render import (
     template_dirs,
     templates_digest,
 )
-from generator.resolve import record_targets, resolve
+from generator.resolve import record_targets, resolve, target_ids
 from generator.search import SearchProblem, index_site
 from generator.views import Fragments
 from generator.write import (
@@ -104,7 +104,7 @@ class ViewMemo:
 
     globals: str = ""
     digests: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → kind, digests of fields, body
-    targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → ids it refers to
+    targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → what it refers to, and where
     reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
     changed: set[str] | None = None  # what changed since the last build (None: anything may have)
@@ -138,7 +138,7 @@ class ViewMemo:
                 changed.add(record_id)
             if now is None or then is None or now[2] != then[2]:
                 changed.add(record_id + "#body")
-            changed |= targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset())
+            changed |= target_ids(targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset()))
         self.changed = changed
         return {
             route.path: self.keys[route.path]

@@ -131,3 +131,17 @@ PreviewEngineMachine.TestCase.settings = settings(
 def test_preview_engine_equals_clean_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_TMP", str(tmp_path))
     PreviewEngineMachine.TestCase("runTest").runTest()
+
+
+def test_a_position_taken_where_the_person_is_already_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the machine above: p-014, already named on i-004, takes a position there. No reference is added
+    or removed, but p-014 now weighs more, and i-006's list of stakeholders (ranked by weight) changes."""
+    monkeypatch.setenv("PYTEST_TMP", str(tmp_path))
+    machine = PreviewEngineMachine()
+    machine.start()
+    try:
+        machine.take_a_position(issue=388, person=194)
+        assert machine.steps == ["toggle p-014's position on i-004"]
+        machine.equals_a_clean_build()
+    finally:
+        machine.teardown()
