@@ -39,7 +39,7 @@ from generator.render import (
     template_dirs,
     templates_digest,
 )
-from generator.resolve import record_targets, resolve
+from generator.resolve import record_targets, resolve, target_ids
 from generator.search import SearchProblem, index_site
 from generator.views import Fragments
 from generator.write import (
@@ -107,7 +107,7 @@ class ViewMemo:
 
     globals: str = ""
     digests: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → kind, digests of fields, body
-    targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → ids it refers to
+    targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → what it refers to, and where
     reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
     changed: set[str] | None = None  # what changed since the last build (None: anything may have)
@@ -130,7 +130,7 @@ class ViewMemo:
         targets = {
             r.id: before_targets[r.id]
             if before_digests.get(r.id) == digests[r.id]
-            else record_targets(r).union(*(record_targets(t) for t in translations.get(r.id, ())))
+            else record_targets(r).union(*(_language_targets(t) for t in translations.get(r.id, ())))
             for r in loaded.records
         }
         self.digests, self.targets = digests, targets
@@ -149,7 +149,7 @@ class ViewMemo:
                 changed.add(record_id)
             if now is None or then is None or now[2] != then[2]:
                 changed.add(record_id + "#body")
-            changed |= targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset())
+            changed |= target_ids(targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset()))
         self.changed = changed
         return {
             route.path: self.keys[route.path]
@@ -372,6 +372,12 @@ class Engine:
                 remove_stale_staging(previous.out, previous.lock.claimed())
             raise
         result.written, result.files = writer.written, len(writer.manifest)
+
+
+def _language_targets(translation: Translation) -> frozenset[str]:
+    """A translation's references, told apart from its original's: a link the translation drops changes the
+    backlinks of that language's site even where the original still has it."""
+    return frozenset(f"{translation.language}/{target}" for target in record_targets(translation))
 
 
 def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics) -> list[Briefing]:

@@ -165,28 +165,35 @@ def markdown_of_record(record: Record | Translation) -> Iterator[Markdown]:
 
 
 def record_targets(record: Record | Translation) -> frozenset[str]:
-    """The ids a record refers to: in its fields, and in its texts' links and citations."""
+    """What a record refers to, each id named with where it is referred to (`positions:p-014`, `text:nat-2024`):
+    a reference that moves (a person named in the text who now takes a position too) changes the backlinks of
+    its target as much as a new one does. `target_ids` gives the bare ids."""
     found: set[str] = set()
 
-    def walk(value: Any) -> None:
+    def walk(value: Any, where: str) -> None:
         if isinstance(value, Ref):
-            found.add(value.id)
+            found.add(f"{where}:{value.id}")
         elif isinstance(value, dict):
             for item in value.values():
-                walk(item)
+                walk(item, where)
         elif isinstance(value, list):
             for item in value:
-                walk(item)
+                walk(item, where)
 
     for name, value in record.values.items():
         if name != "id":
-            walk(value)
+            walk(value, name)
     for text in markdown_of_record(record):
-        found.update(link.target for link in text.links)
-        found.update(cite.target for cite in text.citations)
+        found.update(f"text:{link.target}" for link in text.links)
+        found.update(f"text:{cite.target}" for cite in text.citations)
     if isinstance(record.values.get("affiliation"), str):
-        found.add(record.values["affiliation"])
+        found.add(f"affiliation:{record.values['affiliation']}")
     return frozenset(found)
+
+
+def target_ids(targets: Iterable[str]) -> set[str]:
+    """The ids of `record_targets`, without where they are referred to."""
+    return {target.partition(":")[2] for target in targets}
 
 
 def _updates(values: dict[str, Any]) -> list[Update]:

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from generator.build import BuildOptions, Engine, Mode, build
 from generator.mark import mark
-from tests.helpers import LargeBriefing, describe_difference, make_large_content, read_site
+from tests.helpers import BUNDLED, LargeBriefing, describe_difference, make_large_content, read_site
 
 KINDS = ("stakeholder", "issue", "event")
 ZH = "zh-Hans"
@@ -179,3 +179,32 @@ PreviewEngineMachine.TestCase.settings = settings(
 def test_preview_engine_equals_clean_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_TMP", str(tmp_path))
     PreviewEngineMachine.TestCase("runTest").runTest()
+
+
+def test_a_position_taken_where_the_person_is_already_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the machine above: p-014, already named on i-004, takes a position there. No reference is added
+    or removed, but p-014 now weighs more, and i-006's list of stakeholders (ranked by weight) changes."""
+    monkeypatch.setenv("PYTEST_TMP", str(tmp_path))
+    machine = PreviewEngineMachine()
+    machine.start()
+    try:
+        machine.take_a_position(issue=388, person=194)
+        assert machine.steps == ["toggle p-014's position on i-004"]
+        machine.equals_a_clean_build()
+    finally:
+        machine.teardown()
+
+
+def test_a_link_dropped_from_a_translation_only(tmp_path: Path) -> None:
+    """The Chinese profile of Deng Xiaoping stops linking Richard Suttmeier, whom the English one still links:
+    only the Chinese site's backlinks change, and the preview must see it."""
+    content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    translation = content / "stakeholders" / "deng-xiaoping.zh-Hans.md"
+    translation.write_text(translation.read_text("utf-8").replace("[[richard-suttmeier]]", "理查德·萨特迈耶"), "utf-8")
+    engine.build()
+    build(BuildOptions(content=content, out=clean, search=False))
+    expected, actual = read_site(clean), read_site(out)
+    assert actual == expected, describe_difference(expected, actual)
