@@ -618,6 +618,10 @@ def _web(issues: list[Issue], holders: list[Stakeholder], url: Url, ident: str, 
         "%(holders)s stakeholders on the left are joined to the %(issues)s issues on the right on which they take "
         "a position (%(links)s positions). The tables below give each position with its sources."
     ) % {"holders": len(holders), "issues": len(issues), "links": links}
+    desc += texts.gettext(
+        " A line's colour and pattern give the position's leaning: solid for supports, dashed for opposes, dotted "
+        "for mixed, thin grey for neutral or not stated."
+    )
     words_of = ident.removesuffix("-narrow") + "-wide" if narrow else ""
     title = texts.gettext("Who takes positions on which issue")
     canvas = Canvas("web", height, ident, title, desc, width, "narrow" if narrow else "wide", words_of)
@@ -625,8 +629,9 @@ def _web(issues: list[Issue], holders: list[Stakeholder], url: Url, ident: str, 
     for issue in issues:
         for position in issue.positions:
             y1, y2 = holder_y[position.stakeholder.id], issue_y[issue.id]
+            css = f"web-link web-{position.leaning}" if position.leaning else "web-link"  # colour and dashes
             canvas.draw(
-                f'<path class="web-link" d="M{left_x + 6} {_n(y1)} C{_n(mid)} {_n(y1)} {_n(mid)} {_n(y2)} '
+                f'<path class="{css}" d="M{left_x + 6} {_n(y1)} C{_n(mid)} {_n(y1)} {_n(mid)} {_n(y2)} '
                 f'{right_x - 6} {_n(y2)}"/>'
             )
     for stakeholder, lines in zip(holders, holder_labels, strict=True):

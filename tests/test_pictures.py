@@ -16,7 +16,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def svgs(html: str) -> list[ET.Element]:
-    return [ET.fromstring(match) for match in re.findall(r"<svg .*?</svg>", html, flags=re.S)]
+    """The pictures of a page (not the small line samples of a legend)."""
+    return [ET.fromstring(match) for match in re.findall(r'<svg class="picture.*?</svg>', html, flags=re.S)]
 
 
 def picture(html: str, variant: str = "wide") -> tuple[ET.Element, ET.Element]:
@@ -277,3 +278,19 @@ def test_pictures_fit_every_width_and_their_texts_never_overlap(browser: Browser
                 boxes = [(t[0], t[1], t[2], t[3], t[4]) for t in found["texts"]]
                 assert overlapping([(n, x0 + 1, y0 + 2, x1 - 1, y1 - 2) for n, x0, y0, x1, y1 in boxes]) == [], where
         context.close()
+
+
+def test_the_web_draws_each_position_s_leaning(bundled_site: Path) -> None:
+    """Colour plus a dash pattern per leaning (CSS), one path per position, in the wide drawing."""
+    html = (bundled_site / "positions" / "index.html").read_text()
+    wide = html[html.index('<svg class="picture web" viewBox="0 0 800') :]
+    wide = wide[: wide.index("</svg>")]
+    drawn = {lean: wide.count(f'class="web-link web-{lean}"') for lean in ("supports", "opposes", "mixed", "neutral")}
+    stated = {lean: 0 for lean in drawn}
+    for issue in (Path(__file__).parent.parent / "content" / "issues").glob("*.md"):
+        if "." not in issue.stem:
+            for lean in re.findall(r"^    leaning: (\w+)$", issue.read_text(), re.M):
+                stated[lean] += 1
+    assert drawn == stated and drawn["opposes"] > 0
+    legend = html[html.index('<ul class="web-legend">') :].split("</ul>")[0]
+    assert all(f"web-link web-{lean}" in legend for lean in drawn)
