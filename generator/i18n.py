@@ -19,7 +19,6 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 from babel.support import Translations
 from markupsafe import Markup
 
@@ -82,7 +81,7 @@ def template_gettext(translations: gettext.NullTranslations) -> tuple[Callable[.
 
 
 class Texts:
-    """One language's interface: `gettext`/`ngettext` for strings, `date` and `number` for values."""
+    """One language's interface: `gettext`/`ngettext` for strings, `date` and `short_date` for dates."""
 
     def __init__(self, language: Language) -> None:
         self.language = language
@@ -104,6 +103,3 @@ class Texts:
     def language_name(self, code: str) -> str:
         """A language's name in this language: `英语` for `en` on the Chinese site."""
         return Locale.parse(code, sep="-").get_display_name(self.locale) or code
-
-    def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)

@@ -22,8 +22,6 @@ from generator.markdown import Markdown
 from generator.model import Language, Translated
 from generator.schema import SCHEMAS, Field
 
-STATUSES = ("current", "outdated", "missing")
-
 
 def languages(config: Record, diags: Diagnostics) -> list[Language]:
     """The briefing's languages: `languages` in briefing.yaml, or the one `language` (default `en`)."""
@@ -160,7 +158,7 @@ def _merge(
     where = translation.origin
     name = _name(record.kind, record.id)
 
-    def problem(spec_name: str, message: str, hint: str = "", value: Any = None) -> None:
+    def problem(message: str, hint: str = "", value: Any = None) -> None:
         diags.error(where.file, getattr(value, "line", 0) or where.line, f"{message} ({name})", hint)
 
     for spec in SCHEMAS[record.kind].fields:
@@ -169,18 +167,17 @@ def _merge(
         original, given = record.values.get(spec.name), translation.values.get(spec.name)
         if spec.name == "affiliation" and original in ids:
             if given:
-                problem(spec.name, "`affiliation` names a stakeholder: a translation does not repeat it", "remove it")
+                problem("`affiliation` names a stakeholder: a translation does not repeat it", "remove it")
             continue
         if not original:
             if given:
-                problem(spec.name, f"the original has no `{spec.name}` to translate", "remove it", given)
+                problem(f"the original has no `{spec.name}` to translate", "remove it", given)
             continue
         if not given:
-            problem(spec.name, f"missing translation of `{spec.name}`", "translate every text of the original")
+            problem(f"missing translation of `{spec.name}`", "translate every text of the original")
             continue
         if spec.type == "markdowns" and len(given) != len(original):
             problem(
-                spec.name,
                 f"`{spec.name}` has {len(given)} items; the original has {len(original)}",
                 "translate each item, in the original's order",
             )
@@ -194,7 +191,7 @@ def _merge(
     body = record.body
     if body is not None and body.text.strip():
         if translation.body is None or not translation.body.text.strip():
-            problem("body", "the translation has no body", "translate the original's text below the front matter")
+            problem("the translation has no body", "translate the original's text below the front matter")
         else:
             body = translation.body
     return values, body
@@ -210,15 +207,15 @@ def _merge_items(spec: Field, original: list[dict[str, Any]], given: list[dict[s
     for item in original:
         match = by_key.pop(item[key].id, None)
         if match is None:
-            problem(spec.name, f"no translation of the {spec.record.kind} of `{item[key].id}`", "translate it")
+            problem(f"no translation of the {spec.record.kind} of `{item[key].id}`", "translate it")
             merged.append(item)
             continue
         missing = [name for name in texts if item.get(name) and not match.get(name)]
         if missing:
-            problem(spec.name, f"missing `{missing[0]}` in the {spec.record.kind} of `{item[key].id}`")
+            problem(f"missing `{missing[0]}` in the {spec.record.kind} of `{item[key].id}`")
         merged.append({**item, **{name: match[name] for name in texts if match.get(name)}})
     for extra, item in by_key.items():
-        problem(spec.name, f"the original has no {spec.record.kind} of `{extra}`", "remove it", item[key])
+        problem(f"the original has no {spec.record.kind} of `{extra}`", "remove it", item[key])
     return merged
 
 
