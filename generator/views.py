@@ -23,6 +23,7 @@ from generator.markdown import MARKER, Markdown
 from generator.model import (
     ORIGINAL,
     Briefing,
+    Config,
     Entity,
     Event,
     Issue,
@@ -155,6 +156,7 @@ class StatusText:
     value: str
     label: str
     note: str
+    lang: str = ""  # the note's language, where it is not the page's (an untranslated issue)
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class PositionItem:
 class TocEntry:
     href: str  # "#section-id"
     label: str
+    lang: str = ""  # a heading of an untranslated body: its language
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ class StakeholderItem:
     href: str
     name: str
     role: str
+    lang: str = ""  # the language of its name and role, where it is not the page's (untranslated)
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,7 @@ class Chrome:
     references_more: str = ""  # that <details>'s summary, or "" when every reference is shown
     alternates: list[Alternate] = field(default_factory=list)  # every language's version, when there are several
     notice: Notice | None = None
-    content_lang: str = ""  # the language of the page's texts, where it is not the site's (untranslated)
+    settings_lang: str = ""  # the language of the briefing's title, publisher and licence, where untranslated
     translations: str = ""  # the translations page, when the briefing has several languages
 
 
@@ -287,6 +291,7 @@ class PageText:
         self.briefing = briefing
         self.texts = texts
         self._ = texts.gettext
+        self._inside = ""  # the language of the text being finished, where it is not the page's
         self.citations: dict[str, int] = {}
         self._cite_count: dict[str, int] = {}
         self.reads: set[str] = set()
@@ -335,16 +340,19 @@ class PageText:
     def link(self, entity: Entity) -> Link:
         return Link(self.url(entity), self.words(entity.label))
 
-    def md(self, text: Markdown | None, prefix: str = "") -> Markup:
-        """`prefix` namespaces a text's own ids (heading anchors, footnotes) where several bodies share a page."""
+    def md(self, text: Markdown | None, prefix: str = "", lang: str = "") -> Markup:
+        """`prefix` namespaces a text's own ids (heading anchors, footnotes) where several bodies share a page.
+        `lang`: the text's language where it is not the page's (an untranslated text): the names its links show,
+        in the page's language, then say so."""
         if text is None:
             return Markup("")
         html = _prefix_ids(text.html, prefix) if prefix else text.html
         if not self.briefing.language.code.startswith("zh"):
             html = mark_chinese(html)
+        self._inside = lang
         return Markup(runs(MARKER.sub(self._replace_marker, html)))
 
-    def lang_of(self, entity: Entity) -> str:
+    def lang_of(self, entity: Entity | Config) -> str:
         """The language of an entity's texts where it is not the page's (an untranslated entity), else ""."""
         status = entity.translated
         if status.status == "missing" and status.text_language != self.briefing.language.code:
@@ -392,7 +400,8 @@ class PageText:
             return self._citation(payload)
         target, _, label = payload.partition("|")
         entity = self.briefing.by_id[target]  # resolve checked every target
-        return f'<a href="{escape(self.url(entity))}">{escape(label or entity.label)}</a>'
+        own = f' lang="{self.briefing.language.code}"' if self._inside and not label else ""  # the entity's name
+        return f'<a href="{escape(self.url(entity))}"{own}>{escape(label or entity.label)}</a>'
 
     def _citation(self, source_id: str) -> str:
         self.reads.add(source_id)
@@ -428,7 +437,7 @@ def _prefix_ids(html: str, prefix: str) -> str:
 
 
 def status_of(text: PageText, issue: Issue) -> StatusText:
-    return StatusText(issue.status, text._(ISSUE_STATUSES[issue.status]), issue.status_note)
+    return StatusText(issue.status, text._(ISSUE_STATUSES[issue.status]), issue.status_note, text.lang_of(issue))
 
 
 def leaning_of(text: PageText, position: Position) -> LeaningText | None:
@@ -471,9 +480,9 @@ def split_events(events: list[Event], shown: int) -> tuple[list[Event], list[Eve
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 
 
-def body_toc(body: Markup) -> list[TocEntry]:
-    """The body's own second-level headings, for "On this page"."""
-    return [TocEntry(f"#{anchor}", Markup(label).striptags()) for anchor, label in _H2.findall(str(body))]
+def body_toc(body: Markup, lang: str = "") -> list[TocEntry]:
+    """The body's own second-level headings, for "On this page" (`lang`: the body's, where not the page's)."""
+    return [TocEntry(f"#{anchor}", Markup(label).striptags(), lang) for anchor, label in _H2.findall(str(body))]
 
 
 def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | None = None) -> EventItem:
@@ -488,7 +497,7 @@ def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | Non
         date_note=event.date_note,
         key=event.key,
         title=event.title,
-        summary=text.md(event.summary),
+        summary=text.md(event.summary, lang=text.lang_of(event)),
         issue_ids=" ".join(i.id for i in event.issues),
         stakeholder_ids=" ".join(s.id for s in event.stakeholders),
         tags=tags,
@@ -507,7 +516,7 @@ def quote_item(text: PageText, quote: Quote, show_speaker: bool) -> QuoteItem:
     text.uses(quote)
     speaker = text.link(quote.speaker) if show_speaker else None
     cites = text.cite([quote.source])
-    context = text.md(quote.context)
+    context = text.md(quote.context, lang=text.lang_of(quote))
     page_lang = text.briefing.language.code
     original = quote.translated.original_text if quote.translated.status in ("current", "outdated") else ""
     default = text.briefing.languages[0].code if text.briefing.languages else page_lang
@@ -542,6 +551,11 @@ _HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{_HAN_CHARS}](?:[\u3000-\u303f{_HAN_CHARS}\uff00-\uffef]|[,;:!?] ?(?=[{_HAN_CHARS}]))*")
 
 
+def in_lang(html: Markup, lang: str) -> Markup:
+    """A block of finished text, marked with its language where it is not the page's."""
+    return Markup(f'<div lang="{lang}">') + html + Markup("</div>") if lang else html
+
+
 def mark_chinese(html: str) -> str:
     """Runs of Chinese characters in a text's words (not its tags) marked `lang="zh-Hans"`, so that screen
     readers pronounce them and browsers pick a font for them, on a page in another language."""
@@ -561,23 +575,26 @@ def text_lang(text: str, otherwise: str) -> str:
 
 
 def issue_card(text: PageText, issue: Issue, key_point: bool = False) -> IssueCard:
-    point = text.md(issue.key_points[0]) if key_point and issue.key_points else Markup("")
-    summary = text.md(issue.summary)
-    return IssueCard(text.url(issue), issue.title, status_of(text, issue), summary, point, text.lang_of(issue))
+    lang = text.lang_of(issue)
+    point = text.md(issue.key_points[0], lang=lang) if key_point and issue.key_points else Markup("")
+    summary = text.md(issue.summary, lang=lang)
+    return IssueCard(text.url(issue), issue.title, status_of(text, issue), summary, point, lang)
 
 
 def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderItem:
-    return StakeholderItem(text.url(stakeholder), stakeholder.name, stakeholder.role)
+    return StakeholderItem(text.url(stakeholder), stakeholder.name, stakeholder.role, text.lang_of(stakeholder))
 
 
 def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
     """Newest first, as a reader looks for what is new."""
     ordered = sorted(updates, key=lambda u: u.date, reverse=True)
-    return [UpdateItem(text.date(u.date), text.md(u.text), u.correction, text.untranslated_lang) for u in ordered]
+    lang = text.untranslated_lang
+    return [UpdateItem(text.date(u.date), text.md(u.text, lang=lang), u.correction, lang) for u in ordered]
 
 
 def position_item(text: PageText, position: Position, holder: Entity) -> PositionItem:
-    stance, lang = text.md(position.stance), text.lang_of(position.issue)
+    lang = text.lang_of(position.issue)
+    stance = text.md(position.stance, lang=lang)
     return PositionItem(text.link(holder), stance, text.cite(position.sources), leaning_of(text, position), lang)
 
 
@@ -586,6 +603,7 @@ def position_item(text: PageText, position: Position, holder: Entity) -> Positio
 
 @dataclass
 class HomeView:
+    lang: str  # the language of the title, summary and state of play, where it is not the page's
     title: str
     summary: str
     as_of: DateText
@@ -613,6 +631,7 @@ class IssuesView:
 
 @dataclass
 class IssueView:
+    lang: str  # the language of its texts, where it is not the page's (untranslated)
     up: str
     title: str
     summary: Markup
@@ -665,6 +684,7 @@ class MentionItem:
 
 @dataclass
 class StakeholderView:
+    lang: str  # the language of its texts, where it is not the page's (untranslated)
     up: str
     name: str
     original_name: str  # the name as written in the original language, where this page shows a translation
@@ -731,6 +751,7 @@ class MatrixCell:
     stance: Markup
     cites: Markup
     leaning: LeaningText | None = None
+    lang: str = ""  # the stance's language, where it is not the page's (its issue is untranslated)
 
 
 @dataclass
@@ -784,6 +805,7 @@ class SourcesView:
 
 @dataclass
 class PageView:
+    lang: str  # the language of its texts, where it is not the page's (untranslated)
     title: str
     body: Markup
     updates: list[UpdateItem]
@@ -829,6 +851,7 @@ class PrintIssue:
     key_points: list[Markup]
     positions: list[PositionItem]
     body: Markup
+    lang: str = ""  # the language of its texts, where it is not the page's (untranslated)
 
 
 @dataclass
@@ -838,6 +861,7 @@ class PrintStakeholder:
     role: str
     country: str
     body: Markup
+    lang: str = ""  # the language of its texts, where it is not the page's (untranslated)
 
 
 @dataclass
@@ -854,6 +878,7 @@ class PrintView:
     events: Markup
     strip: Markup
     short: str  # the short edition
+    lang: str = ""  # the language of the title and summary, where they are not translated
 
 
 @dataclass
@@ -870,6 +895,7 @@ class ShortPrintView:
     key_dates: list[EventItem]
     issues: list[PrintIssue]
     full: str  # the whole briefing on one page
+    lang: str = ""  # the language of the title and summary, where they are not translated
 
 
 @dataclass
@@ -1087,7 +1113,7 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
             for language, path in spec.alternates
         ],
         notice=translation_notice(text, spec, translated),
-        content_lang=translated.text_language if translated.status == "missing" else "",
+        settings_lang=text.lang_of(config),
         translations=text.url("translations/index.html") if len(briefing.languages) > 1 else "",
     )
 
@@ -1128,7 +1154,8 @@ def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
     text.uses_all("issue", briefing.issues)
     text.uses_all("event", briefing.events)
     text.uses_all("stakeholder", briefing.stakeholders)
-    state = text.md(config.state_of_play)
+    lang = text.lang_of(config)  # the settings' texts, where untranslated: the home page's lists may be translated
+    state = in_lang(text.md(config.state_of_play, lang=lang), lang)
     next_date = config.next_date
     strip = (
         pictures.pact_strip(briefing, axis, text.url, "strip", text.texts, compact=True)
@@ -1138,6 +1165,7 @@ def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
     past = [e for e in briefing.events if e.date <= config.as_of]  # future dates are not news
     issues = briefing.issues
     return HomeView(
+        lang=lang,
         title=config.title,
         summary=config.summary,
         as_of=text.date(config.as_of),
@@ -1179,10 +1207,11 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     assert isinstance(issue, Issue)
     text.uses_body(issue)
     links = issue.links
-    summary = text.md(issue.summary)
-    key_points = [text.md(point) for point in issue.key_points]
+    lang = text.lang_of(issue)
+    summary = text.md(issue.summary, lang=lang)
+    key_points = [text.md(point, lang=lang) for point in issue.key_points]
     positions = [position_item(text, p, p.stakeholder) for p in issue.positions]
-    body = text.md(issue.body)
+    body = text.md(issue.body, lang=lang)
     sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", issue.title, text.texts)
     shown_events, rest_events = split_events(links.events, ISSUE_EVENTS_SHOWN)
     events = [event_item(text, e, anchor=False, page_of=issue) for e in shown_events]
@@ -1201,7 +1230,7 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     _ = text._
     toc = [TocEntry("#key-points-title", _("Key points"))] if key_points else []
     toc += [TocEntry("#positions-title", _("Positions"))] if positions else []
-    toc += body_toc(body)
+    toc += body_toc(body, lang)
     toc += [TocEntry("#events-title", _("Timeline of this issue"))] if events else []
     toc += [TocEntry("#quotes-title", _("In their words"))] if quotes else []
     toc += [TocEntry("#stakeholders-title", _("Stakeholders"))] if shown_people else []
@@ -1209,6 +1238,7 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     toc += [TocEntry("#updates-title", _("Updates"))] if updates else []
     toc += [TocEntry("#references-title", _("References"))] if text.citations else []
     return IssueView(
+        lang=lang,
         up=text.url("issues/index.html"),
         title=issue.title,
         summary=summary,
@@ -1262,8 +1292,8 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     text.uses_body(s)
     links = s.links
     affiliation: Link | str = text.link(s.affiliation) if isinstance(s.affiliation, Stakeholder) else s.affiliation
-    stance = text.md(s.stance)
-    body = text.md(s.body)
+    stance = text.md(s.stance, lang=text.lang_of(s))
+    body = text.md(s.body, lang=text.lang_of(s))
     positions = [position_item(text, p, p.issue) for p in links.positions]
     quotes = [quote_item(text, q, show_speaker=False) for q in links.quotes]
     sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name, text.texts)
@@ -1278,7 +1308,7 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     _ = text._
     translated = s.translated.status in ("current", "outdated") and s.translated.original_text != s.name
     original_name = s.translated.original_text if translated else ""
-    toc = body_toc(body)
+    toc = body_toc(body, text.lang_of(s))
     toc += [TocEntry("#positions-title", _("Positions"))] if positions else []
     toc += [TocEntry("#quotes-title", _("Quotations"))] if quotes else []
     toc += [TocEntry("#events-title", _("Timeline"))] if events else []
@@ -1287,6 +1317,7 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     toc += [TocEntry("#updates-title", _("Updates"))] if updates else []
     toc += [TocEntry("#references-title", _("References"))] if text.citations else []
     return StakeholderView(
+        lang=text.lang_of(s),
         up=text.url("stakeholders/index.html"),
         name=s.name,
         original_name=original_name,
@@ -1321,7 +1352,7 @@ def _period_row(text: PageText, period: Period) -> PeriodRow:
         period.uncertain,
         period.label,
         text.cite(period.sources),
-        text.md(period.note),
+        text.md(period.note, lang=text.lang_of(period)),
     )
 
 
@@ -1369,7 +1400,12 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         for issue in issues:
             position = held.get(id(issue))
             cells.append(
-                MatrixCell(text.md(position.stance), text.cite(position.sources), leaning_of(text, position))
+                MatrixCell(
+                    text.md(position.stance, lang=text.lang_of(issue)),
+                    text.cite(position.sources),
+                    leaning_of(text, position),
+                    text.lang_of(issue),
+                )
                 if position
                 else None
             )
@@ -1396,7 +1432,7 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
             publisher_lang=text.title_lang(s.publisher),
             author=text.words(s.author),
             date=text.date(s.date) if s.date else None,
-            note=text.md(s.note),
+            note=text.md(s.note, lang=text.untranslated_lang if s.translated.status != "current" else ""),
             no_public_link=s.no_public_link,
             cited_on=[text.link(e) for e in s.links.cited_on],
             updates=update_items(text, s.updates),
@@ -1413,7 +1449,8 @@ def page_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
     assert isinstance(page, Page)
     text.uses_body(page)
     updates = update_items(text, page.updates)
-    return PageView(page.title, text.md(page.body), updates, updates[0] if updates else None)
+    body = text.md(page.body, lang=text.lang_of(page))
+    return PageView(text.lang_of(page), page.title, body, updates, updates[0] if updates else None)
 
 
 def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> UpdatesView:
@@ -1433,7 +1470,7 @@ def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
             text.url(e),
             text.words(e.label),
             text._(KIND_LABELS[e.kind]),
-            text.md(u.text),
+            text.md(u.text, lang=text.untranslated_lang),
             u.correction,
             text.untranslated_lang,
             text.title_lang(e.label) if isinstance(e, Source) else text.lang_of(e),
@@ -1475,25 +1512,30 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         text.uses_all(kind, entities)
         for entity in entities:
             text.uses_body(entity)
-    state = text.md(config.state_of_play, "state")
+    state = in_lang(text.md(config.state_of_play, "state", text.lang_of(config)), text.lang_of(config))
     pieces = text.fragments
 
     def issue_piece(issue: Issue) -> Callable[[PageText], PrintIssue]:
         def make(piece: PageText) -> PrintIssue:
             piece.uses(issue)
             piece.uses_body(issue)
-            summary = piece.md(issue.summary)
-            key_points = [piece.md(point) for point in issue.key_points]
+            lang = piece.lang_of(issue)
+            summary = piece.md(issue.summary, lang=lang)
+            key_points = [piece.md(point, lang=lang) for point in issue.key_points]
             positions = [
                 PositionItem(
-                    Link("", p.stakeholder.name), piece.md(p.stance), piece.cite(p.sources), leaning_of(piece, p)
+                    Link("", p.stakeholder.name),
+                    piece.md(p.stance, lang=lang),
+                    piece.cite(p.sources),
+                    leaning_of(piece, p),
                 )
                 for p in issue.positions
             ]
             for p in issue.positions:
                 piece.uses(p.stakeholder)
-            body = demote_headings(piece.md(issue.body, issue.id), 2)
-            return PrintIssue(issue.id, issue.title, summary, status_of(piece, issue), key_points, positions, body)
+            body = demote_headings(piece.md(issue.body, issue.id, lang), 2)
+            status = status_of(piece, issue)
+            return PrintIssue(issue.id, issue.title, summary, status, key_points, positions, body, lang)
 
         return make
 
@@ -1501,7 +1543,9 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         def make(piece: PageText) -> PrintStakeholder:
             piece.uses(s)
             piece.uses_body(s)
-            return PrintStakeholder(s.id, s.name, s.role, s.country, demote_headings(piece.md(s.body, s.id), 2))
+            lang = piece.lang_of(s)
+            body = demote_headings(piece.md(s.body, s.id, lang), 2)
+            return PrintStakeholder(s.id, s.name, s.role, s.country, body, lang)
 
         return make
 
@@ -1529,6 +1573,7 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         events,
         strip,
         text.url("print/short/index.html"),
+        text.lang_of(config),
     )
 
 
@@ -1536,7 +1581,7 @@ def short_print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     config = briefing.config
     text.uses_all("issue", briefing.issues)
     text.uses_all("event", briefing.events)
-    state = text.md(config.state_of_play)
+    state = in_lang(text.md(config.state_of_play, lang=text.lang_of(config)), text.lang_of(config))
     strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
     key_dates = [event_link(text, e) for e in config.key_dates]
     issues = [
@@ -1545,9 +1590,10 @@ def short_print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
             issue.title,
             Markup(""),
             status_of(text, issue),
-            [text.md(point) for point in issue.key_points],
+            [text.md(point, lang=text.lang_of(issue)) for point in issue.key_points],
             [],
             Markup(""),
+            text.lang_of(issue),
         )
         for issue in briefing.issues
     ]
@@ -1560,6 +1606,7 @@ def short_print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
         key_dates,
         issues,
         text.url("print/index.html"),
+        text.lang_of(config),
     )
 
 
