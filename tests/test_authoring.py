@@ -48,8 +48,8 @@ def test_init_with_templates_copies_them_and_they_override(capsys: pytest.Captur
     assert run(capsys, "init", str(folder), "--templates")[0] == 0
     edit(
         folder / "templates" / "page.html",
-        "<h1>{{ view.title }}</h1>",
-        '<h1 class="mine">{{ view.title }}</h1>',
+        "{% endif %}>{{ view.title }}</h1>",
+        '{% endif %} class="mine">{{ view.title }}</h1>',
     )
     build(BuildOptions(content=folder / "content", out=folder / "site", search=False))
     assert '<h1 class="mine">About this briefing</h1>' in (folder / "site" / "about" / "index.html").read_text()
