@@ -1,7 +1,8 @@
-"""Interface texts, dates and numbers in a site's language, from Babel's locale data and our catalogues.
+"""Interface texts and dates in a site's language, from Babel's locale data and our catalogues.
 
-The interface strings of the templates and of the views are written in English and marked `_()`;
-`pybabel extract -F babel.cfg -o generator/locales/messages.pot .` collects them, and each language has a
+The interface strings of the templates and of the views are written in English and marked `_()` (or `N_()`
+where a label is chosen later); `pybabel extract -F babel.cfg -k N_ -o generator/locales/messages.pot .` (the
+full command is in babel.cfg and the README) collects them, and each language has a
 catalogue `generator/locales/<locale>/LC_MESSAGES/messages.po` (`pybabel update` keeps it in step). The
 catalogue is compiled when a build starts, so a `.mo` file can never be older than its `.po`.
 """
