@@ -174,6 +174,7 @@ class Engine:
         self.views = ViewMemo()
         self.fragments: dict[str, Fragments] = {}  # per language
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
+        self.texts: dict[Language, tuple[str, Texts]] = {}  # per language: catalogues digest, compiled
 
     def build(self) -> BuildResult:
         """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
@@ -196,14 +197,15 @@ class Engine:
         diags.raise_if_errors()
         result.timings["resolve"] = time.perf_counter() - started
         dirs = template_dirs(options.content)
-        texts = {b.language.code: Texts(b.language) for b in editions}
+        catalogues = catalogues_digest()  # read once a build: the interface strings of every language
+        texts = {b.language.code: self._texts(b.language, catalogues) for b in editions}
         tables = [routes(b, texts[b.language.code]) for b in editions]
         table = _with_alternates(tables, editions)
         assets = static_files(dirs)  # the theme's: stylesheets are squeezed
         extra = {**assets, **publish_files(options.content)}  # the project's static/ files are copied as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
-        digest = templates_digest(dirs)
+        digest = templates_digest(dirs) + catalogues  # what every page's look depends on, besides its view
         renderers, sitemap = {}, sitemap_entries(table)
         for edition in editions:
             code = edition.language.code
@@ -246,18 +248,24 @@ class Engine:
                 raise ContentError([Diagnostic(str(out), 0, problem.message, problem.hint)]) from None
 
     def _environment(self, dirs: list[Path], digest: str, texts: Texts) -> jinja2.Environment:
-        """One language's compiled templates, kept while every template file's bytes are unchanged."""
-        key = digest + catalogues_digest()
+        """One language's compiled templates, kept while every template file's and catalogue's bytes are unchanged."""
         known = self.templates.get(texts.language.code)
-        if known is not None and known[0] == key:
+        if known is not None and known[0] == digest:
             return known[1]
         env = make_environment(dirs, texts)
         try:
             preload_templates(env)
         except TemplateProblem as problem:
             raise ContentError([Diagnostic(problem.file, problem.line, problem.message)]) from None
-        self.templates[texts.language.code] = (key, env)
+        self.templates[texts.language.code] = (digest, env)
         return env
+
+    def _texts(self, language: Language, catalogues: str) -> Texts:
+        """One language's interface, its catalogue compiled once while the catalogues' bytes are unchanged."""
+        known = self.texts.get(language)
+        if known is None or known[0] != catalogues:
+            known = self.texts[language] = (catalogues, Texts(language))
+        return known[1]
 
     @contextmanager
     def _output(self) -> Iterator[Previous | None]:

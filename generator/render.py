@@ -17,7 +17,7 @@ import jinja2
 import rcssmin
 
 from generator import __version__, exports, pictures, views
-from generator.i18n import Texts, catalogues_digest, template_gettext
+from generator.i18n import Texts, template_gettext
 from generator.load import Loaded
 from generator.model import Briefing, Origin
 from generator.urls import entity_path, in_language
@@ -188,7 +188,7 @@ class Renderer:
         self.texts = texts
         self.axis = pictures.time_axis(briefing)
         self.sitemap = sitemap
-        self.salt = f"{__version__}\0{templates_digest}\0{catalogues_digest()}".encode()
+        self.salt = f"{__version__}\0{templates_digest}".encode()  # templates_digest covers the catalogues too
         self.fragments = fragments if fragments is not None else views.Fragments()
         self.fragments.render = self.render_piece
 
