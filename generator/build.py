@@ -39,7 +39,7 @@ from generator.render import (
     template_dirs,
     templates_digest,
 )
-from generator.resolve import record_targets, resolve, target_ids
+from generator.resolve import Linker, record_targets, target_ids
 from generator.search import SearchProblem, index_site
 from generator.views import Fragments
 from generator.write import (
@@ -171,6 +171,7 @@ class Engine:
     def __init__(self, options: BuildOptions) -> None:
         self.options = options
         self.files = FileMemo()
+        self.linker = Linker()
         self.views = ViewMemo()
         self.fragments: dict[str, Fragments] = {}  # per language
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
@@ -190,10 +191,10 @@ class Engine:
         result, diags = BuildResult(), Diagnostics(root=options.content.parent)
         self._check_folders()
         loaded = load_content(options.content, diags, self.files)
-        briefing = resolve(loaded, diags)
+        briefing = self.linker.resolve(loaded, diags)
         diags.raise_if_errors()
         assert briefing is not None and loaded.config is not None
-        editions = _editions(briefing, loaded, diags)
+        editions = _editions(briefing, loaded, diags, self.linker)
         diags.raise_if_errors()
         result.timings["resolve"] = time.perf_counter() - started
         dirs = template_dirs(options.content)
@@ -388,7 +389,7 @@ def _language_targets(translation: Translation) -> frozenset[str]:
     return frozenset(f"{translation.language}/{target}" for target in record_targets(translation))
 
 
-def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics) -> list[Briefing]:
+def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics, linker: Linker) -> list[Briefing]:
     """The briefing in each of its languages: the original, then one linked model per translation."""
     assert loaded.config is not None
     languages = translate.languages(loaded.config, diags)
@@ -406,10 +407,11 @@ def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics) -> list[Br
             )
     briefing.language, briefing.languages = languages[0], languages
     briefing.config.language = languages[0].code
+    briefing.translations = []  # a model kept by the linker had them from the last build
     editions = [briefing]
     for language in languages[1:]:
         layer = translate.overlay(loaded, language, languages[0], diags)
-        edition = resolve(layer.loaded, diags, translated=layer.translated)
+        edition = linker.resolve(layer.loaded, diags, language.code, layer.translated, layer.sources, layer.config_from)
         if edition is None:
             continue
         edition.language, edition.languages = language, languages

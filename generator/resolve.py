@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +90,147 @@ def resolve(
     if diags.errors or loaded.config is None:
         return None
     briefing = _link(loaded.config, [by_record[r.id] for r in loaded.records if by_record.get(r.id) is r])
+    _finish(briefing, diags, today, translated)
+    return briefing
+
+
+def _finish(
+    briefing: Briefing, diags: Diagnostics, today: dt.date | None, translated: dict[str, Translated] | None
+) -> None:
     if translated is None:
         _warn(briefing, diags, today or _today())
     else:
         for entity in briefing.by_id.values():
             entity.translated = translated.get(entity.id, ORIGINAL)
         briefing.config.translated = translated.get("", ORIGINAL)
+
+
+@dataclass
+class _Linked:
+    """One resolve's inputs and result: the records (each with what it was made from), and the model."""
+
+    config: tuple[object, ...]
+    records: list[Record]
+    sources: list[tuple[object, ...]]
+    briefing: Briefing
+
+
+class Linker:
+    """`resolve`, kept incremental by a long-lived engine (the preview).
+
+    After an edit that changes no reference and no ordering — a body, a summary, a stance, a name that
+    keeps its place — the last model is patched instead of linked anew: each changed record's entity gets
+    the fields of a freshly made entity, in place, so everything that holds it sees the new texts. Any
+    other edit (an id, a reference added, moved or removed, an order, a period, the settings, an error)
+    resolves from scratch. Either way the model equals what `resolve` makes of the same records;
+    tests/test_incremental.py holds the patched model to that, field by field."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, _Linked] = {}  # per edition (language code)
+        self.patches = 0  # how many resolves were patches (for tests and benchmarks)
+
+    def resolve(
+        self,
+        loaded: Loaded,
+        diags: Diagnostics,
+        edition: str = "",
+        translated: dict[str, Translated] | None = None,
+        sources: list[tuple[object, ...]] | None = None,
+        config_from: tuple[object, ...] | None = None,
+        today: dt.date | None = None,
+    ) -> Briefing | None:
+        """`resolve(loaded, …)`. `sources[i]` names the objects `loaded.records[i]` was made from (by default
+        the record itself), `config_from` those of the settings: a record made from the very same objects
+        as last time is unchanged."""
+        made_from = sources if sources is not None else [(record,) for record in loaded.records]
+        config = config_from if config_from is not None else (loaded.config,)
+        known = self.last.pop(edition, None)
+        briefing = None
+        if known is not None and not diags.errors and _same(config, known.config):
+            briefing = _patched(known, loaded, made_from, diags)
+            if briefing is not None:
+                self.patches += 1
+                _finish(briefing, diags, today, translated)
+        if briefing is None:
+            briefing = resolve(loaded, diags, today, translated)
+        if briefing is not None and loaded.config is not None:
+            self.last[edition] = _Linked(config, list(loaded.records), made_from, briefing)
+        return briefing
+
+
+_LINKED_FIELDS = frozenset(
+    {"links", "translated", "kind", "positions", "related", "affiliation", "issues", "stakeholders", "sources"}
+    | {"speaker", "source"}
+)
+
+
+def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], diags: Diagnostics) -> Briefing | None:
+    """The last model with the changed records' fields laid in, or None when the edit needs a full resolve."""
+    records = loaded.records
+    if len(records) != len(known.records):
+        return None
+    changed: list[tuple[Record, Record]] = []
+    for record, before, made, made_before in zip(records, known.records, sources, known.sources, strict=True):
+        if _same(made, made_before):
+            continue
+        if record.id != before.id or record.kind != before.kind or record.kind == "period":
+            return None
+        if _skeleton(record) != _skeleton(before):
+            return None
+        changed.append((record, before))
+    briefing = known.briefing
+    for record, _before in changed:
+        for text in markdown_of_record(record):
+            if text.too_deep:
+                return None  # an error: let resolve report it
+    for record, _before in changed:
+        entity, fresh = briefing.by_id[record.id], _entity(record)
+        for name in fresh.__dataclass_fields__:
+            if name not in _LINKED_FIELDS:
+                setattr(entity, name, getattr(fresh, name))
+        if isinstance(entity, Issue):
+            for position, value in zip(entity.positions, record.values["positions"], strict=True):
+                position.stance, position.leaning = value["stance"], value["leaning"]
+    orders = _orders(briefing.by_id.values())
+    for now, then in zip(
+        orders,
+        (briefing.issues, briefing.events, briefing.stakeholders, briefing.sources, briefing.quotes),
+        strict=False,
+    ):
+        if len(now) != len(then) or any(a is not b for a, b in zip(now, then, strict=True)):
+            return None  # the last model is dropped: resolve links a new one
+    briefing.key_events = _key_events(briefing.config, briefing.events)
     return briefing
+
+
+def _same(made: tuple[object, ...], before: tuple[object, ...]) -> bool:
+    return len(made) == len(before) and all(a is b for a, b in zip(made, before, strict=True))
+
+
+def _skeleton(record: Record) -> list[tuple[str, str]]:
+    """Every reference of a record in order, each with where it stands: two records with the same skeleton
+    link (and backlink) the same entities in the same order."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, Ref):
+            found.append((where, value.id))
+        elif isinstance(value, Markdown):
+            found.extend((where + "[[", link.target) for link in value.links)
+            found.extend((where + "[@", cite.target) for cite in value.citations)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                walk(item, f"{where}.{name}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}.{index}")
+        elif where == ".affiliation" and isinstance(value, str):
+            found.append((where, value))
+
+    walk(record.values, "")
+    if record.body is not None:
+        walk(record.body, "body")
+    return found
 
 
 def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagnostics) -> None:
@@ -254,20 +389,32 @@ def _link(config_record: Record, records: list[Record]) -> Briefing:
         else None,
         key_dates=many(values["key_dates"]),
     )
-    of = _by_kind(entities.values())
-    issues = sorted(of[Issue], key=lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id))
-    events = sorted(of[Event], key=lambda e: e.date)  # stable: same-date events keep file order
-    stakeholders = sorted(of[Stakeholder], key=lambda s: (s.name.lower(), s.id))
-    undated = PartialDate(0)
-    sources = sorted(of[Source], key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id))
-    quotes = sorted(of[Quote], key=lambda q: (q.date, q.id))
-    pages = sorted(of[Page], key=lambda p: p.id)
-    periods = sorted(of[Period], key=lambda p: (p.start, p.id))
+    issues, events, stakeholders, sources, quotes, pages, periods = _orders(entities.values())
     briefing = Briefing(config, issues, stakeholders, events, sources, quotes, periods, pages, entities)
-    chosen = {id(e) for e in config.key_dates}
-    briefing.key_events = [e for e in events if e.key or id(e) in chosen]
+    briefing.key_events = _key_events(config, events)
     _backlinks(briefing)
     return briefing
+
+
+def _orders(entities: Iterable[Entity]) -> tuple[list[Any], ...]:
+    """Each kind's entities in the order the site lists them: issues, events, stakeholders, sources, quotes,
+    pages, periods."""
+    of = _by_kind(entities)
+    undated = PartialDate(0)
+    return (
+        sorted(of[Issue], key=lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id)),
+        sorted(of[Event], key=lambda e: e.date),  # stable: same-date events keep file order
+        sorted(of[Stakeholder], key=lambda s: (s.name.lower(), s.id)),
+        sorted(of[Source], key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id)),
+        sorted(of[Quote], key=lambda q: (q.date, q.id)),
+        sorted(of[Page], key=lambda p: p.id),
+        sorted(of[Period], key=lambda p: (p.start, p.id)),
+    )
+
+
+def _key_events(config: Config, events: list[Event]) -> list[Event]:
+    chosen = {id(e) for e in config.key_dates}
+    return [e for e in events if e.key or id(e) in chosen]
 
 
 def _with_slash(base_url: str) -> str:

@@ -95,6 +95,8 @@ class Overlay:
     language: Language
     loaded: Loaded
     translated: dict[str, Translated] = field(default_factory=dict)  # record id ("" the settings) → state
+    sources: list[tuple[object, ...]] = field(default_factory=list)  # per record: its original and translation
+    config_from: tuple[object, ...] = ()  # the settings' original and translation
 
 
 def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagnostics) -> Overlay:
@@ -145,8 +147,10 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
         return replace(record, values=values, body=body)
 
     result.loaded.records = [laid(record) for record in loaded.records]
+    result.sources = [(record, by_key.get((record.kind, record.id))) for record in loaded.records]
     if loaded.config is not None:
         result.loaded.config = laid(loaded.config)
+        result.config_from = (loaded.config, by_key.get(("briefing", "")))
     return result
 
 

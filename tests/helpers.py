@@ -327,6 +327,39 @@ def describe_difference(expected: dict[str, bytes], actual: dict[str, bytes], li
     return "\n".join(lines)
 
 
+def model_difference(expected: Any, actual: Any) -> str:
+    """Where two linked models first differ ('' if nowhere): a path of fields and indexes, and both values.
+    Entities are compared by their fields, each pair once (the model is a graph with cycles)."""
+    seen: set[tuple[int, int]] = set()
+
+    def walk(a: Any, b: Any, where: str) -> str:
+        if type(a) is not type(b):
+            return f"{where}: {type(a).__name__} != {type(b).__name__}"
+        if hasattr(a, "__dataclass_fields__"):
+            if (id(a), id(b)) in seen:
+                return ""
+            seen.add((id(a), id(b)))
+            for name in a.__dataclass_fields__:
+                found = walk(getattr(a, name), getattr(b, name), f"{where}.{name}")
+                if found:
+                    return found
+            return ""
+        if isinstance(a, list | tuple):
+            if len(a) != len(b):
+                return f"{where}: {len(a)} items != {len(b)}: {[getattr(x, 'id', x) for x in a][:8]} != " + str(
+                    [getattr(x, "id", x) for x in b][:8]
+                )
+            pairs = enumerate(zip(a, b, strict=True))
+            return next((f for i, (x, y) in pairs if (f := walk(x, y, f"{where}[{i}]"))), "")
+        if isinstance(a, dict):
+            if list(a) != list(b):
+                return f"{where}: keys {list(a)[:8]} != {list(b)[:8]}"
+            return next((f for k in a if (f := walk(a[k], b[k], f"{where}[{k!r}]"))), "")
+        return "" if a == b else f"{where}: {a!r} != {b!r}"
+
+    return walk(expected, actual, "briefing")
+
+
 # --- Faults of the machine, simulated: a full disk, a read-only or forbidden folder ------------------------
 
 

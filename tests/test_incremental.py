@@ -13,8 +13,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from generator.build import BuildOptions, Engine, Mode, build
+from generator.diagnostics import Diagnostics
+from generator.load import FileMemo, load_content
 from generator.mark import mark
-from tests.helpers import BUNDLED, LargeBriefing, describe_difference, make_large_content, read_site
+from generator.model import Briefing
+from generator.resolve import Linker, resolve
+from tests.helpers import BUNDLED, LargeBriefing, describe_difference, make_large_content, model_difference, read_site
 
 KINDS = ("stakeholder", "issue", "event")
 ZH = "zh-Hans"
@@ -156,12 +160,14 @@ class PreviewEngineMachine(RuleBasedStateMachine):
     def equals_a_clean_build(self) -> None:
         if not hasattr(self, "engine"):
             return
-        self.engine.build()
+        kept = self.engine.build().briefing
         clean = self.root / "clean"
         shutil.rmtree(clean, ignore_errors=True)
-        build(BuildOptions(content=self.content, out=clean, search=False))
+        fresh = build(BuildOptions(content=self.content, out=clean, search=False)).briefing
         expected, actual = read_site(clean), read_site(self.out)
         assert actual == expected, "after: " + "; ".join(self.steps) + "\n" + describe_difference(expected, actual)
+        # the model the engine patched in place is the one a fresh resolve links, field by field
+        assert model_difference(fresh, kept) == "", "after: " + "; ".join(self.steps)
 
     def teardown(self) -> None:
         if hasattr(self, "root"):
@@ -208,3 +214,41 @@ def test_a_link_dropped_from_a_translation_only(tmp_path: Path) -> None:
     build(BuildOptions(content=content, out=clean, search=False))
     expected, actual = read_site(clean), read_site(out)
     assert actual == expected, describe_difference(expected, actual)
+
+
+def test_the_linker_patches_the_model_into_what_resolve_links(tmp_path: Path) -> None:
+    """Text edits are laid into the last model; what cannot be (a new order, a new reference) is resolved
+    anew. Either way the model is the one a fresh resolve links — origins shifted by an edit above included."""
+    content = tmp_path / "content"
+    shutil.copytree(BUNDLED, content)
+    linker, memo = Linker(), FileMemo()
+
+    def both() -> tuple[Briefing, Briefing]:
+        diags = Diagnostics(root=tmp_path)
+        kept = linker.resolve(load_content(content, diags, memo), diags)
+        fresh_diags = Diagnostics(root=tmp_path)
+        fresh = resolve(load_content(content, fresh_diags), fresh_diags)
+        assert kept is not None and fresh is not None and diags.warnings == fresh_diags.warnings
+        return kept, fresh
+
+    first, _ = both()
+    timeline = content / "timeline.yaml"
+    lines = timeline.read_text("utf-8").replace("  summary: >-\n", "  summary: >-\n    Edited.\n", 1)
+    timeline.write_text(lines.replace("  issues:", "  # a comment that moves every later event down\n  issues:", 1))
+    issue = content / "issues" / "equal-footing.md"
+    issue.write_text(issue.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    kept, fresh = both()
+    assert kept is first and linker.patches == 1
+    assert model_difference(fresh, kept) == ""
+    assert kept.by_id["equal-footing"].body.text.endswith("One more sentence.\n")
+    # a stakeholder renamed to the front of the list: a new order, so a new model
+    person = content / "stakeholders" / "frank-press.md"
+    person.write_text(person.read_text("utf-8").replace("name: Frank Press", "name: Aaron Press", 1), "utf-8")
+    kept, fresh = both()
+    assert kept is not first and linker.patches == 1
+    assert model_difference(fresh, kept) == ""
+    # a citation added to a body: a new reference, so a new model
+    issue.write_text(issue.read_text("utf-8") + "\nCited [@cd-2017].\n", "utf-8")
+    again, fresh = both()
+    assert again is not kept and linker.patches == 1
+    assert model_difference(fresh, again) == ""
