@@ -20,6 +20,7 @@ import jinja2
 
 from generator import translate
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics
+from generator.exports import Pieces
 from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
 from generator.load import FileMemo, Loaded, Translation, load_content
@@ -173,7 +174,8 @@ class Engine:
         self.files = FileMemo()
         self.linker = Linker()
         self.views = ViewMemo()
-        self.fragments: dict[str, Fragments] = {}  # per language
+        self.fragments: dict[str, Fragments] = {}  # per language: the print page's pieces
+        self.pieces: dict[str, Pieces] = {}  # per language: the data exports' pieces
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
         self.texts: dict[Language, tuple[str, Texts]] = {}  # per language: catalogues digest, compiled
 
@@ -211,12 +213,13 @@ class Engine:
         for edition in editions:
             code = edition.language.code
             fragments = self.fragments.setdefault(code, Fragments())
+            pieces = self.pieces.setdefault(code, Pieces())
             env = self._environment(dirs, digest, texts[code])
-            renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments)
+            renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces)
         globals_digest = renderers[briefing.language.code].globals_digest(loaded)
         unchanged = self.views.unchanged_views(table, loaded, globals_digest)
-        for fragments in self.fragments.values():
-            fragments.changed = self.views.changed
+        for memo in [*self.fragments.values(), *self.pieces.values()]:
+            memo.changed = self.views.changed
         with self._output() as previous:
             produced = self._render(table, renderers, previous, unchanged)
             self.views.remember(table, produced)
@@ -362,10 +365,12 @@ class Engine:
                 entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
                 if data is None:
                     writer.keep(path, previous.entries[path])
-                elif entry is not None and entry.digest == digest_of(data):
+                    continue
+                digest = digest_of(data) if entry is not None else ""
+                if entry is not None and entry.digest == digest:
                     writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
                 else:
-                    writer.write(path, data, key)
+                    writer.write(path, data, key, digest)
             if self.options.search and self.options.mode is Mode.BUILD:
                 assert isinstance(writer, StagingWriter)
                 try:

@@ -11,6 +11,9 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -19,7 +22,7 @@ import icalendar
 from generator import __version__
 from generator.i18n import Texts
 from generator.markdown import Markdown
-from generator.model import Briefing, Entity, Update
+from generator.model import Briefing, Entity, Event, Issue, Page, Quote, Source, Stakeholder, Update
 from generator.urls import absolute, entity_path, in_language, page_path
 
 SitemapEntry = tuple[str, list[tuple[str, str]]]  # a page's site path, and its versions: (language, path)
@@ -38,8 +41,10 @@ def _link(briefing: Briefing, path: str) -> str:
     return absolute(base, path) if base else path
 
 
-def atom_feed(briefing: Briefing, texts: Texts) -> bytes:
+def atom_feed(briefing: Briefing, texts: Texts, pieces: Pieces | None = None) -> bytes:
+    """The timeline as an Atom feed, newest event first (one entry a piece)."""
     config, _ = briefing.config, texts.gettext
+    pieces = pieces if pieces is not None else Pieces()
     updated, language = f"{config.as_of.iso}T00:00:00Z", briefing.language
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -52,19 +57,22 @@ def atom_feed(briefing: Briefing, texts: Texts) -> bytes:
         f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language("timeline/index.html", language)))}/>',
         f'  <generator version="{__version__}">Briefing</generator>',
     ]
-    for event in sorted(briefing.events, key=lambda e: e.date, reverse=True):
+
+    def entry(event: Event) -> str:
         path = page_path(event, language)
-        lines += [
-            "  <entry>",
-            f"    <title>{escape(texts.date(event.date))}: {escape(event.title)}</title>",
-            f"    <id>{escape(_feed_id(briefing, path))}</id>",
-            f"    <updated>{event.date.earliest_iso}T00:00:00Z</updated>",
-            f"    <link href={quoteattr(_link(briefing, path))}/>",
-            f"    <summary>{escape(plain(event.summary, briefing))}</summary>",
-            "  </entry>",
-        ]
-    lines.append("</feed>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        return (
+            "\n  <entry>"
+            f"\n    <title>{escape(texts.date(event.date))}: {escape(event.title)}</title>"
+            f"\n    <id>{escape(_feed_id(briefing, path))}</id>"
+            f"\n    <updated>{event.date.earliest_iso}T00:00:00Z</updated>"
+            f"\n    <link href={quoteattr(_link(briefing, path))}/>"
+            f"\n    <summary>{escape(plain(event.summary, briefing))}</summary>"
+            "\n  </entry>"
+        )
+
+    newest_first = sorted(briefing.events, key=lambda e: e.date, reverse=True)
+    entries = pieces.join("feed.xml", newest_first, lambda e: _plain_reads(e, e.summary), entry)
+    return ("\n".join(lines) + entries + "\n</feed>\n").encode("utf-8")
 
 
 def all_updates(briefing: Briefing) -> list[tuple[Update, Entity]]:
@@ -158,11 +166,155 @@ def _ids(entities: list[Any]) -> list[str]:
     return [e.id for e in entities]
 
 
-def briefing_json(briefing: Briefing) -> bytes:
-    config = briefing.config
-    md = _md
+@dataclass
+class Pieces:
+    """Each entity's piece of the whole-briefing exports (its JSON object, its CSV rows), with the ids it read;
+    kept by a long-lived engine and reused while nothing a piece read has changed (`changed` as the view memo
+    names it; None: anything may have). The files are these pieces joined in the order of the day; a kind's
+    joined pieces are kept too, while its entities, their order and everything they read are unchanged."""
 
-    data: dict[str, Any] = {
+    entries: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
+    joined: dict[str, Joined] = field(default_factory=dict)
+    changed: set[str] | None = None
+
+    def get(self, key: str, reads: frozenset[str], make: Callable[[], str]) -> str:
+        known = self.entries.get(key)
+        if known is None or self.changed is None or known[0] != reads or not reads.isdisjoint(self.changed):
+            known = self.entries[key] = (reads, make())
+        return known[1]
+
+    def join(
+        self,
+        key: str,
+        entities: list[Any],
+        reads: Callable[[Any], frozenset[str]],
+        make: Callable[[Any], str],
+        separator: str = "",
+    ) -> str:
+        """The pieces of `entities` (`make`, each reading `reads`) joined by `separator`."""
+        known = self.joined.get(key)
+        changed = self.changed
+        # list equality is identity here (entities compare by identity): the same entities in the same order
+        if known is None or changed is None or known.entities != entities:
+            each = [(e, reads(e)) for e in entities]
+            parts = [self.get(f"{key}:{e.id}", r, partial(make, e)) for e, r in each]
+            known = self.joined[key] = Joined(list(entities), [r for _e, r in each], parts)
+        elif not known.everything.isdisjoint(changed):
+            for index, before in enumerate(known.reads):
+                if not before.isdisjoint(changed):
+                    entity = entities[index]
+                    now = known.reads[index] = reads(entity)
+                    part = known.parts[index] = make(entity)
+                    self.entries[f"{key}:{entity.id}"] = (now, part)
+            known.everything = frozenset().union(*known.reads)
+            known.text = ""
+        if not known.text:
+            known.text = separator.join(known.parts)
+        return known.text
+
+
+@dataclass
+class Joined:
+    """A kind's pieces in one export, in order, with what each read, and their join."""
+
+    entities: list[Any]
+    reads: list[frozenset[str]]
+    parts: list[str]
+    text: str = ""
+    everything: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.everything = frozenset().union(*self.reads)
+
+
+def _json(value: Any) -> str:
+    # compact: the C encoder (an indent forces the pure-Python one, ten times slower on a large briefing)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _own(entity: Entity) -> frozenset[str]:
+    """What a piece made only of an entity's own fields reads: its fields and its body."""
+    return frozenset((entity.id, entity.id + "#body"))
+
+
+def _issue_json(i: Issue) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "url": entity_path(i),
+        "title": i.title,
+        "summary": _md(i.summary),
+        "status": i.status,
+        "status_note": i.status_note or None,
+        "positions": [
+            {"stakeholder": p.stakeholder.id, "stance": _md(p.stance), "sources": _ids(p.sources)} for p in i.positions
+        ],
+        "related": _ids(i.related),
+        "body": _md(i.body),
+    }
+
+
+def _stakeholder_json(s: Stakeholder) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "url": entity_path(s),
+        "name": s.name,
+        "kind": s.kind_of,
+        "country": s.country,
+        "role": s.role,
+        "affiliation": (s.affiliation.id if not isinstance(s.affiliation, str) else s.affiliation) or None,
+        "stance": _md(s.stance),
+        "body": _md(s.body),
+    }
+
+
+def _event_json(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "url": entity_path(e),
+        "date": e.date.iso,
+        "date_note": e.date_note or None,
+        "title": e.title,
+        "summary": _md(e.summary),
+        "issues": _ids(e.issues),
+        "stakeholders": _ids(e.stakeholders),
+        "sources": _ids(e.sources),
+        "key": e.key,
+    }
+
+
+def _source_json(s: Source) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "url": s.url or None,
+        "title": s.title,
+        "publisher": s.publisher,
+        "date": s.date.iso if s.date else None,
+        "author": s.author or None,
+        "note": _md(s.note),
+    }
+
+
+def _quote_json(q: Quote) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "speaker": q.speaker.id,
+        "text": q.text,
+        "source": q.source.id,
+        "date": q.date.iso,
+        "issues": _ids(q.issues),
+        "context": _md(q.context),
+    }
+
+
+def _page_json(p: Page) -> dict[str, Any]:
+    return {"id": p.id, "url": entity_path(p), "title": p.title, "body": _md(p.body)}
+
+
+def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
+    """The whole briefing as JSON: the settings, then each kind's entities, each object a piece of its own."""
+    pieces = pieces if pieces is not None else Pieces()
+    config = briefing.config
+    settings: dict[str, Any] = {
         "generator": f"Briefing {__version__}",
         "title": config.title,
         "summary": config.summary,
@@ -171,7 +323,7 @@ def briefing_json(briefing: Briefing) -> bytes:
         "base_url": config.base_url or None,
         "publisher": config.publisher,
         "licence": config.licence,
-        "state_of_play": md(config.state_of_play),
+        "state_of_play": _md(config.state_of_play),
         "next_date": (
             {
                 "date": config.next_date.date.iso,
@@ -182,139 +334,104 @@ def briefing_json(briefing: Briefing) -> bytes:
             else None
         ),
         "key_dates": _ids(config.key_dates),
-        "issues": [
-            {
-                "id": i.id,
-                "url": entity_path(i),
-                "title": i.title,
-                "summary": md(i.summary),
-                "status": i.status,
-                "status_note": i.status_note or None,
-                "positions": [
-                    {"stakeholder": p.stakeholder.id, "stance": md(p.stance), "sources": _ids(p.sources)}
-                    for p in i.positions
-                ],
-                "related": _ids(i.related),
-                "body": md(i.body),
-            }
-            for i in briefing.issues
-        ],
-        "stakeholders": [
-            {
-                "id": s.id,
-                "url": entity_path(s),
-                "name": s.name,
-                "kind": s.kind_of,
-                "country": s.country,
-                "role": s.role,
-                "affiliation": (s.affiliation.id if not isinstance(s.affiliation, str) else s.affiliation) or None,
-                "stance": md(s.stance),
-                "body": md(s.body),
-            }
-            for s in briefing.stakeholders
-        ],
-        "events": [
-            {
-                "id": e.id,
-                "url": entity_path(e),
-                "date": e.date.iso,
-                "date_note": e.date_note or None,
-                "title": e.title,
-                "summary": md(e.summary),
-                "issues": _ids(e.issues),
-                "stakeholders": _ids(e.stakeholders),
-                "sources": _ids(e.sources),
-                "key": e.key,
-            }
-            for e in briefing.events
-        ],
-        "sources": [
-            {
-                "id": s.id,
-                "url": s.url or None,
-                "title": s.title,
-                "publisher": s.publisher,
-                "date": s.date.iso if s.date else None,
-                "author": s.author or None,
-                "note": md(s.note),
-            }
-            for s in briefing.sources
-        ],
-        "quotes": [
-            {
-                "id": q.id,
-                "speaker": q.speaker.id,
-                "text": q.text,
-                "source": q.source.id,
-                "date": q.date.iso,
-                "issues": _ids(q.issues),
-                "context": md(q.context),
-            }
-            for q in briefing.quotes
-        ],
-        "pages": [{"id": p.id, "url": entity_path(p), "title": p.title, "body": md(p.body)} for p in briefing.pages],
     }
-    # compact: the C encoder (an indent forces the pure-Python one, ten times slower on a large briefing)
-    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    kinds: list[tuple[str, list[Any], Callable[[Any], dict[str, Any]]]] = [
+        ("issues", briefing.issues, _issue_json),
+        ("stakeholders", briefing.stakeholders, _stakeholder_json),
+        ("events", briefing.events, _event_json),
+        ("sources", briefing.sources, _source_json),
+        ("quotes", briefing.quotes, _quote_json),
+        ("pages", briefing.pages, _page_json),
+    ]
+    parts = [_json(settings)[:-1]]  # the same bytes as one json.dumps of the whole: `{…,"issues":[{…},…],…}`
+    for name, entities, make in kinds:
+        items = pieces.join(f"json:{name}", entities, _own, partial(_piece_json, make), ",")
+        parts.append(f',"{name}":[{items}]')
+    return ("".join(parts) + "}\n").encode("utf-8")
 
 
-def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+def _piece_json(make: Callable[[Any], dict[str, Any]], entity: Entity) -> str:
+    return _json(make(entity))
+
+
+def _csv(header: list[str], rows: list[str]) -> bytes:
     """RFC 4180 as Python's csv module writes it: CRLF line ends, fields with commas, quotes or newlines
-    quoted; UTF-8, like briefing.json."""
+    quoted; UTF-8, like briefing.json. `rows` are lines made by `_csv_line`."""
+    return (_csv_line(header) + "".join(rows)).encode("utf-8")
+
+
+def _csv_line(row: list[str]) -> str:
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    csv.writer(out).writerow(row)
+    return out.getvalue()
+
+
+def _plain_reads(entity: Entity, *texts: Markdown | None) -> frozenset[str]:
+    """What a row of an entity's fields with `plain` texts reads: the entity, and the names its links show."""
+    return _own(entity).union(*({link.target for link in text.links} for text in texts if text))
 
 
 def _id_list(entities: list[Any]) -> str:
     return " ".join(e.id for e in entities)
 
 
-def timeline_csv(briefing: Briefing) -> bytes:
+def timeline_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
     """One row per event, oldest first; ids separated by spaces; the url relative to the site (or absolute)."""
-    rows = [
-        [
-            e.id,
-            e.date.iso,
-            e.title,
-            plain(e.summary, briefing),
-            _id_list(e.issues),
-            _id_list(e.stakeholders),
-            _id_list(e.sources),
-            _link(briefing, entity_path(e)),
-        ]
-        for e in briefing.events
-    ]
-    return _csv(["id", "date", "title", "summary", "issues", "stakeholders", "sources", "url"], rows)
+    pieces = pieces if pieces is not None else Pieces()
+
+    def row(e: Event) -> str:
+        return _csv_line(
+            [
+                e.id,
+                e.date.iso,
+                e.title,
+                plain(e.summary, briefing),
+                _id_list(e.issues),
+                _id_list(e.stakeholders),
+                _id_list(e.sources),
+                _link(briefing, entity_path(e)),
+            ]
+        )
+
+    rows = pieces.join("timeline.csv", briefing.events, lambda e: _plain_reads(e, e.summary), row)
+    return _csv(["id", "date", "title", "summary", "issues", "stakeholders", "sources", "url"], [rows])
 
 
-def positions_csv(briefing: Briefing) -> bytes:
+def positions_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
     """One row per stated position, issue by issue."""
-    rows = [
-        [i.id, p.stakeholder.id, plain(p.stance, briefing), _id_list(p.sources)]
-        for i in briefing.issues
-        for p in i.positions
-    ]
-    return _csv(["issue", "stakeholder", "stance", "sources"], rows)
+    pieces = pieces if pieces is not None else Pieces()
+
+    def rows(i: Issue) -> str:
+        return "".join(
+            _csv_line([i.id, p.stakeholder.id, plain(p.stance, briefing), _id_list(p.sources)]) for p in i.positions
+        )
+
+    def reads(i: Issue) -> frozenset[str]:
+        return _plain_reads(i, *(p.stance for p in i.positions))
+
+    joined = pieces.join("positions.csv", briefing.issues, reads, rows)
+    return _csv(["issue", "stakeholder", "stance", "sources"], [joined])
 
 
-def sources_csv(briefing: Briefing) -> bytes:
-    rows = [
-        [
-            s.id,
-            s.title,
-            s.publisher,
-            s.author,
-            s.date.iso if s.date else "",
-            s.url,
-            s.no_public_link,
-            plain(s.note, briefing),
-        ]
-        for s in briefing.sources
-    ]
-    return _csv(["id", "title", "publisher", "author", "date", "url", "no_public_link", "note"], rows)
+def sources_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
+    pieces = pieces if pieces is not None else Pieces()
+
+    def row(s: Source) -> str:
+        return _csv_line(
+            [
+                s.id,
+                s.title,
+                s.publisher,
+                s.author,
+                s.date.iso if s.date else "",
+                s.url,
+                s.no_public_link,
+                plain(s.note, briefing),
+            ]
+        )
+
+    rows = pieces.join("sources.csv", briefing.sources, lambda s: _plain_reads(s, s.note), row)
+    return _csv(["id", "title", "publisher", "author", "date", "url", "no_public_link", "note"], [rows])
 
 
 def icalendar_file(briefing: Briefing) -> bytes:

@@ -62,7 +62,7 @@ class Route:
     path: str
     origin: Origin | None  # the content behind it, for collision messages; None for built-in pages
     page: PageSpec | None = None
-    export: Callable[[Briefing, list[exports.SitemapEntry]], bytes] | None = None
+    export: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes] | None = None
     language: str = ""
     local: str = ""
 
@@ -80,7 +80,7 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
         spec = PageSpec(in_language(path, language), kind, heading, description, **more)  # type: ignore[arg-type]
         return Route(spec.path, origin, spec, language=language.code, local=path)
 
-    def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry]], bytes]) -> Route:
+    def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes]) -> Route:
         return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
     table = [page("index.html", "home", title, config.summary)]
@@ -136,8 +136,8 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
             _("%s: the short edition, in about six pages.") % title,
         ),
         page("404.html", "404", _("Page not found"), _("This page does not exist.")),
-        export("feed.xml", lambda b, _: exports.atom_feed(b, texts)),
-        export("updates.xml", lambda b, _: exports.updates_feed(b, texts)),
+        export("feed.xml", lambda b, _s, pieces: exports.atom_feed(b, texts, pieces)),
+        export("updates.xml", lambda b, _s, _p: exports.updates_feed(b, texts)),
     ]
     if len(briefing.languages) > 1:
         table.append(
@@ -151,13 +151,13 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     if language.prefix:
         return table
     table += [
-        export("sitemap.xml", exports.sitemap),
-        export("briefing.json", lambda b, _: exports.briefing_json(b)),
-        export("timeline.csv", lambda b, _: exports.timeline_csv(b)),
-        export("positions.csv", lambda b, _: exports.positions_csv(b)),
-        export("sources.csv", lambda b, _: exports.sources_csv(b)),
-        export("timeline.ics", lambda b, _: exports.icalendar_file(b)),
-        export("robots.txt", lambda b, _: exports.robots(b)),
+        export("sitemap.xml", lambda b, sitemap, _p: exports.sitemap(b, sitemap)),
+        export("briefing.json", lambda b, _s, pieces: exports.briefing_json(b, pieces)),
+        export("timeline.csv", lambda b, _s, pieces: exports.timeline_csv(b, pieces)),
+        export("positions.csv", lambda b, _s, pieces: exports.positions_csv(b, pieces)),
+        export("sources.csv", lambda b, _s, pieces: exports.sources_csv(b, pieces)),
+        export("timeline.ics", lambda b, _s, _p: exports.icalendar_file(b)),
+        export("robots.txt", lambda b, _s, _p: exports.robots(b)),
     ]
     return table
 
@@ -182,6 +182,7 @@ class Renderer:
         sitemap: list[exports.SitemapEntry],
         texts: Texts,
         fragments: views.Fragments | None = None,
+        pieces: exports.Pieces | None = None,
     ) -> None:
         self.env = env
         self.briefing = briefing
@@ -191,6 +192,7 @@ class Renderer:
         self.salt = f"{__version__}\0{templates_digest}".encode()  # templates_digest covers the catalogues too
         self.fragments = fragments if fragments is not None else views.Fragments()
         self.fragments.render = self.render_piece
+        self.pieces = pieces if pieces is not None else exports.Pieces()
 
     def render_piece(self, macro: str, item: object) -> str:
         """One article of the print page, by its macro in print_items.html."""
@@ -224,7 +226,7 @@ class Renderer:
 
     def export(self, route: Route) -> bytes:
         assert route.export is not None
-        return route.export(self.briefing, self.sitemap)
+        return route.export(self.briefing, self.sitemap, self.pieces)
 
 
 def make_environment(template_dirs: Iterable[Path], texts: Texts | None = None) -> jinja2.Environment:

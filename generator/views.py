@@ -298,10 +298,6 @@ class PageText:
         self.fragments = fragments if fragments is not None else Fragments()
         self.deferred = deferred  # citations left as markers, to be numbered where the piece lands on its page
 
-    def number(self, html: str) -> Markup:
-        """Number the citations a deferred piece left as markers, continuing this page's numbering."""
-        return Markup(runs(MARKER.sub(lambda m: self._citation(m.group(2)) if m.group(1) == "C" else m.group(0), html)))
-
     def uses(self, entity: Entity) -> None:
         self.reads.add(entity.id)
 
@@ -407,9 +403,16 @@ class PageText:
         self.reads.add(source_id)
         if self.deferred:
             return f"\x00C{source_id}\x00"
+        return self.citation_html(*self.cite_number(source_id))
+
+    def cite_number(self, source_id: str) -> tuple[int, bool]:
+        """The number of a citation of `source_id` on this page, and whether it is the first."""
         number = self.citations.setdefault(source_id, len(self.citations) + 1)
         use = self._cite_count[source_id] = self._cite_count.get(source_id, 0) + 1
-        anchor = f' id="cite-{number}"' if use == 1 else ""
+        return number, use == 1
+
+    def citation_html(self, number: int, first: bool) -> str:
+        anchor = f' id="cite-{number}"' if first else ""
         label = escape(self._("Source %(number)s") % {"number": number})
         link = f'<a href="#ref-{number}"{anchor} aria-label="{label}">[{number}]</a>'
         return f'<sup class="cite">{link}</sup>'
@@ -903,19 +906,46 @@ class Fragments:
     """Rendered pieces of the whole-briefing page, each with what it read; kept by a long-lived engine and
     reused while nothing a piece read has changed (`changed` None: anything may have)."""
 
-    entries: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
+    entries: dict[str, Piece] = field(default_factory=dict)
     changed: set[str] | None = None
     render: Callable[[str, object], str] | None = None  # (macro of print_items.html, item) → HTML
 
     def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> Markup:
         known = self.entries.get(key)
-        if known is None or self.changed is None or known[0] & self.changed:
+        if known is None or self.changed is None or not known.reads.isdisjoint(self.changed):
             piece = PageText(text.path, text.briefing, text.texts, deferred=True)
             assert self.render is not None
-            html = self.render(macro, make(piece))
-            known = self.entries[key] = (frozenset(piece.reads), html)
-        text.reads |= known[0]
-        return text.number(known[1])
+            known = self.entries[key] = Piece(self.render(macro, make(piece)), frozenset(piece.reads))
+        text.reads |= known.reads
+        return known.numbered(text)
+
+
+class Piece:
+    """One rendered piece with its citations left as markers, and the last numbering it was given: a piece
+    whose citations get the same numbers as last time (most of them, after an edit elsewhere) is not
+    numbered again."""
+
+    def __init__(self, html: str, reads: frozenset[str]) -> None:
+        self.reads = reads
+        self.parts: list[str] = []  # text, cited source id, text, …, text
+        start = 0
+        for match in MARKER.finditer(html):
+            if match.group(1) == "C":
+                self.parts += [html[start : match.start()], match.group(2)]
+                start = match.end()
+        self.parts.append(html[start:])
+        self.numbers: list[tuple[int, bool]] | None = None
+        self.html = Markup("")
+
+    def numbered(self, text: PageText) -> Markup:
+        """The piece with its citations numbered where it lands on `text`'s page (continuing its numbering)."""
+        numbers = [text.cite_number(source_id) for source_id in self.parts[1::2]]
+        if numbers != self.numbers:
+            out = [part if index % 2 == 0 else "" for index, part in enumerate(self.parts)]
+            for index, (number, first) in enumerate(numbers):
+                out[2 * index + 1] = text.citation_html(number, first)
+            self.html, self.numbers = Markup(runs("".join(out))), numbers
+        return self.html
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ class Previous:
         self.entries: dict[str, Entry] = {}
         self.pending: set[str] = set()  # files an interrupted in-place build may have touched
         self.written_ns = 0
+        self._listing: list[str] | None = None
         try:
             marker = out / MARKER
             data = json.loads(marker.read_text("utf-8"))
@@ -176,7 +177,13 @@ class Previous:
         return entry
 
     def files_on_disk(self) -> list[str]:
-        """Every file under the output, as site paths (symbolic links to folders are not followed)."""
+        """Every file under the output, as site paths (symbolic links to folders are not followed); listed
+        once a build (the lock keeps other builds out meanwhile)."""
+        if self._listing is None:
+            self._listing = self._list()
+        return self._listing
+
+    def _list(self) -> list[str]:
         found: list[str] = []
 
         def walk(folder: str, prefix: str) -> None:
@@ -210,7 +217,8 @@ class Writer(ABC):
     def keep(self, path: str, entry: Entry) -> None: ...
 
     @abstractmethod
-    def write(self, path: str, data: bytes, key: str = "") -> None: ...
+    def write(self, path: str, data: bytes, key: str = "", digest: str = "") -> None:
+        """Write `data` at `path` (`digest`: its digest_of, if the caller has it already)."""
 
     @abstractmethod
     def add_tree(self, folder: str) -> None: ...
@@ -253,13 +261,13 @@ class StagingWriter(Writer):
             entry = _entry(target, entry.digest, entry.key)
         self.manifest[path] = entry
 
-    def write(self, path: str, data: bytes, key: str = "") -> None:
+    def write(self, path: str, data: bytes, key: str = "", digest: str = "") -> None:
         if path in self.manifest:
             raise OutputProblem(f"two files for {path}")
         target = self.staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        self.manifest[path] = _entry(target, digest_of(data), key)
+        self.manifest[path] = _entry(target, digest or digest_of(data), key)
         self.written += 1
 
     def add_tree(self, folder: str) -> None:
@@ -311,15 +319,15 @@ class InPlaceWriter(Writer):
     def __init__(self, out: Path, previous: Previous) -> None:
         super().__init__(out, previous)
         self.staging = out
-        self.pending: dict[str, tuple[bytes, str]] = {}
+        self.pending: dict[str, tuple[bytes, str, str]] = {}
 
     def keep(self, path: str, entry: Entry) -> None:
         self.manifest[path] = entry
 
-    def write(self, path: str, data: bytes, key: str = "") -> None:
+    def write(self, path: str, data: bytes, key: str = "", digest: str = "") -> None:
         if path in self.manifest or path in self.pending:
             raise OutputProblem(f"two files for {path}")
-        self.pending[path] = (data, key)
+        self.pending[path] = (data, key, digest)
 
     def add_tree(self, folder: str) -> None:
         raise OutputProblem("the preview does not index for search in place")
@@ -337,10 +345,10 @@ class InPlaceWriter(Writer):
                 if folder == self.out or any(folder.iterdir()):
                     break
                 folder.rmdir()
-        for path, (data, key) in self.pending.items():
+        for path, (data, key, digest) in self.pending.items():
             target = self.out / path
             _replace(target, data)
-            self.manifest[path] = _entry(target, digest_of(data), key)
+            self.manifest[path] = _entry(target, digest or digest_of(data), key)
             self.written += 1
         _replace(self.out / MARKER, self.manifest_json())
         self.pending.clear()

@@ -252,3 +252,19 @@ def test_the_linker_patches_the_model_into_what_resolve_links(tmp_path: Path) ->
     again, fresh = both()
     assert again is not kept and linker.patches == 1
     assert model_difference(fresh, again) == ""
+
+
+def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
+    """The data exports are kept as pieces in a long-lived engine. An event's row in timeline.csv shows the
+    names its summary links to: renaming the person must redo that row (and the feed entry), not only his."""
+    content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    person = content / "stakeholders" / "frank-press.md"
+    person.write_text(person.read_text("utf-8").replace("name: Frank Press", "name: Frank Presse", 1), "utf-8")
+    engine.build()
+    build(BuildOptions(content=content, out=clean, search=False))
+    expected, actual = read_site(clean), read_site(out)
+    assert "Frank Presse argues" in expected["timeline.csv"].decode()
+    assert actual == expected, describe_difference(expected, actual)
