@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -179,20 +179,22 @@ class Engine:
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
         self.texts: dict[Language, tuple[str, Texts]] = {}  # per language: catalogues digest, compiled
 
-    def build(self) -> BuildResult:
-        """Build the site, or raise ContentError with every problem found. Never leaves a half-built site."""
+    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
+        """Build the site, or raise ContentError with every problem found. Never leaves a half-built site.
+        `changed`: every file that changed since this engine's last build, if the caller watches them (the
+        preview); then only those content files are read again."""
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # millions of long-lived objects, few cycles: collect rarely
         try:
-            return self._build()
+            return self._build(changed)
         finally:
             gc.set_threshold(*thresholds)
 
-    def _build(self) -> BuildResult:
+    def _build(self, changed: Iterable[Path] | None) -> BuildResult:
         started, options = time.perf_counter(), self.options
         result, diags = BuildResult(), Diagnostics(root=options.content.parent)
         self._check_folders()
-        loaded = load_content(options.content, diags, self.files)
+        loaded = load_content(options.content, diags, self.files, changed)
         briefing = self.linker.resolve(loaded, diags)
         diags.raise_if_errors()
         assert briefing is not None and loaded.config is not None

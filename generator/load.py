@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -131,9 +132,11 @@ FileResult = tuple[Loaded, list[Diagnostic]]
 
 @dataclass
 class FileMemo:
-    """Each file's load result, keyed by its path and kind, reused while the file's bytes are unchanged."""
+    """Each file's load result, keyed by its path and kind, reused while the file's bytes are unchanged; and
+    the last complete look at the content folder, for a caller that is told which files changed."""
 
     entries: dict[tuple[Path, str], tuple[bytes, FileResult]] = field(default_factory=dict)
+    listing: Listing | None = None
 
     def get(self, path: Path, kind: str, data: bytes) -> FileResult | None:
         entry = self.entries.get((path, kind))
@@ -145,6 +148,37 @@ class FileMemo:
     def keep_only(self, seen: set[tuple[Path, str]]) -> None:
         for key in set(self.entries) - seen:
             del self.entries[key]
+
+
+@dataclass
+class Listing:
+    """Every content file a complete load found (none missing), and its warnings about the folder."""
+
+    root: Path
+    present: list[tuple[Path, str]]
+    warnings: list[Diagnostic]
+    by_place: dict[str, tuple[Path, str]] = field(default_factory=dict)  # real path → job
+
+    def __post_init__(self) -> None:
+        real_root, cut = os.path.realpath(self.root), len(str(self.root)) + 1
+        self.by_place = {os.path.join(real_root, str(path)[cut:]): (path, kind) for path, kind in self.present}
+
+    def rereads(self, root: Path, changed: Iterable[Path]) -> set[tuple[Path, str]] | None:
+        """The files to read again when only `changed` changed since this listing; None when the change may
+        add, remove or rename content files (or anything else a listing would notice): look again."""
+        if root != self.root:
+            return None
+        real_root = os.path.realpath(root) + os.sep
+        found = set()
+        for path in changed:
+            place = os.path.realpath(path)
+            if not (place + os.sep).startswith(real_root):
+                continue  # templates, static files: not content
+            job = self.by_place.get(place)
+            if job is None or not os.path.isfile(place):
+                return None
+            found.add(job)
+        return found
 
 
 def outside(path: Path, root: Path) -> bool:
@@ -303,21 +337,42 @@ def content_jobs(root: Path, diags: Diagnostics | None = None) -> list[tuple[Pat
     return originals + translations
 
 
-def load_content(root: Path, diags: Diagnostics, memo: FileMemo | None = None) -> Loaded:
+def load_content(
+    root: Path, diags: Diagnostics, memo: FileMemo | None = None, changed: Iterable[Path] | None = None
+) -> Loaded:
     """Read every content file (in worker processes when there are many), reusing `memo`'s results for
-    files whose bytes are unchanged."""
-    jobs = content_jobs(root, diags)
-    for link in link_loops(root):
-        diags.warning(link, 0, "this symbolic link leads back to a folder above it; it is not followed", "remove it")
+    files whose bytes are unchanged. A caller that watches the folder may name what `changed` since the last
+    load with this memo: then only those files are read (unless the change may add or remove files)."""
+    listing = memo.listing if memo is not None else None
+    rereads = listing.rereads(root, changed) if listing is not None and changed is not None else None
+    if memo is not None and listing is not None and rereads is not None:
+        diags.items.extend(listing.warnings)
+        present = listing.present
+        stored = memo.entries
+        reads = [
+            (path, kind, stored[(path, kind)][0] if (path, kind) in stored and (path, kind) not in rereads else None)
+            for path, kind in present
+        ]
+        reads = [(path, kind, data if data is not None else _read_bytes(path)) for path, kind, data in reads]
+    else:
+        jobs = content_jobs(root, diags)
+        before = len(diags.items)
+        for link in link_loops(root):
+            diags.warning(
+                link, 0, "this symbolic link leads back to a folder above it; it is not followed", "remove it"
+            )
+        warnings = diags.items[before:]
+        missing = [(path, kind) for path, kind in jobs if not path.is_file()]
+        for path, kind in missing:
+            if kind == "briefing":
+                diags.error(path, 0, "missing file `briefing.yaml`", "run `briefing init` to start a new briefing")
+            elif kind in (SOURCE.kind, QUOTE.kind):
+                diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
+        present = [job for job in jobs if job not in missing]
+        reads = [(path, kind, _read_bytes(path)) for path, kind in present]
+        if memo is not None:
+            memo.listing = Listing(root, present, warnings) if not missing and not diags.errors else None
     loaded = Loaded()
-    missing = [(path, kind) for path, kind in jobs if not path.is_file()]
-    for path, kind in missing:
-        if kind == "briefing":
-            diags.error(path, 0, "missing file `briefing.yaml`", "run `briefing init` to start a new briefing")
-        elif kind in (SOURCE.kind, QUOTE.kind):
-            diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
-    present = [job for job in jobs if job not in missing]
-    reads = [(path, kind, _read_bytes(path)) for path, kind in present]
     todo = []
     results: dict[tuple[Path, str], FileResult] = {}
     for path, kind, data in reads:
@@ -336,7 +391,7 @@ def load_content(root: Path, diags: Diagnostics, memo: FileMemo | None = None) -
             loaded.config = part.config
         loaded.merge(part)
         diags.items.extend(problems)
-    if memo is not None:
+    if memo is not None and rereads is None:
         memo.keep_only({(path, kind) for path, kind in present})
     return loaded
 

@@ -3,8 +3,9 @@
 The server receives a builder callable (an Engine's `build`) and knows nothing else of the pipeline.
 From the livereload package it uses the WebSocket protocol handler and the livereload.js client, but
 not its Server (whose throttle drops a save that follows another within seconds and which serves the
-whole working folder) nor its Watcher: our own watcher polls the folders. Builds run one at a time in a
-worker thread; changes that arrive during a build cause exactly one more build. Each file of the site is
+whole working folder) nor its Watcher: the folders are watched with the watchfiles package, which reports
+which files changed, and the engine reads only those again. Builds run one at a time in a worker thread;
+changes that arrive during a build cause exactly one more build. Each file of the site is
 replaced atomically, so a request gets a complete old or complete new file. A failed build leaves the
 last good site in place and every page is served with an overlay listing the errors until the next good
 build.
@@ -13,13 +14,13 @@ build.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import html
 import logging
 import mimetypes
 import os
 import re
 import sys
+import threading
 import time
 import webbrowser
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import livereload
+import watchfiles
 from livereload.handlers import LiveReloadHandler
 from tornado import httpserver, ioloop, web
 
@@ -37,57 +39,114 @@ from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
 
-POLL_SECONDS = 0.05
-SETTLE_SECONDS = 0.03  # let a burst of saves (atomic rename, many files) land before building
-RECENT_SECONDS = 2.0
+STEP_MS = 20  # a save is reported once nothing else changed for this long (a burst becomes one report)
+DEBOUNCE_MS = 400  # a long burst is still reported this often
+LOOK_SECONDS = 1.0  # how often folders that do not exist yet (or were replaced) are looked for
+CLOCK_TICK_SECONDS = 0.01  # file times come from a coarse clock that may lag the one time.time() reads
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-Signature = tuple[int, int, int, int, str]
-
-
 class FolderWatcher:
-    """Notices any change to the files under some folders: added, removed, or changed in size, inode,
-    modification or status-change time — and, for files modified in the last seconds, in their bytes (two
-    saves within one clock tick keep every stat). Editor temporary files and hidden folders are ignored;
-    symbolic links to folders are not followed (a link loop cannot trap it)."""
+    """Tells which files changed under some folders, as the operating system reports them: the watchfiles
+    package (inotify on Linux, FSEvents on macOS, its own polling where no notification works). Editor
+    temporary files and hidden files and folders are left out. A folder that does not exist yet (a
+    project's templates/ or static/) is looked for every second and watched once it appears; a watched
+    folder that is replaced (deleted, then restored) is watched anew. Either is reported as a change of the
+    folder itself, which tells the engine to look at everything again."""
 
-    def __init__(self, roots: list[Path]) -> None:
-        self.roots = roots
-        self.snapshot = self.scan()
+    def __init__(self, roots: list[Path], report: Callable[[set[Path]], None]) -> None:
+        self.roots = [root.absolute() for root in roots]
+        self.report = report
+        self.log: Callable[[str], None] = lambda text: None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="briefing-watch", daemon=True)
 
-    def scan(self) -> dict[str, Signature]:
-        found: dict[str, Signature] = {}
-        now = time.time()
-        for root in self.roots:
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    if is_editor_junk(name):
-                        continue
-                    path = os.path.join(folder, name)
-                    try:
-                        st = os.stat(path)
-                        digest = ""
-                        if now - st.st_mtime < RECENT_SECONDS:
-                            digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).hexdigest()
-                    except OSError:
-                        continue
-                    found[path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, digest)
-        return found
+    def start(self) -> None:
+        self._thread.start()
 
-    def changed(self) -> bool:
-        """True if anything changed since the last call (or since the watcher started)."""
-        current = self.scan()
-        before, self.snapshot = self.snapshot, current
-        if current.keys() != before.keys():
-            return True
-        # a digest appears or disappears as a file stops being recent: compare it only when both have one
-        return any(
-            sig[:4] != before[path][:4] or (sig[4] and before[path][4] and sig[4] != before[path][4])
-            for path, sig in current.items()
-        )
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _present(self) -> list[Path]:
+        return [root for root in self.roots if root.is_dir()]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            present = self._present()
+            session = _Either(self._stop, threading.Event())
+            try:
+                if present:
+                    self._watch(present, session)
+                else:
+                    self._stop.wait(LOOK_SECONDS)
+            except OSError as error:  # the watch could not be set up (a folder gone meanwhile, a system limit)
+                self.log(f"watching the folders failed ({error}); trying again in a second")
+                self._stop.wait(LOOK_SECONDS)
+            except RuntimeError:  # watchfiles could not name a change (a file name that is not UTF-8)
+                session.second.set()  # so: look at everything
+            if not self._stop.is_set() and (session.second.is_set() or self._present() != present):
+                self.report(set(self.roots))
+
+    def _watch(self, present: list[Path], session: _Either) -> None:
+        """Report changes until stopped, or until a folder appears or is replaced: then `session` is set and
+        the watch ends by itself (leaving its loop early could wait forever on a folder that was deleted)."""
+        for changes in watchfiles.watch(
+            *present,
+            watch_filter=_wanted(present),
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            stop_event=session,
+            rust_timeout=int(LOOK_SECONDS * 1000),
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        ):
+            paths = {Path(path) for _change, path in changes}
+            if paths:
+                self.report(paths)
+            # a root deleted is reported as such (its inode number may come back with the copy that replaces
+            # it); one that appears is seen by looking
+            if not paths.isdisjoint(self.roots) or self._present() != present:
+                session.second.set()
+
+
+@dataclass
+class _Either:
+    """Set when either event is."""
+
+    first: threading.Event
+    second: threading.Event
+
+    def is_set(self) -> bool:
+        return self.first.is_set() or self.second.is_set()
+
+
+def changed_since(roots: list[Path], moment: float) -> bool:
+    """Whether any file or folder under `roots` changed (status-change time) at or after `moment`; a file
+    removed changes its folder. Symbolic links to folders are not followed."""
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            for name in [*dirs, *files, "."]:
+                try:
+                    if os.lstat(os.path.join(folder, name)).st_ctime >= moment:
+                        return True
+                except OSError:
+                    return True  # gone meanwhile: a change
+    return False
+
+
+def _wanted(roots: list[Path]) -> Callable[[watchfiles.Change, str], bool]:
+    """A file that is not an editor's temporary file, nor hidden or in a hidden folder below its root."""
+    prefixes = [str(root) + os.sep for root in roots]
+
+    def wanted(_change: watchfiles.Change, path: str) -> bool:
+        if is_editor_junk(os.path.basename(path)):
+            return False
+        below = next((path[len(prefix) :] for prefix in prefixes if path.startswith(prefix)), path)
+        return not any(part.startswith(".") for part in below.split(os.sep))
+
+    return wanted
 
 
 class ClientScript(web.StaticFileHandler):
@@ -265,32 +324,36 @@ def inject(page: bytes, state: ServerState) -> bytes:
 
 
 class Rebuilder:
-    """One build at a time; changes during a build cause exactly one more."""
+    """One build at a time; changes reported during a build cause exactly one more, told all of them."""
 
-    def __init__(self, builder: Callable[[], BuildResult], state: ServerState, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, builder: Callable[[set[Path] | None], BuildResult], state: ServerState, log: Callable[[str], None]
+    ) -> None:
         self.builder = builder
         self.state = state
         self.log = log
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefing-build")
         self.running = False
-        self.pending = False
-        self.after_build: Callable[[], None] | None = None  # look for changes made during the build
+        self.changes: set[Path] | None = set()  # reported since the last build began (None: anything may have)
+        self.look_again = False  # the last build failed: it may not have read what it was told of
 
-    def request(self) -> None:
+    def request(self, changes: set[Path] | None) -> None:
+        self.changes = None if changes is None or self.changes is None else self.changes | changes
         if self.running:
-            self.pending = True
             return
         self.running = True
         loop = ioloop.IOLoop.current()
-        future = loop.run_in_executor(self.executor, self._build)
+        changes = None if self.look_again else self.changes
+        self.changes, self.look_again = set(), False
+        future = loop.run_in_executor(self.executor, self._build, changes)
         loop.add_future(future, self._finished)
 
     def build_now(self) -> None:
-        self._finished_result(self._build())
+        self._finished_result(self._build(None))
 
-    def _build(self) -> tuple[str, list[Diagnostic]]:
+    def _build(self, changes: set[Path] | None) -> tuple[str, list[Diagnostic]]:
         try:
-            result = self.builder()
+            result = self.builder(changes)
         except ContentError as error:
             return "", error.diagnostics
         except Exception as error:  # a bug must not take the preview down
@@ -303,17 +366,15 @@ class Rebuilder:
     def _finished(self, future: asyncio.Future[tuple[str, list[Diagnostic]]]) -> None:
         self.running = False
         self._finished_result(future.result())
-        if self.pending:
-            self.pending = False
-            self.request()
-        elif self.after_build is not None:
-            self.after_build()
+        if self.changes is None or self.changes:
+            self.request(set())
 
     def _finished_result(self, outcome: tuple[str, list[Diagnostic]]) -> None:
         summary, errors = outcome
         self.state.errors = errors
         self.state.builds += 1
         if errors:
+            self.look_again = True
             self.log(format_report(errors))
             self.log(
                 f"build failed: {len(errors)} error{'s' if len(errors) != 1 else ''} "
@@ -347,9 +408,18 @@ def serve(
     mode = Mode.BUILD if search else Mode.PREVIEW
     engine = Engine(BuildOptions(content=content, out=out, mode=mode, search=search))
     state = ServerState(site=out)
-    watcher = FolderWatcher(watched_folders(content))
     rebuilder = Rebuilder(engine.build, state, log)
+    loop = ioloop.IOLoop.current()
+    folders = watched_folders(content)
+    watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
+    watcher.log = log
+    # the first build runs with no other thread, so that it may fork workers; what is saved meanwhile is
+    # found afterwards by its status-change time, and causes a second build
+    started = time.time() - CLOCK_TICK_SECONDS
     rebuilder.build_now()
+    watcher.start()
+    if changed_since(folders, started):
+        rebuilder.request(None)
 
     app = web.Application(
         [
@@ -368,36 +438,14 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         log(f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it private")
     log(f"Serving {out} on {url} (Ctrl+C to stop)")
-
-    loop = ioloop.IOLoop.current()
-
-    def poll() -> None:
-        """Look for changes, then look again after a pause at least twice as long as the look took (on a
-        large site a look costs tens of milliseconds, which the build should not compete with). While a
-        build runs nothing is looked at: what changes meanwhile is found right after, and causes exactly
-        one more build."""
-        started = time.perf_counter()
-        if not rebuilder.running and watcher.changed():
-            loop.call_later(SETTLE_SECONDS, settle)
-        loop.call_later(max(POLL_SECONDS, 2 * (time.perf_counter() - started)), poll)
-
-    def settle() -> None:
-        watcher.changed()  # fold the rest of a burst into the same build
-        rebuilder.request()
-
-    def changed_during_build() -> None:
-        if watcher.changed():
-            loop.call_later(SETTLE_SECONDS, settle)
-
-    rebuilder.after_build = changed_during_build
-    loop.call_later(POLL_SECONDS, poll)
     if open_browser:
         webbrowser.open(url)
     try:
-        ioloop.IOLoop.current().start()
+        loop.start()
     except KeyboardInterrupt:
         log("stopped")
     finally:
+        watcher.stop()
         rebuilder.executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -44,7 +44,22 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         self.translations: dict[str, tuple[str, str]] = {}  # stakeholder → (text, id its body links to)
         self.engine = Engine(BuildOptions(content=self.content, out=self.out, mode=Mode.PREVIEW, search=False))
         self.engine.build()
+        self.project = self._project()
         self.steps: list[str] = []
+
+    def _project(self) -> dict[Path, bytes]:
+        """The project's files (content and templates), as the preview's watcher would know them."""
+        return {
+            p: p.read_bytes()
+            for folder in (self.content, self.root / "templates")
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
+    def _changed(self) -> set[Path]:
+        """What a watcher would report since the engine's last build: every file added, removed or changed."""
+        before, self.project = self.project, self._project()
+        return {p for p in before.keys() | self.project.keys() if before.get(p) != self.project.get(p)}
 
     def _pick(self, kind: str, index: int) -> str | None:
         ids = self.model.ids(kind)
@@ -160,7 +175,7 @@ class PreviewEngineMachine(RuleBasedStateMachine):
     def equals_a_clean_build(self) -> None:
         if not hasattr(self, "engine"):
             return
-        kept = self.engine.build().briefing
+        kept = self.engine.build(self._changed()).briefing  # told what changed, as under `serve`
         clean = self.root / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         fresh = build(BuildOptions(content=self.content, out=clean, search=False)).briefing

@@ -278,44 +278,87 @@ def test_saves_seconds_apart_are_each_picked_up_and_the_server_stays_responsive(
     expect(page.locator("main")).to_contain_text("Second edit, seconds later", timeout=TIMEOUT_MS)
 
 
-def test_watcher_reports_one_change_per_save(tmp_path: Path) -> None:
-    from generator.serve import FolderWatcher
+class Reports:
+    """What a FolderWatcher reports, as it reports it (from its own thread)."""
 
-    path = tmp_path / "a.md"
-    path.write_text("one")
-    watcher = FolderWatcher([tmp_path])
-    assert not watcher.changed()
-    path.write_text("two")
-    assert watcher.changed()
-    assert not watcher.changed()
-    path.write_text("tri")  # same size, maybe the same mtime tick: caught by the bytes
-    assert watcher.changed()
-    assert not watcher.changed()
-    old = time.time() - 60
-    os.utime(path, (old, old))  # no longer recent: a changed mtime is one change, then quiet
-    assert watcher.changed()
-    assert not watcher.changed()
-    assert not watcher.changed()
+    def __init__(self) -> None:
+        self.batches: list[set[Path]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, paths: set[Path]) -> None:
+        with self.lock:
+            self.batches.append(paths)
+
+    def wait_for(self, wanted: Path, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if any(Path(os.path.realpath(p)) == wanted.resolve() for batch in self.batches for p in batch):
+                    return
+            time.sleep(0.01)
+        raise AssertionError(f"{wanted} not reported; reports: {self.batches}")
+
+    def settle(self) -> list[set[Path]]:
+        time.sleep(0.3)
+        with self.lock:
+            batches, self.batches = self.batches, []
+        return batches
 
 
-def test_watcher_sees_a_folder_restored_with_its_old_times(tmp_path: Path) -> None:
-    """Deleting a folder and restoring it with the old modification times is still a change (new inodes)."""
-    import shutil
-
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[tuple[Path, Reports]]:
     from generator.serve import FolderWatcher
 
     folder = tmp_path / "content"
     folder.mkdir()
     (folder / "a.md").write_text("one")
+    reports = Reports()
+    watcher = FolderWatcher([folder, tmp_path / "templates"], reports)
+    watcher.start()
+    time.sleep(0.3)  # the operating system's watch is set up
+    yield folder, reports
+    watcher.stop()
+
+
+def test_watcher_reports_each_save_and_nothing_else(watching: tuple[Path, Reports]) -> None:
+    folder, reports = watching
+    path = folder / "a.md"
+    path.write_text("two")
+    reports.wait_for(path)
+    reports.settle()
+    path.write_text("tri")  # same size, within the same clock tick maybe: still a save
+    reports.wait_for(path)
+    reports.settle()
+    (folder / ".a.md.swp").write_text("editor")
+    (folder / "a.md~").write_text("backup")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "b.md").write_text("hidden")
+    assert reports.settle() == []
+    new = folder / "issues" / "b.md"
+    new.parent.mkdir()
+    new.write_text("a new folder's file")
+    reports.wait_for(new)
+
+
+def test_watcher_watches_a_folder_that_appears_or_is_replaced(watching: tuple[Path, Reports]) -> None:
+    """templates/ created later is watched once it exists; content/ deleted and restored (with its old file
+    times) is reported, and watched anew."""
+    folder, reports = watching
+    templates = folder.parent / "templates"
+    templates.mkdir()
+    reports.wait_for(templates)
+    (templates / "page.html").write_text("{{ view.title }}")
+    reports.wait_for(templates / "page.html")
     old = time.time() - 60
     os.utime(folder / "a.md", (old, old))
-    watcher = FolderWatcher([folder])
-    shutil.copytree(folder, tmp_path / "backup", copy_function=shutil.copy2)
-    shutil.rmtree(folder)  # both between two looks of the watcher
-    shutil.copytree(tmp_path / "backup", folder, copy_function=shutil.copy2)
+    shutil.copytree(folder, folder.parent / "backup", copy_function=shutil.copy2)
+    shutil.rmtree(folder)
+    shutil.copytree(folder.parent / "backup", folder, copy_function=shutil.copy2)
     assert (folder / "a.md").stat().st_mtime == old
-    assert watcher.changed()
-    assert not watcher.changed()
+    reports.wait_for(folder)
+    reports.settle()
+    (folder / "a.md").write_text("after the restore")
+    reports.wait_for(folder / "a.md")
 
 
 def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
@@ -324,8 +367,27 @@ def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "a.md").write_text("one")
-    watcher = FolderWatcher([tmp_path])
-    assert list(watcher.snapshot) == [str(tmp_path / "a.md")]
+    reports = Reports()
+    watcher = FolderWatcher([tmp_path], reports)
+    watcher.start()
+    try:
+        time.sleep(0.3)
+        (tmp_path / "a.md").write_text("two")
+        reports.wait_for(tmp_path / "a.md")  # by whichever path it is reported: the same file
+    finally:
+        watcher.stop()
+
+
+def test_changes_during_the_first_build_are_found_afterwards(tmp_path: Path) -> None:
+    from generator.serve import changed_since
+
+    (tmp_path / "a.md").write_text("one")
+    (tmp_path / "b.md").write_text("two")
+    moment = time.time()
+    time.sleep(0.05)
+    assert not changed_since([tmp_path], moment)
+    (tmp_path / "b.md").unlink()  # a removal changes its folder
+    assert changed_since([tmp_path], moment)
 
 
 def test_no_version_banner(server: Server) -> None:
