@@ -73,6 +73,8 @@ class BuildOptions:
     fresh: bool = False  # write every file anew instead of keeping unchanged ones (`--no-cache`)
     progress: Callable[[int, int], None] | None = None
     waiting: Callable[[], None] = lambda: None  # told when another build holds the output
+    # the preview: told, once every page but the whole-briefing files is written, which files are still to come
+    ready: Callable[[set[str]], None] | None = None
 
 
 @dataclass
@@ -223,15 +225,15 @@ class Engine:
         for memo in [*self.fragments.values(), *self.pieces.values()]:
             memo.changed = self.views.changed
         with self._output() as previous:
-            produced = self._render(table, renderers, previous, unchanged)
-            self.views.remember(table, produced)
-            _report_problems(produced, diags)
-            result.timings["render"] = time.perf_counter() - started
             if options.mode is Mode.CHECK:
+                produced = self._render(table, renderers, previous, unchanged, range(len(table)))
+                self.views.remember(table, produced)
+                _report_problems(produced, diags)
                 _check_links(table, produced, extra, diags)
             else:
-                self._write(table, produced, previous, extra, set(assets), diags, result)
-        result.timings["write"] = time.perf_counter() - started
+                assert previous is not None
+                self._write(table, renderers, previous, unchanged, extra, set(assets), diags, result, started)
+        result.timings["written"] = time.perf_counter() - started
         result.briefing, result.warnings = briefing, diags.warnings
         result.pages = sum(1 for route in table if route.page is not None)
         result.seconds = time.perf_counter() - started
@@ -290,12 +292,16 @@ class Engine:
         renderers: dict[str, Renderer],
         previous: Previous | None,
         unchanged: dict[str, str],
+        indices: Iterable[int],
     ) -> list[Produced]:
-        """Every route's bytes — except pages whose view is unchanged and whose file is intact on disk.
-        `unchanged` names pages whose view this engine knows to be the same as last time (not even built)."""
+        """The bytes of the routes at `indices` — except pages whose view is unchanged and whose file is intact
+        on disk. `unchanged` names pages whose view this engine knows to be the same as last time (not even
+        built)."""
+        indices = list(indices)
         reusable = {}
         if previous is not None and not self.options.fresh:
-            for route in table:
+            for index in indices:
+                route = table[index]
                 entry = previous.reusable(route.path, self._thorough) if route.page is not None else None
                 if entry is not None:
                     reusable[route.path] = entry.key
@@ -317,7 +323,8 @@ class Engine:
         # (and the model copied into them) only for what must be built
         settled: list[Produced] = []
         todo: list[int] = []
-        for index, route in enumerate(table):
+        for index in indices:
+            route = table[index]
             known = unchanged.get(route.path) if route.page is not None else None
             if known is not None and reusable.get(route.path) == known:
                 settled.append(Produced(index, known))
@@ -333,61 +340,95 @@ class Engine:
     def _write(
         self,
         table: list[Route],
-        produced: list[Produced],
-        previous: Previous | None,
+        renderers: dict[str, Renderer],
+        previous: Previous,
+        unchanged: dict[str, str],
         extra: dict[str, Path],
         assets: set[str],
         diags: Diagnostics,
         result: BuildResult,
+        started: float,
     ) -> None:
-        assert previous is not None
-        made = {route.path for route in table} | set(extra)
-        strangers = previous.strangers(made)
-        if strangers:  # one warning naming every file, so that none is folded away among similar warnings
-            count = f"{len(strangers)} file{'s' if len(strangers) != 1 else ''}"
-            diags.warning(
-                previous.out,
-                0,
-                f"removed {count} not made by `briefing build`: " + ", ".join(strangers),
-                "to publish a file as it is, put it in the project's `static/` folder",
-            )
+        """Render and write every file. The preview (given `ready`) writes in two steps: first the pages whose
+        view may have changed, except the whole-briefing files (print editions, exports); then `ready` is told
+        which files are still to come, and those are written — the whole-briefing files, the pages checked
+        intact on disk, the theme's files, and strangers in the output removed. A build killed between the
+        steps leaves them named in the manifest as about to change, to be redone."""
+        ready = self.options.ready if self.options.mode is Mode.PREVIEW else None
+        steps = [list(range(len(table)))]
+        if ready is not None:  # first the pages that may show something new; the rest after `ready`
+            first = [i for i, route in enumerate(table) if not route.whole_briefing and route.path not in unchanged]
+            chosen = set(first)
+            steps = [first, [i for i in range(len(table)) if i not in chosen]]
         writer: Writer | None = None
         try:
-            writer = (
-                InPlaceWriter(previous.out, previous)
-                if self.options.mode is Mode.PREVIEW
-                else StagingWriter(previous.out, previous)
-            )
-            outputs = [(table[item.index].path, item.data, item.key) for item in produced]
-            outputs += [
-                (path, asset_bytes(source) if path in assets else source.read_bytes(), "")
-                for path, source in sorted(extra.items())
-            ]
-            for path, data, key in outputs:
-                entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
-                if data is None:
-                    writer.keep(path, previous.entries[path])
-                    continue
-                digest = digest_of(data) if entry is not None else ""
-                if entry is not None and entry.digest == digest:
-                    writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
-                else:
-                    writer.write(path, data, key, digest)
-            if self.options.search and self.options.mode is Mode.BUILD:
-                assert isinstance(writer, StagingWriter)
-                try:
-                    index_site(writer.staging)
-                except SearchProblem as problem:
-                    raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
-                writer.add_tree("pagefind")
-            writer.commit()
+            for step, indices in enumerate(steps):
+                last = step == len(steps) - 1
+                produced = self._render(table, renderers, previous, unchanged, indices)
+                self.views.remember(table, produced)
+                _report_problems(produced, diags)
+                result.timings[f"render {step + 1}"] = time.perf_counter() - started
+                if writer is None:
+                    writer = (
+                        InPlaceWriter(previous.out, previous)
+                        if self.options.mode is Mode.PREVIEW
+                        else StagingWriter(previous.out, previous)
+                    )
+                outputs = [(table[item.index].path, item.data, item.key) for item in produced]
+                if last:  # the theme's and the project's files; and files in the output that are not ours
+                    outputs += [
+                        (path, asset_bytes(source) if path in assets else source.read_bytes(), "")
+                        for path, source in sorted(extra.items())
+                    ]
+                    _warn_strangers(previous, {route.path for route in table} | set(extra), diags)
+                self._store(writer, previous, outputs)
+                if self.options.search and self.options.mode is Mode.BUILD:
+                    assert isinstance(writer, StagingWriter)
+                    try:
+                        index_site(writer.staging)
+                    except SearchProblem as problem:
+                        raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
+                    writer.add_tree("pagefind")
+                later = set() if last else {table[i].path for i in steps[step + 1]} | set(extra)
+                writer.commit(later)
+                result.timings[f"write {step + 1}"] = time.perf_counter() - started
+                if later and ready is not None:
+                    ready(later)
         except BaseException:
             if writer is not None:
                 writer.abort()
             else:  # the staging folder was being made: it is named in the lock file
                 remove_stale_staging(previous.out, previous.lock.claimed())
             raise
+        assert writer is not None
         result.written, result.files = writer.written, len(writer.manifest)
+
+    def _store(self, writer: Writer, previous: Previous, outputs: list[tuple[str, bytes | None, str]]) -> None:
+        """Hand each file to the writer: kept as it is on disk if its bytes are what the last build wrote."""
+        for path, data, key in outputs:
+            entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
+            if data is None:
+                writer.keep(path, previous.entries[path])
+                continue
+            digest = digest_of(data) if entry is not None else ""
+            if entry is not None and entry.digest == digest:
+                writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
+            else:
+                writer.write(path, data, key, digest)
+
+
+def _warn_strangers(previous: Previous, made: set[str], diags: Diagnostics) -> None:
+    """Files in the output that no build made: named in one warning (so that none is folded away among
+    similar warnings); the writer removes them."""
+    strangers = previous.strangers(made)
+    if strangers:
+        count = f"{len(strangers)} file{'s' if len(strangers) != 1 else ''}"
+        diags.warning(
+            previous.out,
+            0,
+            f"removed {count} not made by `briefing build`: " + ", ".join(strangers),
+            "to publish a file as it is, put it in the project's `static/` folder",
+        )
 
 
 def _language_targets(translation: Translation) -> frozenset[str]:

@@ -370,8 +370,8 @@ def load_content(
                 diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
         present = [job for job in jobs if job not in missing]
         reads = [(path, kind, _read_bytes(path)) for path, kind in present]
-        if memo is not None:
-            memo.listing = Listing(root, present, warnings) if not missing and not diags.errors else None
+        if memo is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
+            memo.listing = Listing(root, present, warnings) if not diags.errors else None
     loaded = Loaded()
     todo = []
     results: dict[tuple[Path, str], FileResult] = {}

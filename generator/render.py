@@ -45,6 +45,7 @@ TEMPLATE_OF = {
     "translations": "translations.html",
 }
 NOT_IN_SITEMAP = frozenset({"search", "print", "print-short", "404"})
+WHOLE_BRIEFING_PAGES = frozenset({"print", "print-short"})
 
 
 class TemplateProblem(Exception):
@@ -65,6 +66,12 @@ class Route:
     export: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes] | None = None
     language: str = ""
     local: str = ""
+
+    @property
+    def whole_briefing(self) -> bool:
+        """A file that shows (nearly) every entity: a data export or feed, or the print editions. The preview
+        writes these last, after the pages an editor is looking at."""
+        return self.page is None or self.page.kind in WHOLE_BRIEFING_PAGES
 
 
 def routes(briefing: Briefing, texts: Texts) -> list[Route]:

@@ -193,6 +193,8 @@ class ServerState:
     port: int = 0
     errors: list[Diagnostic] = field(default_factory=list)
     builds: int = 0
+    late: set[str] = field(default_factory=set)  # site paths the running build has still to write
+    late_written: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def host_checker(bind_host: str) -> Callable[[str], bool]:
@@ -223,12 +225,15 @@ class SiteHandler(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
 
-    def head(self, path: str) -> None:
-        self.get(path)
+    async def head(self, path: str) -> None:
+        await self.get(path)
 
-    def get(self, path: str) -> None:
+    async def get(self, path: str) -> None:
         raw_path = self.request.path
         target = resolve_request(self.state.site, raw_path)
+        if self.state.late and _site_path(self.state.site, target, raw_path) in self.state.late:
+            await self.state.late_written.wait()  # the files a build writes last: never serve an old one
+            target = resolve_request(self.state.site, raw_path)
         if target is None:
             self._not_found()
             return
@@ -266,6 +271,17 @@ class SiteHandler(web.RequestHandler):
     def _write_html(self, data: bytes) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.write(inject(data, self.state))
+
+
+def _site_path(site: Path, target: Path | None, raw_path: str) -> str:
+    """The path within the site that a request names (as the route table writes it)."""
+    if target is not None:
+        try:
+            return target.relative_to(site.resolve()).as_posix()
+        except ValueError:
+            return ""
+    path = unquote(raw_path).lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
 
 
 def resolve_request(site: Path, raw_path: str) -> Path | None:
@@ -336,6 +352,18 @@ class Rebuilder:
         self.running = False
         self.changes: set[Path] | None = set()  # reported since the last build began (None: anything may have)
         self.look_again = False  # the last build failed: it may not have read what it was told of
+        self.reloaded = False  # the running build's first step is written and the browser was told
+
+    def pages_written(self, later: set[str]) -> None:
+        """The running build wrote the pages that may show something new; `later` is still to come (the
+        whole-briefing files, the pages it checks on disk, the theme's files). Reload the browser now; a
+        request for one of `later` waits until the build is done."""
+        if not self.running:  # the first build, before the server started: nothing to reload yet
+            return
+        self.state.late, self.state.late_written = set(later), asyncio.Event()
+        self.state.errors = []  # this build got past every check but the templates of the files to come
+        self.reloaded = True
+        ReloadSocket.reload_all()
 
     def request(self, changes: set[Path] | None) -> None:
         self.changes = None if changes is None or self.changes is None else self.changes | changes
@@ -373,6 +401,9 @@ class Rebuilder:
         summary, errors = outcome
         self.state.errors = errors
         self.state.builds += 1
+        self.state.late = set()
+        self.state.late_written.set()
+        reloaded, self.reloaded = self.reloaded, False
         if errors:
             self.look_again = True
             self.log(format_report(errors))
@@ -382,7 +413,8 @@ class Rebuilder:
             )
         else:
             self.log(summary)
-        ReloadSocket.reload_all()
+        if errors or not reloaded:
+            ReloadSocket.reload_all()
 
 
 def watched_folders(content: Path) -> list[Path]:
@@ -406,10 +438,12 @@ def serve(
     logging.getLogger("livereload").setLevel(logging.WARNING)
     # with search, each build re-indexes: a staging folder swapped in, as a one-off build does
     mode = Mode.BUILD if search else Mode.PREVIEW
-    engine = Engine(BuildOptions(content=content, out=out, mode=mode, search=search))
+    loop = ioloop.IOLoop.current()
+    options = BuildOptions(content=content, out=out, mode=mode, search=search)
+    engine = Engine(options)
     state = ServerState(site=out)
     rebuilder = Rebuilder(engine.build, state, log)
-    loop = ioloop.IOLoop.current()
+    options.ready = lambda later: loop.add_callback(rebuilder.pages_written, later)
     folders = watched_folders(content)
     watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
     watcher.log = log

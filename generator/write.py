@@ -25,7 +25,7 @@ import os
 import secrets
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,7 +224,9 @@ class Writer(ABC):
     def add_tree(self, folder: str) -> None: ...
 
     @abstractmethod
-    def commit(self) -> None: ...
+    def commit(self, later: Collection[str] = ()) -> None:
+        """Make what was written the output. `later`: files another commit of this writer will write (the
+        preview's second step); until then the manifest names them as about to change."""
 
     @abstractmethod
     def abort(self) -> None: ...
@@ -279,7 +281,8 @@ class StagingWriter(Writer):
                 self.manifest[path] = _entry(file, digest_of(file.read_bytes()), "")
                 self.written += 1
 
-    def commit(self) -> None:
+    def commit(self, later: Collection[str] = ()) -> None:
+        assert not later, "a staging folder is swapped in whole"
         (self.staging / STAGING_MARKER).unlink()
         (self.staging / MARKER).write_bytes(self.manifest_json())
         os.chmod(self.staging, 0o755)
@@ -320,6 +323,7 @@ class InPlaceWriter(Writer):
         super().__init__(out, previous)
         self.staging = out
         self.pending: dict[str, tuple[bytes, str, str]] = {}
+        self.removed: set[str] = set()  # by an earlier commit of this writer
 
     def keep(self, path: str, entry: Entry) -> None:
         self.manifest[path] = entry
@@ -332,10 +336,13 @@ class InPlaceWriter(Writer):
     def add_tree(self, folder: str) -> None:
         raise OutputProblem("the preview does not index for search in place")
 
-    def commit(self) -> None:
+    def commit(self, later: Collection[str] = ()) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
-        gone = sorted(set(self.previous.files_on_disk()) - set(self.manifest) - set(self.pending) - {MARKER})
-        touched = sorted({*self.pending, *gone})
+        ours = set(self.manifest) | set(self.pending) | set(later) | {MARKER}
+        # files the last build made and this one does not; strangers too, in the last commit (a listing costs)
+        on_disk = set(self.previous.entries) if later else set(self.previous.files_on_disk())
+        gone = sorted(on_disk - ours - self.removed)
+        touched = sorted({*self.pending, *gone, *later})
         if touched:
             _replace(self.out / MARKER, self.manifest_json(pending=touched))
         for path in reversed(gone):  # first, so that a stray file never stands where a folder must go
@@ -350,7 +357,9 @@ class InPlaceWriter(Writer):
             _replace(target, data)
             self.manifest[path] = _entry(target, digest or digest_of(data), key)
             self.written += 1
-        _replace(self.out / MARKER, self.manifest_json())
+        self.removed.update(gone)
+        if not later:  # until the last commit, the manifest written first stays: it names every file to come
+            _replace(self.out / MARKER, self.manifest_json())
         self.pending.clear()
 
     def abort(self) -> None:
