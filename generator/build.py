@@ -229,11 +229,12 @@ class Engine:
                 produced = self._render(table, renderers, previous, unchanged, range(len(table)))
                 self.views.remember(table, produced)
                 _report_problems(produced, diags)
+                result.timings["render"] = time.perf_counter() - started
                 _check_links(table, produced, extra, diags)
+                result.timings["check links"] = time.perf_counter() - started
             else:
                 assert previous is not None
                 self._write(table, renderers, previous, unchanged, extra, set(assets), diags, result, started)
-        result.timings["written"] = time.perf_counter() - started
         result.briefing, result.warnings = briefing, diags.warnings
         result.pages = sum(1 for route in table if route.page is not None)
         result.seconds = time.perf_counter() - started
@@ -367,7 +368,8 @@ class Engine:
                 produced = self._render(table, renderers, previous, unchanged, indices)
                 self.views.remember(table, produced)
                 _report_problems(produced, diags)
-                result.timings[f"render {step + 1}"] = time.perf_counter() - started
+                stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
+                result.timings[f"render{stage}"] = time.perf_counter() - started
                 if writer is None:
                     writer = (
                         InPlaceWriter(previous.out, previous)
@@ -391,7 +393,7 @@ class Engine:
                     writer.add_tree("pagefind")
                 later = set() if last else {table[i].path for i in steps[step + 1]} | set(extra)
                 writer.commit(later)
-                result.timings[f"write {step + 1}"] = time.perf_counter() - started
+                result.timings[f"write{stage}"] = time.perf_counter() - started
                 if later and ready is not None:
                     ready(later)
         except BaseException:

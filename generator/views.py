@@ -780,6 +780,7 @@ class PositionsView:
     csv: str = ""
     leanings: list[LeaningText] = field(default_factory=list)  # the legend of the cells' leanings
     who: list[WhoStandsWhere] = field(default_factory=list)  # issues (rows) by leaning (columns): names only
+    left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a grid too large to show
 
 
 @dataclass
@@ -1414,18 +1415,33 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
     )
 
 
+MATRIX_MAX_CELLS = 5_000  # a grid larger than this (say 50 issues by 100 stakeholders) is not read, only scrolled
+
+
 def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PositionsView:
-    """Stakeholders (rows) × issues (columns), only those with at least one position."""
+    """Stakeholders (rows) × issues (columns), only those with at least one position. A grid of more than
+    MATRIX_MAX_CELLS cells is left out (it would grow with the square of the briefing): the table of who
+    stands where, above it, already gives every position, issue by issue."""
     text.uses_all("issue", briefing.issues)
     text.uses_all("stakeholder", briefing.stakeholders)
     web = pictures.positions_web(briefing, text.url, "web", text.texts)
     issues = [i for i in briefing.issues if i.positions]
+    holders = [s for s in briefing.stakeholders if s.links.positions]
+    csv, leanings = text.url("positions.csv"), leaning_legend(text)
+    who = [
+        WhoStandsWhere(
+            text.link(issue),
+            [[text.link(p.stakeholder) for p in issue.positions if p.leaning == value] for value in POSITION_LEANINGS],
+            [text.link(p.stakeholder) for p in issue.positions if not p.leaning],
+        )
+        for issue in issues
+    ]
+    if len(issues) * len(holders) > MATRIX_MAX_CELLS:
+        return PositionsView(web, [], [], csv, leanings, who, left_out=(len(holders), len(issues)))
     columns = [text.link(i) for i in issues]
     rows = []
-    for stakeholder in briefing.stakeholders:
+    for stakeholder in holders:
         held = {id(p.issue): p for p in stakeholder.links.positions}
-        if not held:
-            continue
         cells: list[MatrixCell | None] = []
         for issue in issues:
             position = held.get(id(issue))
@@ -1440,15 +1456,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
                 else None
             )
         rows.append(MatrixRow(text.link(stakeholder), cells))
-    who = [
-        WhoStandsWhere(
-            text.link(issue),
-            [[text.link(p.stakeholder) for p in issue.positions if p.leaning == value] for value in POSITION_LEANINGS],
-            [text.link(p.stakeholder) for p in issue.positions if not p.leaning],
-        )
-        for issue in issues
-    ]
-    return PositionsView(web, columns, rows, csv=text.url("positions.csv"), leanings=leaning_legend(text), who=who)
+    return PositionsView(web, columns, rows, csv, leanings, who)
 
 
 def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:

@@ -289,6 +289,25 @@ def test_positions_matrix_has_leanings_a_legend_and_no_empty_columns(mini: Path,
     assert 'class="leaning leaning-supports"' in html.split('class="matrix"')[1]
 
 
+def test_a_grid_too_large_to_read_is_left_out_and_said_so(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stakeholder × issue grid grows with the square of the briefing (4,000 issues by 88 stakeholders made
+    a 47 MB page). Past MATRIX_MAX_CELLS it is left out, with a sentence saying so; who stands where stays."""
+    from generator import views
+
+    site = tmp_path / "site"
+    build(BuildOptions(content=mini, out=site, search=False))
+    html = (site / "positions/index.html").read_text()
+    assert 'class="matrix"' in html and "is left out" not in html
+    monkeypatch.setattr(views, "MATRIX_MAX_CELLS", 1)
+    build(BuildOptions(content=mini, out=site, search=False))
+    html = (site / "positions/index.html").read_text()
+    assert 'class="matrix"' not in html and 'class="who-stands-where"' in html
+    note = re.search(r'<p class="matrix-left-out">([^<]*)</p>', html)
+    assert note and re.search(r"\d+ stakeholders by \d+ issues", note.group(1)), html
+
+
 def test_long_lists_keep_the_rest_behind_details(bundled_site: Path) -> None:
     from generator import views
 

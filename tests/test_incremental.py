@@ -43,7 +43,9 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         settings_file.write_text(bilingual, "utf-8")
         self.translations: dict[str, tuple[str, str]] = {}  # stakeholder → (text, id its body links to)
         # as under `serve`: the pages that may have changed are written first, then `ready`, then the rest
-        options = BuildOptions(content=self.content, out=self.out, mode=Mode.PREVIEW, search=False, ready=set)
+        options = BuildOptions(
+            content=self.content, out=self.out, mode=Mode.PREVIEW, search=False, ready=lambda later: None
+        )
         self.engine = Engine(options)
         self.engine.build()
         self.project = self._project()
