@@ -352,8 +352,8 @@ class Engine:
     ) -> None:
         """Render and write every file. The preview (given `ready`) writes in two steps: first the pages whose
         view may have changed, except the whole-briefing files (print editions, exports); then `ready` is told
-        which files are still to come, and those are written — the whole-briefing files, the pages checked
-        intact on disk, the theme's files, and strangers in the output removed. A build killed between the
+        which files are still to come, and those are written — the whole-briefing files and the pages checked
+        intact on disk — and strangers in the output removed. A build killed between the
         steps leaves them named in the manifest as about to change, to be redone."""
         ready = self.options.ready if self.options.mode is Mode.PREVIEW else None
         steps = [list(range(len(table)))]
@@ -377,11 +377,12 @@ class Engine:
                         else StagingWriter(previous.out, previous)
                     )
                 outputs = [(table[item.index].path, item.data, item.key) for item in produced]
-                if last:  # the theme's and the project's files; and files in the output that are not ours
+                if step == 0:  # the theme's and the project's files, with the first pages: a page loads them
                     outputs += [
                         (path, asset_bytes(source) if path in assets else source.read_bytes(), "")
                         for path, source in sorted(extra.items())
                     ]
+                if last:  # files in the output that are not ours: looking for them costs a listing
                     _warn_strangers(previous, {route.path for route in table} | set(extra), diags)
                 self._store(writer, previous, outputs)
                 if self.options.search and self.options.mode is Mode.BUILD:
@@ -391,7 +392,7 @@ class Engine:
                     except SearchProblem as problem:
                         raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
                     writer.add_tree("pagefind")
-                later = set() if last else {table[i].path for i in steps[step + 1]} | set(extra)
+                later = set() if last else {table[i].path for i in steps[step + 1]}
                 writer.commit(later)
                 result.timings[f"write{stage}"] = time.perf_counter() - started
                 if later and ready is not None:

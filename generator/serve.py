@@ -356,7 +356,7 @@ class Rebuilder:
 
     def pages_written(self, later: set[str]) -> None:
         """The running build wrote the pages that may show something new; `later` is still to come (the
-        whole-briefing files, the pages it checks on disk, the theme's files). Reload the browser now; a
+        whole-briefing files, the pages it checks on disk). Reload the browser now; a
         request for one of `later` waits until the build is done."""
         if not self.running:  # the first build, before the server started: nothing to reload yet
             return

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page
 
 from generator.build import BuildOptions, build
 from tests.browser import chromium
-from tests.helpers import BUNDLED, MINI
+from tests.helpers import BUNDLED, MINI, Server
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +55,15 @@ def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundled") / "site"
     build(BuildOptions(content=BUNDLED, out=out))
     return out
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    project = tmp_path / "project"
+    shutil.copytree(MINI, project / "content")
+    (project / ".git").mkdir()
+    (project / ".git" / "config").write_text("[secret]\n")
+    running = Server(project)
+    yield running
+    running.stop()
+    assert running.process.returncode is not None

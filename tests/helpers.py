@@ -5,12 +5,18 @@ from __future__ import annotations
 import builtins
 import copy
 import errno
+import functools
 import hashlib
+import http.server
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -358,6 +364,111 @@ def model_difference(expected: Any, actual: Any) -> str:
         return "" if a == b else f"{where}: {a!r} != {b!r}"
 
     return walk(expected, actual, "briefing")
+
+
+# --- Built sites served over loopback ------------------------------------------------------------------
+
+PAGES_OF_EACH_KIND = [
+    "index.html",
+    "issues/index.html",
+    "issues/researcher-safety/index.html",
+    "stakeholders/index.html",
+    "stakeholders/denis-simon/index.html",
+    "stakeholders/us-state-department/index.html",
+    "timeline/index.html",
+    "positions/index.html",
+    "sources/index.html",
+    "about/index.html",
+    "search/index.html",
+    "print/index.html",
+    "print/short/index.html",
+    "404.html",
+    "translations/index.html",
+    # the Chinese site: the same page kinds, in another script and with translation notices and originals
+    "zh-Hans/index.html",
+    "zh-Hans/issues/renewal-and-survival/index.html",
+    "zh-Hans/stakeholders/antony-blinken/index.html",
+    "zh-Hans/timeline/index.html",
+    "zh-Hans/sources/index.html",
+    "zh-Hans/search/index.html",
+]
+
+
+class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site under a path prefix (as a host serving it at a sub-path would)."""
+
+    prefix = "/"
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "__outside__")
+        return super().translate_path("/" + path[len(self.prefix) :])
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@functools.cache
+def serve_static(site: Path, prefix: str) -> str:
+    """The address of `site` served over loopback under `prefix` (one server per site and prefix)."""
+    handler = type("Handler", (_PrefixHandler,), {"prefix": prefix})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+
+# --- The preview server, run as a user runs it ------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.content = project / "content"
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "serve",
+                "--content",
+                str(self.content),
+                "--out",
+                str(project / "site"),
+                "--port",
+                "0",
+            ],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        self.port = int(self.wait_for(r"Serving .* on http://127\.0\.0\.1:(\d+)/").group(1))
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, start: int = 0, timeout: float = 15) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[start:]:
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            time.sleep(0.02)
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
+
+    def builds(self) -> int:
+        return sum(1 for line in self.lines if line.startswith(("built ", "build failed")))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 # --- Faults of the machine, simulated: a full disk, a read-only or forbidden folder ------------------------

@@ -17,8 +17,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from generator.build import BuildOptions, build
-from tests.helpers import BUNDLED, MINI, build_errors, edit, read_site, run
-from tests.test_site_quality import _serve
+from tests.helpers import BUNDLED, MINI, build_errors, edit, read_site, run, serve_static
 
 ZH = "zh-Hans"
 _LINK = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">')
@@ -201,7 +200,7 @@ def test_a_briefing_of_one_language_has_no_switch_and_no_prefix(mini_site: Path)
 
 
 def test_searching_the_chinese_site_in_chinese_finds_the_renewal_issue(page: Page, bundled_site: Path) -> None:
-    base_url = _serve(bundled_site, "/")
+    base_url = serve_static(bundled_site, "/")
     page.goto(base_url + f"{ZH}/search/index.html?q=协定")
     results = page.locator("#search-results li a")
     expect(results.first).to_be_visible(timeout=10_000)

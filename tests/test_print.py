@@ -12,15 +12,14 @@ import yaml
 from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
-from tests.helpers import BUNDLED
-from tests.test_site_quality import _serve
+from tests.helpers import BUNDLED, serve_static
 
 SHORT = "print/short/index.html"
 
 
 @pytest.fixture(scope="module")
 def base_url(bundled_site: Path) -> str:
-    return _serve(bundled_site, "/")
+    return serve_static(bundled_site, "/")
 
 
 def _pdf_pages(browser: Browser, url: str) -> int:

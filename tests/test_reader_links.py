@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.test_serve import Server, server  # noqa: F401 (the preview server fixture)
-from tests.test_site_quality import _serve
+from tests.helpers import Server, serve_static
 
 
 @pytest.fixture(scope="module")
 def base_url(bundled_site: Path) -> str:
-    return _serve(bundled_site, "/")
+    return serve_static(bundled_site, "/")
 
 
 def _lands_on_visible_target(page: Page) -> None:
@@ -74,7 +73,7 @@ def test_filtering_keeps_periods_and_references_visible(page: Page, base_url: st
 
 
 def test_the_preview_404_page_is_styled_and_its_links_work_at_any_depth(
-    server: Server,  # noqa: F811 (the fixture imported above)
+    server: Server,
     page: Page,
 ) -> None:
     response = page.goto(server.url + "no/such/page/here/")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.test_site_quality import PAGES_OF_EACH_KIND, _serve
+from tests.helpers import PAGES_OF_EACH_KIND, serve_static
 
 PHONE = {"width": 375, "height": 667}
 WIDE = {"width": 1280, "height": 900}
@@ -19,7 +19,7 @@ LONG_PAGES = ["issues/renewal-and-survival/index.html", "stakeholders/us-state-d
 
 @pytest.fixture(scope="module")
 def base_url(bundled_site: Path) -> str:
-    return _serve(bundled_site, "/")
+    return serve_static(bundled_site, "/")
 
 
 # ---- "On this page" after the title on phones, beside it on wide screens ---------------------------------

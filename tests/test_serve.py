@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,72 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers import MINI, edit
+from tests.helpers import Server, edit
 
 TIMEOUT_MS = 15_000
-
-
-class Server:
-    def __init__(self, project: Path) -> None:
-        self.project = project
-        self.content = project / "content"
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "generator",
-                "serve",
-                "--content",
-                str(self.content),
-                "--out",
-                str(project / "site"),
-                "--port",
-                "0",
-            ],
-            cwd=project,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-        self.port = int(self.wait_for(r"Serving .* on http://127\.0\.0\.1:(\d+)/").group(1))
-        self.url = f"http://127.0.0.1:{self.port}/"
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_for(self, pattern: str, start: int = 0, timeout: float = 15) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines[start:]:
-                match = re.search(pattern, line)
-                if match:
-                    return match
-            time.sleep(0.02)
-        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
-
-    def builds(self) -> int:
-        return sum(1 for line in self.lines if line.startswith(("built ", "build failed")))
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    project = tmp_path / "project"
-    shutil.copytree(MINI, project / "content")
-    (project / ".git").mkdir()
-    (project / ".git" / "config").write_text("[secret]\n")
-    running = Server(project)
-    yield running
-    running.stop()
-    assert running.process.returncode is not None
 
 
 def open_and_wait_for_socket(page: Page, url: str) -> None:

@@ -3,12 +3,9 @@ searchable, usable without JavaScript, from disk and under a sub-path."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import subprocess
-import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -16,60 +13,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers import BUNDLED, read_site
+from tests.helpers import BUNDLED, PAGES_OF_EACH_KIND, read_site, serve_static
 
 ROOT = Path(__file__).parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PAGES_OF_EACH_KIND = [
-    "index.html",
-    "issues/index.html",
-    "issues/researcher-safety/index.html",
-    "stakeholders/index.html",
-    "stakeholders/denis-simon/index.html",
-    "stakeholders/us-state-department/index.html",
-    "timeline/index.html",
-    "positions/index.html",
-    "sources/index.html",
-    "about/index.html",
-    "search/index.html",
-    "print/index.html",
-    "print/short/index.html",
-    "404.html",
-    "translations/index.html",
-    # the Chinese site: the same page kinds, in another script and with translation notices and originals
-    "zh-Hans/index.html",
-    "zh-Hans/issues/renewal-and-survival/index.html",
-    "zh-Hans/stakeholders/antony-blinken/index.html",
-    "zh-Hans/timeline/index.html",
-    "zh-Hans/sources/index.html",
-    "zh-Hans/search/index.html",
-]
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    prefix = "/"
-
-    def translate_path(self, path: str) -> str:
-        if not path.startswith(self.prefix):
-            return str(Path(self.directory) / "__outside__")
-        return super().translate_path("/" + path[len(self.prefix) :])
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@functools.cache
-def _serve(site: Path, prefix: str) -> str:
-    handler = type("Handler", (_Handler,), {"prefix": prefix})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
 
 
 @pytest.fixture(scope="module")
 def base_url(bundled_site: Path) -> str:
-    return _serve(bundled_site, "/")
+    return serve_static(bundled_site, "/")
 
 
 def test_nu_html_checker_finds_no_errors(bundled_site: Path, mini_site: Path) -> None:
@@ -189,7 +142,7 @@ def test_opened_from_disk_links_land_on_pages(page: Page, bundled_site: Path) ->
 
 
 def test_works_under_a_sub_path(bundled_site: Path) -> None:
-    base = _serve(bundled_site, "/sub/")
+    base = serve_static(bundled_site, "/sub/")
     seen: set[str] = set()
     queue = [base]
     while queue:
