@@ -457,7 +457,8 @@ def main() -> None:
         f"Whole-process wall time, median of {args.runs} runs after a warm-up (n=1 where a build took over "
         f"{SLOW_S:.0f} s); peak = the largest process. Command: `python bench/run.py "
         f"{' '.join(shlex.quote(a) for a in sys.argv[1:])}`. Load average (1 min) at the start of our builds "
-        f"{load_start:.1f}, at the end {load_end:.1f}: above 2 on this machine, other work competed for the cores.",
+        f"{load_start:.1f}, at the end {load_end:.1f}"
+        + (": above 2 on this machine, other work competed for the cores." if max(load_start, load_end) > 2 else "."),
         "",
     ]
     if missing:
