@@ -152,7 +152,8 @@ class FileMemo:
 
 @dataclass
 class Listing:
-    """Every content file a complete load found (none missing), and its warnings about the folder."""
+    """Every content file a load found when it looked at the whole folder without an error, and its warnings
+    about the folder (symbolic-link loops)."""
 
     root: Path
     present: list[tuple[Path, str]]

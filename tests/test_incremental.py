@@ -287,3 +287,26 @@ def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
     expected, actual = read_site(clean), read_site(out)
     assert "Frank Presse argues" in expected["timeline.csv"].decode()
     assert actual == expected, describe_difference(expected, actual)
+
+
+def test_a_reported_folder_makes_the_engine_look_at_everything(tmp_path: Path) -> None:
+    """The watcher may name only a new folder (a file written into it before it is watched goes unnamed):
+    a path the engine's listing does not know makes it list and read the whole content folder."""
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    folder = content / "timeline"
+    folder.mkdir()
+    (folder / "later.yaml").write_text(
+        "- id: 2026-a-later-event\n  date: \"2026-11-29\"\n  title: A later event\n"
+        "  summary: Something happened [@cd-2017].\n  issues: [renewal-and-survival]\n  stakeholders: []\n"
+        "  sources: [cd-2017]\n",
+        "utf-8",
+    )
+    engine.build(changed={folder})
+    assert (out / "timeline" / "index.html").read_text("utf-8").count("A later event") == 1
+    issue = content / "issues" / "equal-footing.md"
+    issue.write_text(issue.read_text("utf-8") + "\nNamed by the watcher.\n", "utf-8")
+    engine.build(changed={issue})
+    assert "Named by the watcher." in (out / "issues" / "equal-footing" / "index.html").read_text("utf-8")
