@@ -73,12 +73,14 @@ class FolderWatcher:
         return [root for root in self.roots if root.is_dir()]
 
     def _run(self) -> None:
+        announce = False  # the folders changed: say so once the new watch is set up, so nothing falls between
         while not self._stop.is_set():
             present = self._present()
             session = _Either(self._stop, threading.Event())
             try:
                 if present:
-                    self._watch(present, session)
+                    self._watch(present, session, announce)
+                    announce = False
                 else:
                     self._stop.wait(LOOK_SECONDS)
             except OSError as error:  # the watch could not be set up (a folder gone meanwhile, a system limit)
@@ -86,12 +88,12 @@ class FolderWatcher:
                 self._stop.wait(LOOK_SECONDS)
             except RuntimeError:  # watchfiles could not name a change (a file name that is not UTF-8)
                 session.second.set()  # so: look at everything
-            if not self._stop.is_set() and (session.second.is_set() or self._present() != present):
-                self.report(set(self.roots))
+            announce = announce or session.second.is_set() or self._present() != present
 
-    def _watch(self, present: list[Path], session: _Either) -> None:
+    def _watch(self, present: list[Path], session: _Either, announce: bool) -> None:
         """Report changes until stopped, or until a folder appears or is replaced: then `session` is set and
-        the watch ends by itself (leaving its loop early could wait forever on a folder that was deleted)."""
+        the watch ends by itself (leaving its loop early could wait forever on a folder that was deleted).
+        `announce`: report every folder as changed once the watch is set up (at its first report or pause)."""
         for changes in watchfiles.watch(
             *present,
             watch_filter=_wanted(present),
@@ -103,12 +105,15 @@ class FolderWatcher:
             raise_interrupt=False,
         ):
             paths = {Path(path) for _change, path in changes}
-            if paths:
-                self.report(paths)
             # a root deleted is reported as such (its inode number may come back with the copy that replaces
             # it); one that appears is seen by looking
             if not paths.isdisjoint(self.roots) or self._present() != present:
                 session.second.set()
+            if announce:
+                paths |= set(self.roots)
+                announce = False
+            if paths:
+                self.report(paths)
 
 
 @dataclass
