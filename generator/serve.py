@@ -14,6 +14,7 @@ build.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import mimetypes
@@ -43,6 +44,7 @@ STEP_MS = 20  # a save is reported once nothing else changed for this long (a bu
 DEBOUNCE_MS = 400  # a long burst is still reported this often
 LOOK_SECONDS = 1.0  # how often folders that do not exist yet (or were replaced) are looked for
 CLOCK_TICK_SECONDS = 0.01  # file times come from a coarse clock that may lag the one time.time() reads
+BUILD_NICENESS = 10  # added to the build thread's niceness (never lowered again: that needs privileges)
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -353,7 +355,7 @@ class Rebuilder:
         self.builder = builder
         self.state = state
         self.log = log
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefing-build")
+        self.executor = ThreadPoolExecutor(1, "briefing-build", initializer=_yield_to_the_browser)
         self.running = False
         self.changes: set[Path] | None = set()  # reported since the last build began (None: anything may have)
         self.look_again = False  # the last build failed: it may not have read what it was told of
@@ -420,6 +422,15 @@ class Rebuilder:
             self.log(summary)
         if errors or not reloaded:
             ReloadSocket.reload_all()
+
+
+def _yield_to_the_browser() -> None:
+    """Builds run at a lower priority than the editor's browser: on a machine of few cores, the browser
+    reloading the page (while the build writes its second step) then gets the cores first. Linux gives each
+    thread its own niceness; elsewhere builds keep the process's."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):  # not allowed here: the builds keep the process's priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
 
 
 def watched_folders(content: Path) -> list[Path]:

@@ -299,7 +299,7 @@ def test_a_reported_folder_makes_the_engine_look_at_everything(tmp_path: Path) -
     folder = content / "timeline"
     folder.mkdir()
     (folder / "later.yaml").write_text(
-        "- id: 2026-a-later-event\n  date: \"2026-11-29\"\n  title: A later event\n"
+        '- id: 2026-a-later-event\n  date: "2026-11-29"\n  title: A later event\n'
         "  summary: Something happened [@cd-2017].\n  issues: [renewal-and-survival]\n  stakeholders: []\n"
         "  sources: [cd-2017]\n",
         "utf-8",

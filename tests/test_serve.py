@@ -6,6 +6,7 @@ import http.client
 import os
 import shutil
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -376,3 +377,17 @@ def test_a_malformed_reload_message_is_one_log_line(server: Server) -> None:
     assert not [line for line in logged if "Traceback" in line], logged
     assert sum("ignored a malformed reload message" in line for line in logged) >= 2, logged
     assert fetch(server, "/")[0] == 200
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_builds_run_below_the_browser(tmp_path: Path) -> None:
+    """The preview's build thread is niced, so a reloading browser gets the cores first."""
+    from generator.serve import BUILD_NICENESS, Rebuilder, ServerState
+
+    rebuilder = Rebuilder(lambda changes: None, ServerState(site=tmp_path), print)  # type: ignore[arg-type,return-value]
+    try:
+        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        theirs = rebuilder.executor.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        assert theirs.result(timeout=10) == min(mine + BUILD_NICENESS, 19)
+    finally:
+        rebuilder.executor.shutdown()
