@@ -330,14 +330,25 @@ def engine_description(briefing: list[str]) -> str:
         where = PROJECT
     git = ["git", "-C", str(where)]
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    command = shlex.join(_shown(part) for part in briefing)
     if not commit:
-        return f"{version} (`{shlex.join(briefing)}`)"
+        return f"{version} (`{command}`)"
     top = subprocess.run([*git, "rev-parse", "--show-toplevel"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(
         [*git, "status", "--porcelain", "--", "generator", "templates"], capture_output=True, text=True, cwd=top
     ).stdout.strip()
     state = ", with uncommitted changes to generator/ or templates/" if dirty else ""
-    return f"{version}, {top} at {commit}{state} (`{shlex.join(briefing)}`)"
+    checkout = "this checkout" if Path(top).resolve() == PROJECT else top
+    return f"{version}, {checkout} at {commit}{state} (`{command}`)"
+
+
+def _shown(part: str) -> str:
+    """A path inside this project as the report writes it: relative to the project (a report is read in other
+    checkouts); anything else as it is."""
+    path = Path(part)
+    if path.is_absolute() and path.resolve().is_relative_to(PROJECT):
+        return path.resolve().relative_to(PROJECT).as_posix()
+    return part
 
 
 def ratio(ours: float, theirs: tuple[float, float, float] | None, target: float | None = None) -> str:
