@@ -175,7 +175,7 @@ def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], 
             continue
         if record.id != before.id or record.kind != before.kind or record.kind == "period":
             return None
-        if _skeleton(record) != _skeleton(before):
+        if reference_skeleton(record) != reference_skeleton(before):
             return None
         changed.append((record, before))
     briefing = known.briefing
@@ -205,32 +205,6 @@ def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], 
 
 def _same(made: tuple[object, ...], before: tuple[object, ...]) -> bool:
     return len(made) == len(before) and all(a is b for a, b in zip(made, before, strict=True))
-
-
-def _skeleton(record: Record) -> list[tuple[str, str]]:
-    """Every reference of a record in order, each with where it stands: two records with the same skeleton
-    link (and backlink) the same entities in the same order."""
-    found: list[tuple[str, str]] = []
-
-    def walk(value: Any, where: str) -> None:
-        if isinstance(value, Ref):
-            found.append((where, value.id))
-        elif isinstance(value, Markdown):
-            found.extend((where + "[[", link.target) for link in value.links)
-            found.extend((where + "[@", cite.target) for cite in value.citations)
-        elif isinstance(value, dict):
-            for name, item in value.items():
-                walk(item, f"{where}.{name}")
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(item, f"{where}.{index}")
-        elif where == ".affiliation" and isinstance(value, str):
-            found.append((where, value))
-
-    walk(record.values, "")
-    if record.body is not None:
-        walk(record.body, "body")
-    return found
 
 
 def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagnostics) -> None:
@@ -303,27 +277,36 @@ def record_targets(record: Record | Translation) -> frozenset[str]:
     """What a record refers to, each id named with where it is referred to (`positions:p-014`, `text:nat-2024`):
     a reference that moves (a person named in the text who now takes a position too) changes the backlinks of
     its target as much as a new one does. `target_ids` gives the bare ids."""
-    found: set[str] = set()
+    return frozenset(
+        f"text:{target}" if where.endswith(("[[", "[@")) else f"{where.split('.')[1]}:{target}"
+        for where, target in reference_skeleton(record)
+    )
+
+
+def reference_skeleton(record: Record | Translation) -> list[tuple[str, str]]:
+    """Every reference of a record in order, each with where it stands (`.positions.0.stakeholder`,
+    `body[@`): two records with the same skeleton link (and backlink) the same entities in the same order."""
+    found: list[tuple[str, str]] = []
 
     def walk(value: Any, where: str) -> None:
         if isinstance(value, Ref):
-            found.add(f"{where}:{value.id}")
+            found.append((where, value.id))
+        elif isinstance(value, Markdown):
+            found.extend((where + "[[", link.target) for link in value.links)
+            found.extend((where + "[@", cite.target) for cite in value.citations)
         elif isinstance(value, dict):
-            for item in value.values():
-                walk(item, where)
+            for name, item in value.items():
+                walk(item, f"{where}.{name}")
         elif isinstance(value, list):
-            for item in value:
-                walk(item, where)
+            for index, item in enumerate(value):
+                walk(item, f"{where}.{index}")
+        elif where == ".affiliation" and isinstance(value, str) and value:
+            found.append((where, value))
 
-    for name, value in record.values.items():
-        if name != "id":
-            walk(value, name)
-    for text in markdown_of_record(record):
-        found.update(f"text:{link.target}" for link in text.links)
-        found.update(f"text:{cite.target}" for cite in text.citations)
-    if isinstance(record.values.get("affiliation"), str):
-        found.add(f"affiliation:{record.values['affiliation']}")
-    return frozenset(found)
+    walk({name: value for name, value in record.values.items() if name != "id"}, "")  # its own id is no reference
+    if record.body is not None:
+        walk(record.body, "body")
+    return found
 
 
 def target_ids(targets: Iterable[str]) -> set[str]:

@@ -394,7 +394,7 @@ PAGES_OF_EACH_KIND = [
 ]
 
 
-class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
+class PrefixHandler(http.server.SimpleHTTPRequestHandler):
     """Serves a built site under a path prefix (as a host serving it at a sub-path would)."""
 
     prefix = "/"
@@ -411,7 +411,7 @@ class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
 @functools.cache
 def serve_static(site: Path, prefix: str) -> str:
     """The address of `site` served over loopback under `prefix` (one server per site and prefix)."""
-    handler = type("Handler", (_PrefixHandler,), {"prefix": prefix})
+    handler = type("Handler", (PrefixHandler,), {"prefix": prefix})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}{prefix}"

@@ -14,18 +14,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from generator.build import BuildOptions, build
-from tests.helpers import edit
+from tests.helpers import PrefixHandler, edit
 
 
-class PagesHandler(http.server.SimpleHTTPRequestHandler):
+class PagesHandler(PrefixHandler):
     """A file under the site's prefix as it is; anything else, the site's 404.html with status 404."""
-
-    prefix = "/"
-
-    def translate_path(self, path: str) -> str:
-        if not path.startswith(self.prefix):
-            return str(Path(self.directory) / "__outside__")
-        return super().translate_path("/" + path[len(self.prefix) :])
 
     def send_head(self):  # type: ignore[no-untyped-def]
         local = Path(self.translate_path(self.path.split("?", 1)[0]))
@@ -37,9 +30,6 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         return _Body(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 class _Body:
