@@ -359,7 +359,6 @@ class Rebuilder:
         self.running = False
         self.changes: set[Path] | None = set()  # reported since the last build began (None: anything may have)
         self.look_again = False  # the last build failed: it may not have read what it was told of
-        self.reloaded = False  # the running build's first step is written and the browser was told
 
     def pages_written(self, later: set[str]) -> None:
         """The running build wrote the pages that may show something new; `later` is still to come (the
@@ -369,7 +368,6 @@ class Rebuilder:
             return
         self.state.late, self.state.late_written = set(later), asyncio.Event()
         self.state.errors = []  # this build got past every check but the templates of the files to come
-        self.reloaded = True
         ReloadSocket.reload_all()
 
     def request(self, changes: set[Path] | None) -> None:
@@ -408,9 +406,9 @@ class Rebuilder:
         summary, errors = outcome
         self.state.errors = errors
         self.state.builds += 1
+        reloaded = bool(self.state.late)  # the browser was told after the build's first step
         self.state.late = set()
         self.state.late_written.set()
-        reloaded, self.reloaded = self.reloaded, False
         if errors:
             self.look_again = True
             self.log(format_report(errors))
