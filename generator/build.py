@@ -73,8 +73,9 @@ class BuildOptions:
     fresh: bool = False  # write every file anew instead of keeping unchanged ones (`--no-cache`)
     progress: Callable[[int, int], None] | None = None
     waiting: Callable[[], None] = lambda: None  # told when another build holds the output
-    # the preview: told, once every page but the whole-briefing files is written, which files are still to come
-    ready: Callable[[set[str]], None] | None = None
+    # the preview: told, once every page but the whole-briefing files is written, which files that step
+    # rewrote and which are still to come
+    ready: Callable[[set[str], set[str]], None] | None = None
 
 
 @dataclass
@@ -384,7 +385,7 @@ class Engine:
                     ]
                 if last:  # files in the output that are not ours: looking for them costs a listing
                     _warn_strangers(previous, {route.path for route in table} | set(extra), diags)
-                self._store(writer, previous, outputs)
+                written = self._store(writer, previous, outputs)
                 if self.options.search and self.options.mode is Mode.BUILD:
                     assert isinstance(writer, StagingWriter)
                     try:
@@ -396,7 +397,7 @@ class Engine:
                 writer.commit(later)
                 result.timings[f"write{stage}"] = time.perf_counter() - started
                 if later and ready is not None:
-                    ready(later)
+                    ready(written, later)
         except BaseException:
             if writer is not None:
                 writer.abort()
@@ -406,8 +407,10 @@ class Engine:
         assert writer is not None
         result.written, result.files = writer.written, len(writer.manifest)
 
-    def _store(self, writer: Writer, previous: Previous, outputs: list[tuple[str, bytes | None, str]]) -> None:
-        """Hand each file to the writer: kept as it is on disk if its bytes are what the last build wrote."""
+    def _store(self, writer: Writer, previous: Previous, outputs: list[tuple[str, bytes | None, str]]) -> set[str]:
+        """Hand each file to the writer: kept as it is on disk if its bytes are what the last build wrote.
+        Returns the paths given new bytes."""
+        written = set()
         for path, data, key in outputs:
             entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
             if data is None:
@@ -418,6 +421,8 @@ class Engine:
                 writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
             else:
                 writer.write(path, data, key, digest)
+                written.add(path)
+        return written
 
 
 def _warn_strangers(previous: Previous, made: set[str], diags: Diagnostics) -> None:

@@ -46,6 +46,8 @@ LOOK_SECONDS = 1.0  # how often folders that do not exist yet (or were replaced)
 CLOCK_TICK_SECONDS = 0.01  # file times come from a coarse clock that may lag the one time.time() reads
 BUILD_NICENESS = 10  # added to the build thread's niceness (never lowered again: that needs privileges)
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
+PREVIEW_JS = Path(__file__).parent / "preview.js"  # updates an open page in place when only pages changed
+PAGES_ONLY = "briefing:pages"  # the reload message's path that says so (preview.js knows it too)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -168,8 +170,11 @@ class ReloadSocket(LiveReloadHandler):
     (its own accepts any), and answering a malformed message with one log line, not a traceback."""
 
     @classmethod
-    def reload_all(cls) -> None:
-        message = {"command": "reload", "path": "*", "liveCSS": None, "liveImg": True}
+    def reload_all(cls, pages_only: bool = False) -> None:
+        """Tell every open page to reload. `pages_only`: nothing but pages was rewritten, so the page may update
+        in place (preview.js); otherwise livereload.js reloads it."""
+        path = PAGES_ONLY if pages_only else "*"
+        message = {"command": "reload", "path": path, "liveCSS": None, "liveImg": True}
         for waiter in list(LiveReloadHandler.waiters):
             try:
                 waiter.write_message(message)
@@ -332,7 +337,10 @@ def rooted_links(page: bytes) -> bytes:
 
 
 def inject(page: bytes, state: ServerState) -> bytes:
-    snippet = f'<script src="/livereload.js?port={state.port}"></script>'
+    snippet = (
+        f'<script src="/livereload.js?port={state.port}" data-briefing-preview></script>'
+        '<script src="/briefing-preview.js" data-briefing-preview></script>'
+    )
     if state.errors:
         # a file name that is not UTF-8 arrives surrogate-escaped: show its bad bytes as U+FFFD, never fail
         text = format_report(state.errors).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -360,15 +368,15 @@ class Rebuilder:
         self.changes: set[Path] | None = set()  # reported since the last build began (None: anything may have)
         self.look_again = False  # the last build failed: it may not have read what it was told of
 
-    def pages_written(self, later: set[str]) -> None:
-        """The running build wrote the pages that may show something new; `later` is still to come (the
-        whole-briefing files, the pages it checks on disk). Reload the browser now; a
-        request for one of `later` waits until the build is done."""
+    def pages_written(self, written: set[str], later: set[str]) -> None:
+        """The running build wrote the pages that may show something new (`written`: the files it rewrote);
+        `later` is still to come (the whole-briefing files, the pages it checks on disk). Reload the browser
+        now; a request for one of `later` waits until the build is done."""
         if not self.running:  # the first build, before the server started: nothing to reload yet
             return
         self.state.late, self.state.late_written = set(later), asyncio.Event()
         self.state.errors = []  # this build got past every check but the templates of the files to come
-        ReloadSocket.reload_all()
+        ReloadSocket.reload_all(pages_only=all(path.endswith(".html") for path in written))
 
     def request(self, changes: set[Path] | None) -> None:
         self.changes = None if changes is None or self.changes is None else self.changes | changes
@@ -418,8 +426,8 @@ class Rebuilder:
             )
         else:
             self.log(summary)
-        if errors or not reloaded:
-            ReloadSocket.reload_all()
+        if errors or not reloaded:  # an error changes only what the pages show (the overlay)
+            ReloadSocket.reload_all(pages_only=bool(errors))
 
 
 def _yield_to_the_browser() -> None:
@@ -457,7 +465,7 @@ def serve(
     engine = Engine(options)
     state = ServerState(site=out)
     rebuilder = Rebuilder(engine.build, state, log)
-    options.ready = lambda later: loop.add_callback(rebuilder.pages_written, later)
+    options.ready = lambda written, later: loop.add_callback(rebuilder.pages_written, written, later)
     folders = watched_folders(content)
     watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
     watcher.log = log
@@ -473,6 +481,7 @@ def serve(
         [
             (r"/livereload", ReloadSocket),
             (r"/(livereload\.js)", ClientScript, {"path": str(LIVERELOAD_JS.parent)}),
+            (r"/briefing-(preview\.js)", ClientScript, {"path": str(PREVIEW_JS.parent)}),
             (r"/(.*)", SiteHandler, {"state": state}),
         ],
         host_allowed=host_checker(host),

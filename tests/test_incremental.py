@@ -44,7 +44,7 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         self.translations: dict[str, tuple[str, str]] = {}  # stakeholder → (text, id its body links to)
         # as under `serve`: the pages that may have changed are written first, then `ready`, then the rest
         options = BuildOptions(
-            content=self.content, out=self.out, mode=Mode.PREVIEW, search=False, ready=lambda later: None
+            content=self.content, out=self.out, mode=Mode.PREVIEW, search=False, ready=lambda written, later: None
         )
         self.engine = Engine(options)
         self.engine.build()
