@@ -50,6 +50,7 @@ from generator.write import (
     Previous,
     StagingWriter,
     Writer,
+    Written,
     digest_of,
     output_lock,
     output_target,
@@ -181,6 +182,7 @@ class Engine:
         self.pieces: dict[str, Pieces] = {}  # per language: the data exports' pieces
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
         self.texts: dict[Language, tuple[str, Texts]] = {}  # per language: catalogues digest, compiled
+        self.written: Written | None = None  # the manifest the last build wrote, if it finished
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Build the site, or raise ContentError with every problem found. Never leaves a half-built site.
@@ -286,7 +288,7 @@ class Engine:
         out = output_target(self.options.out)
         with output_lock(out, self.options.waiting) as lock:
             refuse_dangerous_output(out, self.options.content)  # again, now that no other build can change it
-            yield Previous(out, lock)
+            yield Previous(out, lock, self.written)
 
     def _render(
         self,
@@ -363,6 +365,7 @@ class Engine:
             chosen = set(first)
             steps = [first, [i for i in range(len(table)) if i not in chosen]]
         writer: Writer | None = None
+        self.written = None
         try:
             for step, indices in enumerate(steps):
                 last = step == len(steps) - 1
@@ -406,6 +409,7 @@ class Engine:
             raise
         assert writer is not None
         result.written, result.files = writer.written, len(writer.manifest)
+        self.written = Written.of(writer)
 
     def _store(self, writer: Writer, previous: Previous, outputs: list[tuple[str, bytes | None, str]]) -> set[str]:
         """Hand each file to the writer: kept as it is on disk if its bytes are what the last build wrote.

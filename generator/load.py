@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +117,18 @@ class Loaded:
     unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
     translations: list[Translation] = field(default_factory=list)
 
-    def merge(self, other: Loaded) -> None:
-        self.records += other.records
-        self.translations += other.translations
-        self.refs += other.refs
-        self.invalid.update(other.invalid)
-        self.unreadable.update(other.unreadable)
+    @classmethod
+    def joined(cls, config: Record | None, parts: list[Loaded]) -> Loaded:
+        """The parts, one after the other (every file's, in the order the files were listed)."""
+        loaded = cls(config)
+        loaded.records = list(chain.from_iterable(part.records for part in parts))
+        loaded.translations = list(chain.from_iterable(part.translations for part in parts))
+        loaded.refs = list(chain.from_iterable(part.refs for part in parts))
+        for part in parts:
+            if part.invalid or part.unreadable:
+                loaded.invalid.update(part.invalid)
+                loaded.unreadable.update(part.unreadable)
+        return loaded
 
     def of_kind(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -137,10 +144,6 @@ class FileMemo:
 
     entries: dict[tuple[Path, str], tuple[bytes, FileResult]] = field(default_factory=dict)
     listing: Listing | None = None
-
-    def get(self, path: Path, kind: str, data: bytes) -> FileResult | None:
-        entry = self.entries.get((path, kind))
-        return entry[1] if entry is not None and entry[0] == data else None
 
     def put(self, path: Path, kind: str, data: bytes, result: FileResult) -> None:
         self.entries[(path, kind)] = (data, result)
@@ -159,10 +162,13 @@ class Listing:
     present: list[tuple[Path, str]]
     warnings: list[Diagnostic]
     by_place: dict[str, tuple[Path, str]] = field(default_factory=dict)  # real path → job
+    index: dict[tuple[Path, str], int] = field(default_factory=dict)  # job → its place in `present`
+    results: list[FileResult | None] = field(default_factory=list)  # the last load's, in the order of `present`
 
     def __post_init__(self) -> None:
         real_root, cut = os.path.realpath(self.root), len(str(self.root)) + 1
         self.by_place = {os.path.join(real_root, str(path)[cut:]): (path, kind) for path, kind in self.present}
+        self.index = {job: place for place, job in enumerate(self.present)}
 
     def rereads(self, root: Path, changed: Iterable[Path]) -> set[tuple[Path, str]] | None:
         """The files to read again when only `changed` changed since this listing; None when the change may
@@ -346,15 +352,12 @@ def load_content(
     load with this memo: then only those files are read (unless the change may add or remove files)."""
     listing = memo.listing if memo is not None else None
     rereads = listing.rereads(root, changed) if listing is not None and changed is not None else None
+    stored = memo.entries if memo is not None else {}
     if memo is not None and listing is not None and rereads is not None:
         diags.items.extend(listing.warnings)
         present = listing.present
-        stored = memo.entries
-        reads = [
-            (path, kind, stored[(path, kind)][0] if (path, kind) in stored and (path, kind) not in rereads else None)
-            for path, kind in present
-        ]
-        reads = [(path, kind, data if data is not None else _read_bytes(path)) for path, kind, data in reads]
+        reads = [(job, _read_bytes(job[0])) for job in rereads]
+        results = list(listing.results)  # the last load's, in the listing's order: only the files read change
     else:
         jobs = content_jobs(root, diags)
         before = len(diags.items)
@@ -370,31 +373,33 @@ def load_content(
             elif kind in (SOURCE.kind, QUOTE.kind):
                 diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
         present = [job for job in jobs if job not in missing]
-        reads = [(path, kind, _read_bytes(path)) for path, kind in present]
+        reads = [(job, _read_bytes(job[0])) for job in present]
+        results = [None] * len(present)
+        listing = Listing(root, present, warnings)
         if memo is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
-            memo.listing = Listing(root, present, warnings) if not diags.errors else None
-    loaded = Loaded()
-    todo = []
-    results: dict[tuple[Path, str], FileResult] = {}
-    for path, kind, data in reads:
-        known = memo.get(path, kind, data) if memo is not None and data is not None else None
-        if known is not None:
-            results[(path, kind)] = known
+            memo.listing = listing if not diags.errors else None
+    todo, todo_data = [], []
+    for job, data in reads:
+        entry = stored.get(job) if data is not None else None
+        if entry is not None and entry[0] == data:
+            results[listing.index[job]] = entry[1]
         else:
-            todo.append((path, kind, diags.root))
-    for (path, kind, _root), result in zip(todo, map_ordered(_load_file, todo), strict=True):
-        results[(path, kind)] = result
-    for path, kind, data in reads:
-        part, problems = results[(path, kind)]
+            todo.append((*job, diags.root))
+            todo_data.append(data)
+    for (path, kind, _root), data, result in zip(todo, todo_data, map_ordered(_load_file, todo), strict=True):
+        results[listing.index[(path, kind)]] = result
         if memo is not None and data is not None:
-            memo.put(path, kind, data, (part, problems))
+            memo.put(path, kind, data, result)
+    listing.results = results
+    config = None
+    for (_path, kind), (part, problems) in zip(present, results, strict=True):  # type: ignore[misc]
+        if problems:
+            diags.items.extend(problems)
         if kind == "briefing":
-            loaded.config = part.config
-        loaded.merge(part)
-        diags.items.extend(problems)
+            config = part.config
     if memo is not None and rereads is None:
-        memo.keep_only({(path, kind) for path, kind in present})
-    return loaded
+        memo.keep_only(set(present))
+    return Loaded.joined(config, [part for part, _problems in results])  # type: ignore[misc]
 
 
 def _read_bytes(path: Path) -> bytes | None:

@@ -134,18 +134,44 @@ def _entry(path: Path, digest: str, key: str) -> Entry:
     return Entry(digest, st.st_size, st.st_mtime_ns, st.st_ino, key)
 
 
-class Previous:
-    """The output as the last build left it, each file checked against the manifest before reuse."""
+@dataclass(frozen=True)
+class Written:
+    """The manifest a build wrote last, as it wrote it, and the manifest file's size, time and inode after."""
 
-    def __init__(self, out: Path, lock: OutputLock) -> None:
+    entries: dict[str, Entry]
+    stat: tuple[int, int, int]
+
+    @classmethod
+    def of(cls, writer: Writer) -> Written | None:
+        try:
+            st = os.lstat(writer.out / MARKER)
+        except OSError:
+            return None
+        return cls(writer.manifest, (st.st_size, st.st_mtime_ns, st.st_ino))
+
+
+class Previous:
+    """The output as the last build left it, each file checked against the manifest before reuse.
+    `written`: what this process's last build wrote there, if it may still be so; it saves reading the
+    manifest while the manifest file's size, time and inode are the ones it had then (the preview)."""
+
+    def __init__(self, out: Path, lock: OutputLock, written: Written | None = None) -> None:
         self.out = out
         self.lock = lock
         self.entries: dict[str, Entry] = {}
         self.pending: set[str] = set()  # files an interrupted in-place build may have touched
         self.written_ns = 0
         self._listing: list[str] | None = None
+        marker = out / MARKER
+        if written is not None:
+            try:
+                st = os.lstat(marker)
+            except OSError:
+                st = None
+            if st is not None and (st.st_size, st.st_mtime_ns, st.st_ino) == written.stat:
+                self.entries, self.written_ns = written.entries, st.st_mtime_ns
+                return
         try:
-            marker = out / MARKER
             data = json.loads(marker.read_text("utf-8"))
             self.written_ns = marker.stat().st_mtime_ns
             for path, row in dict(data.get("files", {})).items():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, Mode, build
+from generator.build import BuildOptions, Engine, Mode, build
 from generator.diagnostics import ContentError, Diagnostic, format_report
-from generator.write import MARKER, output_lock
+from generator.write import MARKER, Previous, output_lock
 from tests.helpers import edit, read_site
 
 
@@ -185,3 +185,19 @@ def test_a_one_off_build_checks_the_bytes_of_every_file_it_reuses(mini: Path, tm
     edit(mini / "issues" / "safety.md", "Divers looked", "Engineers looked")
     build(BuildOptions(content=mini, out=out, search=False))
     assert read_site(out) == clean_build(mini, tmp_path / "clean")
+
+
+def test_the_preview_reads_the_manifest_again_once_another_build_wrote_it(mini: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
+    engine.build()
+    written = engine.written
+    assert written is not None
+    with output_lock(out, lambda: None) as lock:
+        assert Previous(out, lock, written).entries is written.entries  # its own, unchanged since: not read
+    edit(mini / "issues" / "safety.md", "Inspectors looked", "Engineers looked")
+    build(BuildOptions(content=mini, out=out, search=False))  # another build, in another process or not
+    with output_lock(out, lambda: None) as lock:
+        read = Previous(out, lock).entries
+        assert read != written.entries
+        assert Previous(out, lock, written).entries == read
