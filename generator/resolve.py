@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,9 +170,8 @@ def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], 
     if len(records) != len(known.records):
         return None
     changed: list[tuple[Record, Record]] = []
-    for record, before, made, made_before in zip(records, known.records, sources, known.sources, strict=True):
-        if _same(made, made_before):
-            continue
+    for index in _differing(sources, known.sources):
+        record, before = records[index], known.records[index]
         if record.id != before.id or record.kind != before.kind or record.kind == "period":
             return None
         if reference_skeleton(record) != reference_skeleton(before):
@@ -183,28 +182,42 @@ def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], 
         for text in markdown_of_record(record):
             if text.too_deep:
                 return None  # an error: let resolve report it
+    reordered = False
     for record, _before in changed:
         entity, fresh = briefing.by_id[record.id], _entity(record)
+        reordered = reordered or _order_key(entity) != _order_key(fresh)
         for name in fresh.__dataclass_fields__:
             if name not in _LINKED_FIELDS:
                 setattr(entity, name, getattr(fresh, name))
         if isinstance(entity, Issue):
             for position, value in zip(entity.positions, record.values["positions"], strict=True):
                 position.stance, position.leaning = value["stance"], value["leaning"]
-    orders = _orders(briefing.by_id.values())
-    for now, then in zip(
-        orders,
-        (briefing.issues, briefing.events, briefing.stakeholders, briefing.sources, briefing.quotes),
-        strict=False,
-    ):
-        if len(now) != len(then) or any(a is not b for a, b in zip(now, then, strict=True)):
-            return None  # the last model is dropped: resolve links a new one
+    if reordered:  # (while no entity's sort key changed, every list keeps its order)
+        orders = _orders(briefing.by_id.values())
+        for now, then in zip(
+            orders,
+            (briefing.issues, briefing.events, briefing.stakeholders, briefing.sources, briefing.quotes),
+            strict=False,
+        ):
+            if len(now) != len(then) or any(a is not b for a, b in zip(now, then, strict=True)):
+                return None  # the last model is dropped: resolve links a new one
     briefing.key_events = _key_events(briefing.config, briefing.events)
     return briefing
 
 
 def _same(made: tuple[object, ...], before: tuple[object, ...]) -> bool:
     return len(made) == len(before) and all(a is b for a, b in zip(made, before, strict=True))
+
+
+def _differing(made: list[tuple[object, ...]], before: list[tuple[object, ...]]) -> list[int]:
+    """The places where `made` and `before` (of equal length) differ, element by element, by identity."""
+    firsts = [m[0] if len(m) == 1 else m for m in made]  # the common case, a record made from itself alone
+    firsts_before = [m[0] if len(m) == 1 else m for m in before]
+    return [
+        index
+        for index, (a, b) in enumerate(zip(firsts, firsts_before, strict=True))
+        if a is not b and not (isinstance(a, tuple) and isinstance(b, tuple) and _same(a, b))
+    ]
 
 
 def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagnostics) -> None:
@@ -379,20 +392,28 @@ def _link(config_record: Record, records: list[Record]) -> Briefing:
     return briefing
 
 
+_UNDATED = PartialDate(0)
+# how the site orders each kind's entities: issues, events, stakeholders, sources, quotes, pages, periods
+_ORDER_KEYS: dict[type, Callable[[Any], object]] = {
+    Issue: lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id),
+    Event: lambda e: e.date,  # stable: same-date events keep file order
+    Stakeholder: lambda s: (s.name.lower(), s.id),
+    Source: lambda s: (s.publisher.lower(), s.date or _UNDATED, s.title.lower(), s.id),
+    Quote: lambda q: (q.date, q.id),
+    Page: lambda p: p.id,
+    Period: lambda p: (p.start, p.id),
+}
+
+
+def _order_key(entity: Entity) -> object:
+    return _ORDER_KEYS[type(entity)](entity)
+
+
 def _orders(entities: Iterable[Entity]) -> tuple[list[Any], ...]:
     """Each kind's entities in the order the site lists them: issues, events, stakeholders, sources, quotes,
     pages, periods."""
     of = _by_kind(entities)
-    undated = PartialDate(0)
-    return (
-        sorted(of[Issue], key=lambda i: (i.order is None, i.order or 0, i.title.lower(), i.id)),
-        sorted(of[Event], key=lambda e: e.date),  # stable: same-date events keep file order
-        sorted(of[Stakeholder], key=lambda s: (s.name.lower(), s.id)),
-        sorted(of[Source], key=lambda s: (s.publisher.lower(), s.date or undated, s.title.lower(), s.id)),
-        sorted(of[Quote], key=lambda q: (q.date, q.id)),
-        sorted(of[Page], key=lambda p: p.id),
-        sorted(of[Period], key=lambda p: (p.start, p.id)),
-    )
+    return tuple(sorted(of[kind], key=key) for kind, key in _ORDER_KEYS.items())
 
 
 def _key_events(config: Config, events: list[Event]) -> list[Event]:
