@@ -23,7 +23,7 @@ from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.exports import Pieces
 from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
-from generator.load import FileMemo, Loaded, Translation, load_content
+from generator.load import FileMemo, Loaded, Record, Translation, load_content
 from generator.model import Briefing, Language
 from generator.parallel import map_ordered
 from generator.render import (
@@ -114,38 +114,31 @@ class ViewMemo:
     digests: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → kind, digests of fields, body
     targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → what it refers to, and where
     reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
+    readers: dict[str, set[str]] = field(default_factory=dict)  # what a view showed → the pages that showed it
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
     changed: set[str] | None = None  # what changed since the last build (None: anything may have)
+    records: list[Record] = field(default_factory=list)  # the last build's, to tell which are new objects
+    translations: list[Translation] = field(default_factory=list)
+    translated: dict[str, list[Translation]] = field(default_factory=dict)  # record id → its translations
 
-    def unchanged_views(self, table: list[Route], loaded: Loaded, globals_digest: str) -> dict[str, str]:
+    def unchanged_views(self, loaded: Loaded, globals_digest: str) -> dict[str, str]:
         """Pages whose view cannot have changed since the last build, with their view digest.
 
         What changed is named as views record what they read: `id` (an entity's fields), `id#body` (its
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
-        digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
-        translations: dict[str, list[Translation]] = {}  # a translation is read with its original, as one record
-        for t in sorted(loaded.translations, key=lambda t: (t.language, t.digest)):
-            if t.id in digests:
-                translations.setdefault(t.id, []).append(t)
-                kind, fields, body = digests[t.id]
-                digests[t.id] = (kind, fields + t.digest, body + t.body_digest)
         before_digests, before_targets = self.digests, self.targets
-        # a record's references (its translations' too) are a function of its digests: reuse them while unchanged
-        targets = {
-            r.id: before_targets[r.id]
-            if before_digests.get(r.id) == digests[r.id]
-            else record_targets(r).union(*(_language_targets(t) for t in translations.get(r.id, ())))
-            for r in loaded.records
-        }
-        self.digests, self.targets = digests, targets
+        fresh = self._fresh_records(loaded)
+        # when the loads reused every other record as it was, only the fresh ones can have changed
+        ids = self._look_at_all(loaded) if fresh is None else self._look_at(fresh)
+        self.records, self.translations = loaded.records, loaded.translations
         self.changed = None
         if globals_digest != self.globals:
             self.globals = globals_digest
             return {}
         changed: set[str] = set()
-        for record_id in digests.keys() | before_digests.keys():
-            now, then = digests.get(record_id), before_digests.get(record_id)
+        for record_id in ids:
+            now, then = self.digests.get(record_id), before_digests.get(record_id)
             if now == then:
                 continue
             if now is None or then is None:
@@ -154,22 +147,78 @@ class ViewMemo:
                 changed.add(record_id)
             if now is None or then is None or now[2] != then[2]:
                 changed.add(record_id + "#body")
-            changed |= target_ids(targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset()))
+            changed |= target_ids(self.targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset()))
         self.changed = changed
-        return {
-            route.path: self.keys[route.path]
-            for route in table
-            if route.page is not None and route.path in self.keys and not (self.reads[route.path] & changed)
+        unchanged = dict(self.keys)
+        for name in changed:
+            for path in self.readers.get(name, ()):
+                unchanged.pop(path, None)
+        return unchanged
+
+    def _fresh_records(self, loaded: Loaded) -> list[Record] | None:
+        """The records that are not the very objects of the last build, when nothing else can have changed:
+        the same number of records, each fresh one with the id of the one it replaces, and the same
+        translations."""
+        records, before = loaded.records, self.records
+        if len(records) != len(before) or len(loaded.translations) != len(self.translations):
+            return None
+        if any(a is not b for a, b in zip(loaded.translations, self.translations, strict=True)):
+            return None
+        fresh = [(a, b) for a, b in zip(records, before, strict=True) if a is not b]
+        if any(a.id != b.id for a, b in fresh):
+            return None
+        return [a for a, _b in fresh]
+
+    def _look_at_all(self, loaded: Loaded) -> set[str]:
+        """Every record's digests and references anew (those of a record whose digests are unchanged are
+        reused); returns the ids of this build and the last."""
+        digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
+        translated: dict[str, list[Translation]] = {}  # a translation is read with its original, as one record
+        for t in sorted(loaded.translations, key=lambda t: (t.language, t.digest)):
+            if t.id in digests:
+                translated.setdefault(t.id, []).append(t)
+        for record_id, translations in translated.items():
+            digests[record_id] = _with_translations(digests[record_id], translations)
+        before_digests, before_targets = self.digests, self.targets
+        # a record's references (its translations' too) are a function of its digests: reuse them while unchanged
+        targets = {
+            r.id: before_targets[r.id]
+            if before_digests.get(r.id) == digests[r.id]
+            else _targets(r, translated.get(r.id, []))
+            for r in loaded.records
         }
+        self.digests, self.targets, self.translated = digests, targets, translated
+        return digests.keys() | before_digests.keys()
+
+    def _look_at(self, fresh: list[Record]) -> set[str]:
+        """The digests and references of records read anew, each with the last build's translations."""
+        self.digests, self.targets = dict(self.digests), dict(self.targets)
+        for record in fresh:
+            translations = self.translated.get(record.id, [])
+            digest = _with_translations((record.kind, record.digest, record.body_digest), translations)
+            self.digests[record.id] = digest
+            self.targets[record.id] = _targets(record, translations)
+        return {record.id for record in fresh}
 
     def remember(self, table: list[Route], produced: list[Produced]) -> None:
         paths = {route.path for route in table}
         for item in produced:
             path = table[item.index].path
             if item.reads is not None:
-                self.reads[path], self.keys[path] = item.reads, item.key
+                self._read(path, item.reads)
+                self.keys[path] = item.key
         for path in set(self.keys) - paths:
+            self._read(path, frozenset())
             del self.keys[path], self.reads[path]
+
+    def _read(self, path: str, reads: frozenset[str]) -> None:
+        """Note that the page at `path` now shows `reads`."""
+        before = self.reads.get(path, frozenset())
+        for name in before - reads:
+            self.readers[name].discard(path)
+        for name in reads - before:
+            self.readers.setdefault(name, set()).add(path)
+        self.reads[path] = reads
 
 
 class Engine:
@@ -224,7 +273,7 @@ class Engine:
             env = self._environment(dirs, digest, texts[code])
             renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces)
         globals_digest = renderers[briefing.language.code].globals_digest(loaded)
-        unchanged = self.views.unchanged_views(table, loaded, globals_digest)
+        unchanged = self.views.unchanged_views(loaded, globals_digest)
         for memo in [*self.fragments.values(), *self.pieces.values()]:
             memo.changed = self.views.changed
         with self._output() as previous:
@@ -441,6 +490,18 @@ def _warn_strangers(previous: Previous, made: set[str], diags: Diagnostics) -> N
             f"removed {count} not made by `briefing build`: " + ", ".join(strangers),
             "to publish a file as it is, put it in the project's `static/` folder",
         )
+
+
+def _with_translations(digests: tuple[str, str, str], translations: list[Translation]) -> tuple[str, str, str]:
+    """A record's digests with its translations': a page shows them as one."""
+    kind, fields, body = digests
+    for t in translations:
+        fields, body = fields + t.digest, body + t.body_digest
+    return kind, fields, body
+
+
+def _targets(record: Record, translations: list[Translation]) -> frozenset[str]:
+    return record_targets(record).union(*(_language_targets(t) for t in translations))
 
 
 def _language_targets(translation: Translation) -> frozenset[str]:
