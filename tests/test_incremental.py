@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from generator.build import BuildOptions, Engine, Mode, build
+from generator.build import BuildOptions, Engine, Mode, ViewMemo, build
 from generator.diagnostics import Diagnostics
-from generator.load import FileMemo, load_content
+from generator.load import FileMemo, Loaded, load_content
 from generator.mark import mark
 from generator.model import Briefing
 from generator.resolve import Linker, resolve
@@ -187,6 +187,13 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         assert actual == expected, "after: " + "; ".join(self.steps) + "\n" + describe_difference(expected, actual)
         # the model the engine patched in place is the one a fresh resolve links, field by field
         assert model_difference(fresh, kept) == "", "after: " + "; ".join(self.steps)
+        # what the view memo knows of the records it looked at again is what a look at all of them gives
+        views, anew = self.engine.views, ViewMemo()
+        anew._look_at_all(Loaded(records=views.records, translations=views.translations))
+        assert (views.digests, views.targets) == (anew.digests, anew.targets), "after: " + "; ".join(self.steps)
+        # and the index of the pages that read something is the inverse of what each page read
+        read = {(name, path) for path, names in views.reads.items() for name in names}
+        assert read == {(name, path) for name, paths in views.readers.items() for path in paths}
 
     def teardown(self) -> None:
         if hasattr(self, "root"):
@@ -310,3 +317,21 @@ def test_a_reported_folder_makes_the_engine_look_at_everything(tmp_path: Path) -
     issue.write_text(issue.read_text("utf-8") + "\nNamed by the watcher.\n", "utf-8")
     engine.build(changed={issue})
     assert "Named by the watcher." in (out / "issues" / "equal-footing" / "index.html").read_text("utf-8")
+
+
+def test_the_view_memo_looks_again_at_an_edited_original_with_its_translations(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
+    engine.build()
+    original = content / "issues" / "congressional-oversight.md"
+    assert original.with_suffix(f".{ZH}.md").is_file()
+    before = list(engine.views.records)
+    original.write_text(original.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    engine.build({original})
+    views = engine.views
+    assert sum(a is not b for a, b in zip(views.records, before, strict=True)) == 1  # the record read again only
+    anew = ViewMemo()
+    anew._look_at_all(Loaded(records=views.records, translations=views.translations))
+    assert views.digests == anew.digests
+    assert views.targets == anew.targets
