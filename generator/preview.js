@@ -8,16 +8,19 @@
   "use strict";
   var PAGES_ONLY = "briefing:pages";
 
-  // The page's scripts listen on `window` and `document`, which a swap keeps: note what they add, so that
-  // it is taken away before they run again on the new body.
+  // The page's scripts listen on `window` and `document`, which a swap keeps: what they add while they run
+  // (deferred, they run after this script and before DOMContentLoaded) is noted, and taken away before they
+  // run again on the new body. Listeners added by anything else are left alone.
   var added = [];
+  var recording = true;
+  var add = EventTarget.prototype.addEventListener;
   [window, document].forEach(function (target) {
-    var add = target.addEventListener;
     target.addEventListener = function (type, listener, options) {
-      added.push([target, type, listener, options]);
+      if (recording) added.push([target, type, listener, options]);
       return add.call(target, type, listener, options);
     };
   });
+  add.call(document, "DOMContentLoaded", function () { recording = false; });
 
   function runs(element) {
     if (element.tagName === "STYLE") return true;
@@ -46,10 +49,16 @@
     });
     document.body.replaceWith(document.importNode(fresh.body, true));
     // scripts that came with the new text do not run by themselves: each of the page's runs again, in order
-    document.querySelectorAll("script[src]:not([data-briefing-preview])").forEach(function (old) {
+    var scripts = document.querySelectorAll("script[src]:not([data-briefing-preview])");
+    var running = scripts.length;
+    var ran = function () { running -= 1; recording = running > 0; };
+    recording = running > 0;
+    scripts.forEach(function (old) {
       var again = document.createElement("script");
       Array.prototype.forEach.call(old.attributes, function (a) { again.setAttribute(a.name, a.value); });
       again.async = false;
+      add.call(again, "load", ran);
+      add.call(again, "error", ran);
       old.replaceWith(again);
     });
     return true;

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from generator.render import BUILTIN_TEMPLATES
 from tests.helpers import Server, edit
 
 TIMEOUT_MS = 15_000
@@ -391,3 +392,38 @@ def test_builds_run_below_the_browser(tmp_path: Path) -> None:
         assert theirs.result(timeout=10) == min(mine + BUILD_NICENESS, 19)
     finally:
         rebuilder.executor.shutdown()
+
+
+def listeners(page: Page) -> dict[str, list[str]]:
+    """The event listeners on `window` and `document`, as Chromium's debugger lists them."""
+    session = page.context.new_cdp_session(page)
+    found = {}
+    for name in ("window", "document"):
+        handle = session.send("Runtime.evaluate", {"expression": name})["result"]["objectId"]
+        entries = session.send("DOMDebugger.getEventListeners", {"objectId": handle})["listeners"]
+        found[name] = sorted(f"{entry['type']}:{entry['useCapture']}" for entry in entries)
+    session.detach()
+    return found
+
+
+def test_an_edit_updates_the_open_page_in_place_and_its_scripts_run_once(server: Server, page: Page) -> None:
+    open_and_wait_for_socket(page, server.url + "timeline/")
+    before = listeners(page)
+    assert "click:True" in before["document"]  # timeline.js's, on the document, which the update keeps
+    page.evaluate("() => { window.scrollTo(0, 200); window.notReloaded = true; }")
+    edit(server.content / "timeline.yaml", "title: Cracks found", "title: Cracks found in the piers")
+    expect(page.locator("main")).to_contain_text("Cracks found in the piers", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => window.notReloaded") is True  # updated in place, not reloaded
+    expect(page.locator("form.timeline-filter")).to_be_visible()  # timeline.js ran again on the new text
+    assert listeners(page) == before  # and what it listens to on the document was not added twice
+    assert page.evaluate("() => document.title").startswith("Timeline")
+
+
+def test_a_changed_stylesheet_reloads_the_open_page(server: Server, page: Page) -> None:
+    open_and_wait_for_socket(page, server.url + "issues/safety/")
+    page.evaluate("() => { window.notReloaded = true; }")
+    stylesheet = server.project / "templates" / "assets" / "style.css"
+    stylesheet.parent.mkdir(parents=True)
+    stylesheet.write_text((BUILTIN_TEMPLATES / "assets" / "style.css").read_text() + "body{color:rgb(1,2,3)}\n")
+    expect(page.locator("body")).to_have_css("color", "rgb(1, 2, 3)", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => window.notReloaded") is None
