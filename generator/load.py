@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +120,9 @@ class Loaded:
     def joined(cls, config: Record | None, parts: list[Loaded]) -> Loaded:
         """The parts, one after the other (every file's, in the order the files were listed)."""
         loaded = cls(config)
-        loaded.records = list(chain.from_iterable(part.records for part in parts))
-        loaded.translations = list(chain.from_iterable(part.translations for part in parts))
-        loaded.refs = list(chain.from_iterable(part.refs for part in parts))
+        loaded.records = [record for part in parts for record in part.records]
+        loaded.translations = [translation for part in parts if part.translations for translation in part.translations]
+        loaded.refs = [ref for part in parts if part.refs for ref in part.refs]
         for part in parts:
             if part.invalid or part.unreadable:
                 loaded.invalid.update(part.invalid)

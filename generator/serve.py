@@ -40,7 +40,7 @@ from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
 
-STEP_MS = 20  # a save is reported once nothing else changed for this long (a burst becomes one report)
+STEP_MS = 10  # a save is reported once nothing else changed for this long (a burst becomes one report)
 DEBOUNCE_MS = 400  # a long burst is still reported this often
 LOOK_SECONDS = 1.0  # how often folders that do not exist yet (or were replaced) are looked for
 CLOCK_TICK_SECONDS = 0.01  # file times come from a coarse clock that may lag the one time.time() reads
