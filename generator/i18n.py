@@ -90,16 +90,23 @@ class Texts:
         self.translations = translations_for(language)
         self.gettext = self.translations.gettext
         self.ngettext = self.translations.ngettext
+        self._dates: dict[tuple[str, str], str] = {}  # (skeleton, ISO date) → text: Babel formats each once
 
     def date(self, date: PartialDate) -> str:
         """`27 February 2024` / `2024年2月27日`, never more precise than the date is."""
-        day = dt.date.fromisoformat(date.earliest_iso)
-        return format_skeleton(_SKELETON[date.precision], day, locale=self.locale)
+        return self._format(_SKELETON[date.precision], date.earliest_iso)
 
     def short_date(self, date: PartialDate, year: bool = True) -> str:
         """`27 Aug 2024`, or without the year `27 Aug` (for the second date of a span in one year)."""
         skeleton = _SHORT[date.precision] if year or date.precision == "year" else _SHORT[date.precision][1:]
-        return format_skeleton(skeleton, dt.date.fromisoformat(date.earliest_iso), locale=self.locale)
+        return self._format(skeleton, date.earliest_iso)
+
+    def _format(self, skeleton: str, iso: str) -> str:
+        text = self._dates.get((skeleton, iso))
+        if text is None:
+            text = format_skeleton(skeleton, dt.date.fromisoformat(iso), locale=self.locale)
+            self._dates[(skeleton, iso)] = text
+        return text
 
     def language_name(self, code: str) -> str:
         """A language's name in this language: `英语` for `en` on the Chinese site."""
