@@ -112,13 +112,14 @@ class ViewMemo:
 
     globals: str = ""
     digests: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → kind, digests of fields, body
-    targets: dict[str, frozenset[str]] = field(default_factory=dict)  # record id → what it refers to, and where
     reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
-    readers: dict[str, set[str]] = field(default_factory=dict)  # what a view showed → the pages that showed it
+    # what a view showed → the pages that showed it (made when first needed: a one-off build never does)
+    readers: dict[str, set[str]] | None = None
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
     changed: set[str] | None = None  # what changed since the last build (None: anything may have)
     records: list[Record] = field(default_factory=list)  # the last build's, to tell which are new objects
     translations: list[Translation] = field(default_factory=list)
+    by_id: dict[str, Record] = field(default_factory=dict)
     translated: dict[str, list[Translation]] = field(default_factory=dict)  # record id → its translations
 
     def unchanged_views(self, loaded: Loaded, globals_digest: str) -> dict[str, str]:
@@ -127,7 +128,7 @@ class ViewMemo:
         What changed is named as views record what they read: `id` (an entity's fields), `id#body` (its
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
-        before_digests, before_targets = self.digests, self.targets
+        before_digests, before_by_id, before_translated = self.digests, self.by_id, self.translated
         fresh = self._fresh_records(loaded)
         # when the loads reused every other record as it was, only the fresh ones can have changed
         ids = self._look_at_all(loaded) if fresh is None else self._look_at(fresh)
@@ -147,8 +148,15 @@ class ViewMemo:
                 changed.add(record_id)
             if now is None or then is None or now[2] != then[2]:
                 changed.add(record_id + "#body")
-            changed |= target_ids(self.targets.get(record_id, frozenset()) ^ before_targets.get(record_id, frozenset()))
+            # what it refers to, before and after: looked at only now, for the few records that changed
+            now_targets = _targets_of(self.by_id, self.translated, record_id)
+            changed |= target_ids(now_targets ^ _targets_of(before_by_id, before_translated, record_id))
         self.changed = changed
+        if self.readers is None:
+            self.readers = {}
+            for path, names in self.reads.items():
+                for name in names:
+                    self.readers.setdefault(name, set()).add(path)
         unchanged = dict(self.keys)
         for name in changed:
             for path in self.readers.get(name, ()):
@@ -170,8 +178,7 @@ class ViewMemo:
         return [a for a, _b in fresh]
 
     def _look_at_all(self, loaded: Loaded) -> set[str]:
-        """Every record's digests and references anew (those of a record whose digests are unchanged are
-        reused); returns the ids of this build and the last."""
+        """Every record's digests anew; returns the ids of this build and the last."""
         digests = {r.id: (r.kind, r.digest, r.body_digest) for r in loaded.records}
         translated: dict[str, list[Translation]] = {}  # a translation is read with its original, as one record
         for t in sorted(loaded.translations, key=lambda t: (t.language, t.digest)):
@@ -179,25 +186,18 @@ class ViewMemo:
                 translated.setdefault(t.id, []).append(t)
         for record_id, translations in translated.items():
             digests[record_id] = _with_translations(digests[record_id], translations)
-        before_digests, before_targets = self.digests, self.targets
-        # a record's references (its translations' too) are a function of its digests: reuse them while unchanged
-        targets = {
-            r.id: before_targets[r.id]
-            if before_digests.get(r.id) == digests[r.id]
-            else _targets(r, translated.get(r.id, []))
-            for r in loaded.records
-        }
-        self.digests, self.targets, self.translated = digests, targets, translated
-        return digests.keys() | before_digests.keys()
+        before = self.digests
+        self.digests, self.translated = digests, translated
+        self.by_id = {r.id: r for r in loaded.records}
+        return digests.keys() | before.keys()
 
     def _look_at(self, fresh: list[Record]) -> set[str]:
-        """The digests and references of records read anew, each with the last build's translations."""
-        self.digests, self.targets = dict(self.digests), dict(self.targets)
+        """The digests of records read anew, each with the last build's translations."""
+        self.digests, self.by_id = dict(self.digests), dict(self.by_id)
         for record in fresh:
             translations = self.translated.get(record.id, [])
             digest = _with_translations((record.kind, record.digest, record.body_digest), translations)
-            self.digests[record.id] = digest
-            self.targets[record.id] = _targets(record, translations)
+            self.digests[record.id], self.by_id[record.id] = digest, record
         return {record.id for record in fresh}
 
     def remember(self, table: list[Route], produced: list[Produced]) -> None:
@@ -214,11 +214,13 @@ class ViewMemo:
     def _read(self, path: str, reads: frozenset[str]) -> None:
         """Note that the page at `path` now shows `reads`."""
         before = self.reads.get(path, frozenset())
+        self.reads[path] = reads
+        if self.readers is None:
+            return
         for name in before - reads:
             self.readers[name].discard(path)
         for name in reads - before:
             self.readers.setdefault(name, set()).add(path)
-        self.reads[path] = reads
 
 
 class Engine:
@@ -500,8 +502,13 @@ def _with_translations(digests: tuple[str, str, str], translations: list[Transla
     return kind, fields, body
 
 
-def _targets(record: Record, translations: list[Translation]) -> frozenset[str]:
-    return record_targets(record).union(*(_language_targets(t) for t in translations))
+def _targets_of(by_id: dict[str, Record], translated: dict[str, list[Translation]], record_id: str) -> frozenset[str]:
+    """What a record refers to, and where, its translations' references too (nothing if there is no such
+    record)."""
+    record = by_id.get(record_id)
+    if record is None:
+        return frozenset()
+    return record_targets(record).union(*(_language_targets(t) for t in translated.get(record_id, ())))
 
 
 def _language_targets(translation: Translation) -> frozenset[str]:
