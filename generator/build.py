@@ -223,6 +223,9 @@ class ViewMemo:
             self.readers.setdefault(name, set()).add(path)
 
 
+ENTITIES_PER_PAGE_OF_WORK = 1000  # in a briefing of n entities, rendering one page counts as n / this pages
+
+
 class Engine:
     def __init__(self, options: BuildOptions) -> None:
         self.options = options
@@ -390,7 +393,9 @@ class Engine:
         report = (lambda done: progress(done, total)) if progress else None
         # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
         order = sorted(todo, key=lambda index: table[index].origin is not None)
-        return sorted(settled + map_ordered(produce, order, report), key=lambda p: p.index)
+        # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
+        weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
+        return sorted(settled + map_ordered(produce, order, report, weight), key=lambda p: p.index)
 
     def _write(
         self,

@@ -52,10 +52,13 @@ def map_ordered(
     task: Callable[[T], R],
     items: Sequence[T],
     on_progress: Callable[[int], None] | None = None,
+    weight: int = 1,
 ) -> list[R]:
-    """`[task(item) for item in items]`, in parallel when there is enough work and more than one core."""
+    """`[task(item) for item in items]`, in parallel when there is enough work and more than one core.
+    `weight`: how much work one item is, in items of the usual size (a few pages of a huge briefing are
+    worth the workers)."""
     processes = workers_available()
-    if len(items) < MIN_ITEMS or processes < 2 or not _can_fork():
+    if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
         results = []
         for done, item in enumerate(items, 1):
             results.append(task(item))
