@@ -12,7 +12,7 @@ import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
 from generator.load import FileMemo, Loaded, Record, Translation, load_content
 from generator.model import Briefing, Language
-from generator.parallel import map_ordered
+from generator.parallel import imap_ordered
 from generator.render import (
     Renderer,
     Route,
@@ -353,8 +353,20 @@ class Engine:
         indices: Iterable[int],
     ) -> list[Produced]:
         """The bytes of the routes at `indices` — except pages whose view is unchanged and whose file is intact
-        on disk. `unchanged` names pages whose view this engine knows to be the same as last time (not even
-        built)."""
+        on disk — in the order of the routes."""
+        produced = self._produce(table, renderers, previous, unchanged, indices)
+        return sorted(produced, key=lambda p: p.index)
+
+    def _produce(
+        self,
+        table: list[Route],
+        renderers: dict[str, Renderer],
+        previous: Previous | None,
+        unchanged: dict[str, str],
+        indices: Iterable[int],
+    ) -> Iterator[Produced]:
+        """`_render`'s results as they come. `unchanged` names pages whose view this engine knows to be the
+        same as last time (not even built)."""
         indices = list(indices)
         reusable = {}
         if previous is not None and not self.options.fresh:
@@ -379,13 +391,12 @@ class Engine:
 
         # pages known unchanged and intact on disk need no work: settle them here, so that workers are started
         # (and the model copied into them) only for what must be built
-        settled: list[Produced] = []
         todo: list[int] = []
         for index in indices:
             route = table[index]
             known = unchanged.get(route.path) if route.page is not None else None
             if known is not None and reusable.get(route.path) == known:
-                settled.append(Produced(index, known))
+                yield Produced(index, known)
             else:
                 todo.append(index)
         total = len(todo)
@@ -395,7 +406,7 @@ class Engine:
         order = sorted(todo, key=lambda index: table[index].origin is not None)
         # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
         weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
-        return sorted(settled + map_ordered(produce, order, report, weight), key=lambda p: p.index)
+        yield from imap_ordered(produce, order, report, weight)
 
     def _write(
         self,
@@ -425,26 +436,30 @@ class Engine:
         try:
             for step, indices in enumerate(steps):
                 last = step == len(steps) - 1
-                produced = self._render(table, renderers, previous, unchanged, indices)
-                self.views.remember(table, produced)
-                _report_problems(produced, diags)
-                stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
-                result.timings[f"render{stage}"] = time.perf_counter() - started
                 if writer is None:
                     writer = (
                         InPlaceWriter(previous.out, previous)
                         if self.options.mode is Mode.PREVIEW
                         else StagingWriter(previous.out, previous)
                     )
-                outputs = [(table[item.index].path, item.data, item.key) for item in produced]
+                # each file handed to the writer as soon as it is made: the build never holds every page's bytes
+                produced, written = [], set()
+                for item in self._produce(table, renderers, previous, unchanged, indices):
+                    if item.problem is None:
+                        written |= self._store(writer, previous, [(table[item.index].path, item.data, item.key)])
+                    produced.append(replace(item, data=None) if item.data is not None else item)
+                self.views.remember(table, produced)
+                _report_problems(produced, diags)
+                stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
+                result.timings[f"render{stage}"] = time.perf_counter() - started
                 if step == 0:  # the theme's and the project's files, with the first pages: a page loads them
-                    outputs += [
+                    extras = [
                         (path, asset_bytes(source) if path in assets else source.read_bytes(), "")
                         for path, source in sorted(extra.items())
                     ]
+                    written |= self._store(writer, previous, extras)
                 if last:  # files in the output that are not ours: looking for them costs a listing
                     _warn_strangers(previous, {route.path for route in table} | set(extra), diags)
-                written = self._store(writer, previous, outputs)
                 if self.options.search and self.options.mode is Mode.BUILD:
                     assert isinstance(writer, StagingWriter)
                     try:

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -57,25 +57,35 @@ def map_ordered(
     """`[task(item) for item in items]`, in parallel when there is enough work and more than one core.
     `weight`: how much work one item is, in items of the usual size (a few pages of a huge briefing are
     worth the workers)."""
+    return list(imap_ordered(task, items, on_progress, weight))
+
+
+def imap_ordered(
+    task: Callable[[T], R],
+    items: Sequence[T],
+    on_progress: Callable[[int], None] | None = None,
+    weight: int = 1,
+) -> Iterator[R]:
+    """`map_ordered`, each result given as soon as it and those before it are done: a caller that writes
+    them out one by one never holds them all."""
     processes = workers_available()
     if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
-        results = []
         for done, item in enumerate(items, 1):
-            results.append(task(item))
+            yield task(item)
             if on_progress and done % 100 == 0:
                 on_progress(done)
-        return results
+        return
     size = max(1, math.ceil(len(items) / (processes * 8)))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(processes, initializer=_install, initargs=(task,)) as pool:
-            results = []
+            done = 0
             for chunk_result in pool.imap(_run_chunk, chunks):
-                results.extend(chunk_result)
+                yield from chunk_result
+                done += len(chunk_result)
                 if on_progress:
-                    on_progress(len(results))
-            return results
+                    on_progress(done)
     finally:
         gc.unfreeze()
