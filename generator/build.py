@@ -77,6 +77,7 @@ class BuildOptions:
     # the preview: told, once every page but the whole-briefing files is written, which files that step
     # rewrote and which are still to come
     ready: Callable[[set[str], set[str]], None] | None = None
+    open_pages: Callable[[], set[str]] = set  # the preview: the pages open in a browser now, written first of all
 
 
 @dataclass
@@ -429,6 +430,8 @@ class Engine:
         steps = [list(range(len(table)))]
         if ready is not None:  # first the pages that may show something new; the rest after `ready`
             first = [i for i, route in enumerate(table) if not route.whole_briefing and route.path not in unchanged]
+            watched = self.options.open_pages()  # of those, the pages open in a browser (if any): alone, at once
+            first = [i for i in first if table[i].path in watched] or first
             chosen = set(first)
             steps = [first, [i for i in range(len(table)) if i not in chosen]]
         writer: Writer | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import logging
 import mimetypes
 import os
@@ -181,11 +182,25 @@ class ReloadSocket(LiveReloadHandler):
             except Exception:  # a closed socket: forget it
                 LiveReloadHandler.waiters.discard(waiter)
 
+    def initialize(self, state: ServerState) -> None:
+        self.state = state
+
     def on_message(self, message: str | bytes) -> None:
         try:
             super().on_message(message)
+            self._note_page(json.loads(message))
         except Exception as error:
             logging.getLogger("briefing.serve").warning("ignored a malformed reload message: %s", type(error).__name__)
+
+    def _note_page(self, message: object) -> None:
+        """livereload.js says which page it is on (once connected): the next build writes that page first."""
+        if isinstance(message, dict) and message.get("command") == "info" and isinstance(message.get("url"), str):
+            path = urlsplit(message["url"]).path
+            self.state.open_pages[self] = _site_path(self.state.site, resolve_request(self.state.site, path), path)
+
+    def on_close(self) -> None:
+        self.state.open_pages.pop(self, None)
+        super().on_close()
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")
@@ -207,6 +222,7 @@ class ServerState:
     builds: int = 0
     late: set[str] = field(default_factory=set)  # site paths the running build has still to write
     late_written: asyncio.Event = field(default_factory=asyncio.Event)
+    open_pages: dict[object, str] = field(default_factory=dict)  # reload socket → site path of its page
 
 
 def host_checker(bind_host: str) -> Callable[[str], bool]:
@@ -466,6 +482,7 @@ def serve(
     state = ServerState(site=out)
     rebuilder = Rebuilder(engine.build, state, log)
     options.ready = lambda written, later: loop.add_callback(rebuilder.pages_written, written, later)
+    options.open_pages = lambda: set(state.open_pages.values())  # (read by the build's thread: a copy)
     folders = watched_folders(content)
     watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
     watcher.log = log
@@ -479,7 +496,7 @@ def serve(
 
     app = web.Application(
         [
-            (r"/livereload", ReloadSocket),
+            (r"/livereload", ReloadSocket, {"state": state}),
             (r"/(livereload\.js)", ClientScript, {"path": str(LIVERELOAD_JS.parent)}),
             (r"/briefing-(preview\.js)", ClientScript, {"path": str(PREVIEW_JS.parent)}),
             (r"/(.*)", SiteHandler, {"state": state}),

@@ -44,7 +44,12 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         self.translations: dict[str, tuple[str, str]] = {}  # stakeholder → (text, id its body links to)
         # as under `serve`: the pages that may have changed are written first, then `ready`, then the rest
         options = BuildOptions(
-            content=self.content, out=self.out, mode=Mode.PREVIEW, search=False, ready=lambda written, later: None
+            content=self.content,
+            out=self.out,
+            mode=Mode.PREVIEW,
+            search=False,
+            ready=lambda written, later: None,
+            open_pages=lambda: {f"issues/{self.model.ids('issue')[0]}/index.html"},  # an editor's open page
         )
         self.engine = Engine(options)
         self.engine.build()
@@ -336,3 +341,29 @@ def test_the_view_memo_looks_again_at_an_edited_original_with_its_translations(t
     anew._look_at_all(Loaded(records=views.records, translations=views.translations))
     assert views.digests == anew.digests
     assert views.by_id == anew.by_id
+
+
+def test_the_preview_writes_the_page_open_in_the_browser_first(mini: Path, tmp_path: Path) -> None:
+    """A rename shown on many pages: the page the editor looks at is written (and the browser told) before
+    the others, which follow in the second step; the output then equals a clean build."""
+    told: list[tuple[set[str], set[str]]] = []
+    out = tmp_path / "site"
+    options = BuildOptions(
+        content=mini,
+        out=out,
+        mode=Mode.PREVIEW,
+        search=False,
+        ready=lambda written, later: told.append((written, later)),
+        open_pages=lambda: {"issues/safety/index.html", "no/such/page.html"},
+    )
+    engine = Engine(options)
+    engine.build()
+    council = mini / "stakeholders" / "city-council.md"
+    council.write_text(council.read_text("utf-8").replace("name: City Council", "name: Town Council"), "utf-8")
+    told.clear()
+    engine.build({council})
+    [(written, later)] = told
+    assert written == {"issues/safety/index.html"}
+    assert {"stakeholders/city-council/index.html", "issues/repair-costs/index.html"} <= later
+    build(BuildOptions(content=mini, out=tmp_path / "clean", search=False))
+    assert read_site(out) == read_site(tmp_path / "clean")
