@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from generator.render import BUILTIN_TEMPLATES
+from generator.serve import ReloadSocket, ServerState
 from tests.helpers import Server, edit
 
 TIMEOUT_MS = 15_000
@@ -427,3 +428,15 @@ def test_a_changed_stylesheet_reloads_the_open_page(server: Server, page: Page) 
     stylesheet.write_text((BUILTIN_TEMPLATES / "assets" / "style.css").read_text() + "body{color:rgb(1,2,3)}\n")
     expect(page.locator("body")).to_have_css("color", "rgb(1, 2, 3)", timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.notReloaded") is None
+
+
+def test_the_page_a_browser_is_on_is_noted_for_the_next_build(mini_site: Path) -> None:
+    state = ServerState(site=mini_site)
+    socket = ReloadSocket.__new__(ReloadSocket)  # its connection is not needed to read a message
+    socket.state = state
+    socket._note_page({"command": "hello"})
+    assert state.open_pages == {}
+    socket._note_page({"command": "info", "url": "http://127.0.0.1:8000/issues/safety/#positions"})
+    assert state.open_pages == {socket: "issues/safety/index.html"}
+    socket._note_page({"command": "info", "url": "http://127.0.0.1:8000/zz/no-such-page"})
+    assert state.open_pages == {socket: "zz/no-such-page"}  # a missing page is never a route: nothing first
