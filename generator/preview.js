@@ -64,19 +64,23 @@
     return true;
   }
 
+  var latest = 0; // the last reload asked for: an answer to an earlier one is dropped
+
   function BriefingPreview(win) { this.window = win; }
   BriefingPreview.identifier = "briefing-preview";
   BriefingPreview.version = "1.0";
   BriefingPreview.prototype.reload = function (path) {
     if (path !== PAGES_ONLY) return false;
-    var reloadPage = function () { window.location.reload(); };
+    var asked = ++latest;
+    var reloadPage = function () { if (asked === latest) window.location.reload(); };
     fetch(window.location.href, { cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("text/html") !== 0) throw new Error("not a page");
+        if (!response.ok || response.redirected || type.indexOf("text/html") !== 0) throw new Error("not this page");
         return response.text();
       })
       .then(function (text) {
+        if (asked !== latest) return;
         if (!swap(new DOMParser().parseFromString(text, "text/html"))) reloadPage();
       })
       .catch(reloadPage);
