@@ -422,10 +422,11 @@ class Engine:
         started: float,
     ) -> None:
         """Render and write every file. The preview (given `ready`) writes in two steps: first the pages whose
-        view may have changed, except the whole-briefing files (print editions, exports); then `ready` is told
-        which files are still to come, and those are written — the whole-briefing files and the pages checked
-        intact on disk — and strangers in the output removed. A build killed between the
-        steps leaves them named in the manifest as about to change, to be redone."""
+        view may have changed, except the whole-briefing files (print editions, exports) — only those open in
+        a browser, if any of them is; then `ready` is told which files are still to come, and those are
+        written — the other pages, the whole-briefing files and the pages checked intact on disk — and
+        strangers in the output removed. A build killed between the steps leaves them named in the manifest
+        as about to change, to be redone."""
         ready = self.options.ready if self.options.mode is Mode.PREVIEW else None
         steps = [list(range(len(table)))]
         if ready is not None:  # first the pages that may show something new; the rest after `ready`
