@@ -407,7 +407,8 @@ class Engine:
         order = sorted(todo, key=lambda index: table[index].origin is not None)
         # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
         weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
-        yield from imap_ordered(produce, order, report, weight)
+        lists = sum(1 for index in order if table[index].origin is None)  # the big pages, which come first
+        yield from imap_ordered(produce, order, report, weight, alone=lists)
 
     def _write(
         self,

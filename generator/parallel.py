@@ -65,9 +65,11 @@ def imap_ordered(
     items: Sequence[T],
     on_progress: Callable[[int], None] | None = None,
     weight: int = 1,
+    alone: int = 0,
 ) -> Iterator[R]:
     """`map_ordered`, each result given as soon as it and those before it are done: a caller that writes
-    them out one by one never holds them all."""
+    them out one by one never holds them all. The first `alone` items are big ones: each goes to a worker,
+    and its result comes back, on its own (never a batch of the biggest results in one message)."""
     processes = workers_available()
     if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
         for done, item in enumerate(items, 1):
@@ -76,7 +78,8 @@ def imap_ordered(
                 on_progress(done)
         return
     size = max(1, math.ceil(len(items) / (processes * 8)))
-    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    chunks = [[item] for item in items[:alone]]
+    chunks += [list(items[i : i + size]) for i in range(alone, len(items), size)]
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
     try:
         context = multiprocessing.get_context("fork")
