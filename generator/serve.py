@@ -160,7 +160,7 @@ def _wanted(roots: list[Path]) -> Callable[[watchfiles.Change, str], bool]:
 
 
 class ClientScript(web.StaticFileHandler):
-    """livereload.js, without a version banner."""
+    """The preview's scripts (livereload.js, preview.js), without a version banner."""
 
     def set_default_headers(self) -> None:
         self.clear_header("Server")
@@ -385,9 +385,10 @@ class Rebuilder:
         self.look_again = False  # the last build failed: it may not have read what it was told of
 
     def pages_written(self, written: set[str], later: set[str]) -> None:
-        """The running build wrote the pages that may show something new (`written`: the files it rewrote);
-        `later` is still to come (the whole-briefing files, the pages it checks on disk). Reload the browser
-        now; a request for one of `later` waits until the build is done."""
+        """The running build wrote the pages that may show something new, or the open one of them (`written`:
+        the files it rewrote); `later` is still to come (the other pages, the whole-briefing files, the pages
+        it checks on disk). Reload the browser now; a request for one of `later` waits until the build is
+        done."""
         if not self.running:  # the first build, before the server started: nothing to reload yet
             return
         self.state.late, self.state.late_written = set(later), asyncio.Event()
