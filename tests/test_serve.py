@@ -415,6 +415,7 @@ def test_an_edit_updates_the_open_page_in_place_and_its_scripts_run_once(server:
     edit(server.content / "timeline.yaml", "title: Cracks found", "title: Cracks found in the piers")
     expect(page.locator("main")).to_contain_text("Cracks found in the piers", timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.notReloaded") is True  # updated in place, not reloaded
+    assert page.evaluate("() => window.scrollY") == 200  # where the editor was reading
     expect(page.locator("form.timeline-filter")).to_be_visible()  # timeline.js ran again on the new text
     assert listeners(page) == before  # and what it listens to on the document was not added twice
     assert page.evaluate("() => document.title").startswith("Timeline")
