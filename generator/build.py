@@ -284,7 +284,8 @@ class Engine:
             memo.changed = self.views.changed
         with self._output() as previous:
             if options.mode is Mode.CHECK:
-                produced = self._render(table, renderers, previous, unchanged, range(len(table)))
+                made = self._produce(table, renderers, previous, unchanged, range(len(table)))
+                produced = sorted(made, key=lambda p: p.index)
                 self.views.remember(table, produced)
                 _report_problems(produced, diags)
                 result.timings["render"] = time.perf_counter() - started
@@ -345,19 +346,6 @@ class Engine:
             refuse_dangerous_output(out, self.options.content)  # again, now that no other build can change it
             yield Previous(out, lock, self.written)
 
-    def _render(
-        self,
-        table: list[Route],
-        renderers: dict[str, Renderer],
-        previous: Previous | None,
-        unchanged: dict[str, str],
-        indices: Iterable[int],
-    ) -> list[Produced]:
-        """The bytes of the routes at `indices` — except pages whose view is unchanged and whose file is intact
-        on disk — in the order of the routes."""
-        produced = self._produce(table, renderers, previous, unchanged, indices)
-        return sorted(produced, key=lambda p: p.index)
-
     def _produce(
         self,
         table: list[Route],
@@ -366,8 +354,9 @@ class Engine:
         unchanged: dict[str, str],
         indices: Iterable[int],
     ) -> Iterator[Produced]:
-        """`_render`'s results as they come. `unchanged` names pages whose view this engine knows to be the
-        same as last time (not even built)."""
+        """The bytes of the routes at `indices`, each as soon as it is made — except pages whose view is
+        unchanged and whose file is intact on disk. `unchanged` names pages whose view this engine knows to be
+        the same as last time (not even built)."""
         indices = list(indices)
         reusable = {}
         if previous is not None and not self.options.fresh:
@@ -450,19 +439,19 @@ class Engine:
                 # each file handed to the writer as soon as it is made: the build never holds every page's bytes
                 produced, written = [], set()
                 for item in self._produce(table, renderers, previous, unchanged, indices):
-                    if item.problem is None:
-                        written |= self._store(writer, previous, [(table[item.index].path, item.data, item.key)])
+                    path = table[item.index].path
+                    if item.problem is None and self._store(writer, previous, path, item.data, item.key):
+                        written.add(path)
                     produced.append(replace(item, data=None) if item.data is not None else item)
                 self.views.remember(table, produced)
                 _report_problems(produced, diags)
                 stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
                 result.timings[f"render{stage}"] = time.perf_counter() - started
                 if step == 0:  # the theme's and the project's files, with the first pages: a page loads them
-                    extras = [
-                        (path, asset_bytes(source) if path in assets else source.read_bytes(), "")
-                        for path, source in sorted(extra.items())
-                    ]
-                    written |= self._store(writer, previous, extras)
+                    for path, source in sorted(extra.items()):
+                        data = asset_bytes(source) if path in assets else source.read_bytes()
+                        if self._store(writer, previous, path, data, ""):
+                            written.add(path)
                 if last:  # files in the output that are not ours: looking for them costs a listing
                     _warn_strangers(previous, {route.path for route in table} | set(extra), diags)
                 if self.options.search and self.options.mode is Mode.BUILD:
@@ -487,22 +476,19 @@ class Engine:
         result.written, result.files = writer.written, len(writer.manifest)
         self.written = Written.of(writer)
 
-    def _store(self, writer: Writer, previous: Previous, outputs: list[tuple[str, bytes | None, str]]) -> set[str]:
-        """Hand each file to the writer: kept as it is on disk if its bytes are what the last build wrote.
-        Returns the paths given new bytes."""
-        written = set()
-        for path, data, key in outputs:
-            entry = previous.reusable(path, self._thorough) if data is not None and not self.options.fresh else None
-            if data is None:
-                writer.keep(path, previous.entries[path])
-                continue
-            digest = digest_of(data) if entry is not None else ""
-            if entry is not None and entry.digest == digest:
-                writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
-            else:
-                writer.write(path, data, key, digest)
-                written.add(path)
-        return written
+    def _store(self, writer: Writer, previous: Previous, path: str, data: bytes | None, key: str) -> bool:
+        """Hand a file to the writer: kept as it is on disk if its bytes are what the last build wrote (`data`
+        None: known to be). Returns whether it was given new bytes."""
+        if data is None:
+            writer.keep(path, previous.entries[path])
+            return False
+        entry = previous.reusable(path, self._thorough) if not self.options.fresh else None
+        digest = digest_of(data) if entry is not None else ""
+        if entry is not None and entry.digest == digest:
+            writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
+            return False
+        writer.write(path, data, key, digest)
+        return True
 
 
 def _warn_strangers(previous: Previous, made: set[str], diags: Diagnostics) -> None:

@@ -162,6 +162,7 @@ class Previous:
         self.pending: set[str] = set()  # files an interrupted in-place build may have touched
         self.written_ns = 0
         self._listing: list[str] | None = None
+        self._checked: dict[tuple[str, bool], Entry | None] = {}  # what `reusable` found
         marker = out / MARKER
         if written is not None:
             try:
@@ -184,7 +185,14 @@ class Previous:
     def reusable(self, path: str, thorough: bool = False) -> Entry | None:
         """The entry of `path` if the file on disk is exactly what the last build wrote. `thorough` checks the
         bytes of every file (a one-off build, which publishes), not only of those the stat cannot vouch for: a
-        hand edit that keeps size, inode and (restored) modification time is caught only by the bytes."""
+        hand edit that keeps size, inode and (restored) modification time is caught only by the bytes. Each
+        file is looked at once a build: the build asks again before it writes, and its writes go elsewhere
+        (a staging folder) or to files it does not ask about again (the preview's steps)."""
+        if (path, thorough) not in self._checked:
+            self._checked[(path, thorough)] = self._check(path, thorough)
+        return self._checked[(path, thorough)]
+
+    def _check(self, path: str, thorough: bool) -> Entry | None:
         entry = self.entries.get(path)
         if entry is None or path in self.pending:
             return None
