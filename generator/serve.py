@@ -1,11 +1,12 @@
 """`briefing serve`: build, serve the built site, watch, rebuild, reload the browser.
 
-The server receives a builder callable (an Engine's `build`) and knows nothing else of the pipeline.
-From the livereload package it uses the WebSocket protocol handler and the livereload.js client, but
-not its Server (whose throttle drops a save that follows another within seconds and which serves the
-whole working folder) nor its Watcher: the folders are watched with the watchfiles package, which reports
-which files changed, and the engine reads only those again. Builds run one at a time in a worker thread;
-changes that arrive during a build cause exactly one more build. Each file of the site is
+The server receives a builder callable (`builder.BuilderProcess`: an engine in a process of its own,
+whose builds may fork workers) and knows nothing else of the pipeline. From the livereload package it uses
+the WebSocket protocol handler and the livereload.js client, but not its Server (whose throttle drops a
+save that follows another within seconds and which serves the whole working folder) nor its Watcher: the
+folders are watched with the watchfiles package, which reports which files changed, and the engine reads
+only those again. Builds run one at a time, waited for by a worker thread; changes that arrive during a
+build cause exactly one more build. Each file of the site is
 replaced atomically, so a request gets a complete old or complete new file. A failed build leaves the
 last good site in place and every page is served with an overlay listing the errors until the next good
 build.
@@ -14,7 +15,6 @@ build.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import json
 import logging
@@ -36,7 +36,8 @@ import watchfiles
 from livereload.handlers import LiveReloadHandler
 from tornado import httpserver, ioloop, web
 
-from generator.build import BuildOptions, BuildResult, Engine, Mode
+from generator.build import BuildOptions, BuildResult, Mode
+from generator.builder import BuilderProcess
 from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
@@ -45,7 +46,6 @@ STEP_MS = 10  # a save is reported once nothing else changed for this long (a bu
 DEBOUNCE_MS = 400  # a long burst is still reported this often
 LOOK_SECONDS = 1.0  # how often folders that do not exist yet (or were replaced) are looked for
 CLOCK_TICK_SECONDS = 0.01  # file times come from a coarse clock that may lag the one time.time() reads
-BUILD_NICENESS = 10  # added to the build thread's niceness (never lowered again: that needs privileges)
 LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 PREVIEW_JS = Path(__file__).parent / "preview.js"  # updates an open page in place when only pages changed
 PAGES_ONLY = "briefing:pages"  # the reload message's path that says so (preview.js knows it too)
@@ -379,7 +379,7 @@ class Rebuilder:
         self.builder = builder
         self.state = state
         self.log = log
-        self.executor = ThreadPoolExecutor(1, "briefing-build", initializer=_yield_to_the_browser)
+        self.executor = ThreadPoolExecutor(1, "briefing-build")
         self.running = False
         self.changes: set[Path] | None = set()  # reported since the last build began (None: anything may have)
         self.look_again = False  # the last build failed: it may not have read what it was told of
@@ -447,15 +447,6 @@ class Rebuilder:
             ReloadSocket.reload_all(pages_only=bool(errors))
 
 
-def _yield_to_the_browser() -> None:
-    """Builds run at a lower priority than the editor's browser: on a machine of few cores, the browser
-    reloading the page (while the build writes its second step) then gets the cores first. Linux gives each
-    thread its own niceness; elsewhere builds keep the process's."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):  # not allowed here: the builds keep the process's priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICENESS)
-
-
 def watched_folders(content: Path) -> list[Path]:
     """Content, the project's templates and static files (even if a folder appears later), and the
     built-in templates."""
@@ -478,17 +469,18 @@ def serve(
     # with search, each build re-indexes: a staging folder swapped in, as a one-off build does
     mode = Mode.BUILD if search else Mode.PREVIEW
     loop = ioloop.IOLoop.current()
-    options = BuildOptions(content=content, out=out, mode=mode, search=search)
-    engine = Engine(options)
     state = ServerState(site=out)
-    rebuilder = Rebuilder(engine.build, state, log)
-    options.ready = lambda written, later: loop.add_callback(rebuilder.pages_written, written, later)
-    options.open_pages = lambda: set(state.open_pages.values())  # (read by the build's thread: a copy)
+    builder = BuilderProcess(
+        BuildOptions(content=content, out=out, mode=mode, search=search),
+        ready=lambda written, later: loop.add_callback(rebuilder.pages_written, written, later),
+        open_pages=lambda: set(state.open_pages.values()),  # (read by the thread that waits for builds: a copy)
+    )
+    rebuilder = Rebuilder(builder, state, log)
     folders = watched_folders(content)
     watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
     watcher.log = log
-    # the first build runs with no other thread, so that it may fork workers; what is saved meanwhile is
-    # found afterwards by its status-change time, and causes a second build
+    # the first build, before the watcher starts: what is saved meanwhile is found afterwards by its
+    # status-change time, and causes a second build
     started = time.time() - CLOCK_TICK_SECONDS
     rebuilder.build_now()
     watcher.start()
@@ -521,6 +513,7 @@ def serve(
         log("stopped")
     finally:
         watcher.stop()
+        builder.stop()
         rebuilder.executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from generator.build import BuildOptions, Mode
+from generator.diagnostics import ContentError
 from generator.render import BUILTIN_TEMPLATES
 from generator.serve import ReloadSocket, ServerState
-from tests.helpers import Server, edit
+from tests.helpers import MINI, Server, edit
 
 TIMEOUT_MS = 15_000
 
@@ -381,18 +383,37 @@ def test_a_malformed_reload_message_is_one_log_line(server: Server) -> None:
     assert fetch(server, "/")[0] == 200
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
-def test_builds_run_below_the_browser(tmp_path: Path) -> None:
-    """The preview's build thread is niced, so a reloading browser gets the cores first."""
-    from generator.serve import BUILD_NICENESS, Rebuilder, ServerState
+def test_builds_run_in_a_process_of_their_own_below_the_browser(tmp_path: Path) -> None:
+    """The preview's builds run in a child process (which may fork workers: it has one thread), niced, so a
+    reloading browser gets the cores first; the child's outcome, errors included, reaches the server."""
+    from generator.builder import BUILD_NICENESS, BuilderProcess
 
-    rebuilder = Rebuilder(lambda changes: None, ServerState(site=tmp_path), print)  # type: ignore[arg-type,return-value]
+    content = shutil.copytree(MINI, tmp_path / "content")
+    readies: list[tuple[set[str], set[str]]] = []
+    options = BuildOptions(content=content, out=tmp_path / "site", mode=Mode.PREVIEW, search=False)
+    builder = BuilderProcess(options, lambda written, later: readies.append((written, later)), set)
     try:
-        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        theirs = rebuilder.executor.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        assert theirs.result(timeout=10) == min(mine + BUILD_NICENESS, 19)
+        first = builder(None)
+        assert first.pages > 0 and first.written == first.files and first.briefing is None
+        assert builder.pid is not None and builder.pid != os.getpid()
+        niced = min(os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICENESS, 19)
+        assert os.getpriority(os.PRIO_PROCESS, builder.pid) == niced
+        issue = sorted((content / "issues").glob("*.md"))[0]
+        issue.write_text(issue.read_text("utf-8") + "\nA sentence from the test.\n", "utf-8")
+        assert builder({issue}).written >= 1
+        assert readies and readies[-1][0] and readies[-1][1]  # the first step, then the files still to come
+        issue.write_text(issue.read_text("utf-8") + "\nA citation [@no-such-source].\n", "utf-8")
+        with pytest.raises(ContentError, match="no-such-source"):
+            builder({issue})
+        pid = builder.pid
+        os.kill(pid, signal.SIGKILL)  # a build process that dies is replaced at the next build
+        with pytest.raises(ContentError, match="build process stopped"):
+            builder({issue})
+        issue.write_text(issue.read_text("utf-8").replace("[@no-such-source]", ""), "utf-8")
+        assert builder({issue}).pages == first.pages and builder.pid != pid
     finally:
-        rebuilder.executor.shutdown()
+        builder.stop()
+    assert builder.pid is None
 
 
 def listeners(page: Page) -> dict[str, list[str]]:

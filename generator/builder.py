@@ -1,0 +1,159 @@
+"""The preview's builds, in a process of their own, so that they may fork workers.
+
+The preview server runs threads (its HTTP loop, the folder watcher, the thread that waits for builds), and a
+process with threads must not fork: a lock held by another thread stays held in the child. So the server
+keeps its engine in a child process that has one thread. That child is started fresh (spawned, not forked
+from the server), and its builds spread their pages over forked workers as a one-off build does.
+
+`BuilderProcess` is the server's builder callable: told what changed, it returns the build's result or
+raises ContentError, as `Engine.build` does. Over a pipe it sends the child the changes and the pages open in
+a browser, and hears back, in order: `ready` after the build's first step, then the outcome.
+
+The child never outlives the server: on Linux the kernel sends it SIGTERM when the thread that started it
+ends, and SIGTERM makes a build stop as a failed build does (its writer aborted, its workers ended, the lock
+released). Elsewhere it leaves once the pipe is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from generator.build import BuildOptions, BuildResult, Engine, Mode
+from generator.diagnostics import ContentError, Diagnostic
+
+BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
+
+
+class BuilderProcess:
+    """An `Engine` in a child process, called as `Engine.build` is. `ready(written, later)` is called (in the
+    calling thread) when a build has written its first step; `open_pages()` names the pages open in a browser,
+    asked at the start of each build."""
+
+    def __init__(
+        self,
+        options: BuildOptions,
+        ready: Callable[[set[str], set[str]], None],
+        open_pages: Callable[[], set[str]],
+    ) -> None:
+        self.settings = (options.content, options.out, options.mode, options.search)
+        self.ready = ready
+        self.open_pages = open_pages
+        self.process: Any = None  # multiprocessing's SpawnProcess
+        self.connection: Connection | None = None
+
+    def __call__(self, changes: set[Path] | None) -> BuildResult:
+        if self.process is None or not self.process.is_alive():
+            self._start()
+            changes = None  # a new engine remembers nothing: it reads everything
+        assert self.connection is not None
+        try:
+            self.connection.send((changes, self.open_pages()))
+            while True:
+                kind, *payload = self.connection.recv()
+                if kind == "ready":
+                    self.ready(*payload)
+                elif kind == "built":
+                    return payload[0]  # type: ignore[no-any-return]
+                else:
+                    raise ContentError(payload[0])
+        except (EOFError, OSError):  # the child is gone (killed, out of memory): the next build starts another
+            code = self._reap()
+            message = f"the build process stopped (exit status {code}); the next change starts a new one"
+            raise ContentError([Diagnostic("briefing", 0, message)]) from None
+
+    def stop(self) -> None:
+        """End the child, and any build it runs (which then stops as a failed build does)."""
+        if self.connection is not None:
+            self.connection.close()
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.kill()
+        self._reap()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def _start(self) -> None:
+        self._reap()
+        context = multiprocessing.get_context("spawn")  # never forked from a process that runs threads
+        ours, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_serve_builds, args=(theirs, os.getpid(), *self.settings), name="briefing-build", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self.connection = ours
+
+    def _reap(self) -> int | None:
+        code = None
+        if self.process is not None:
+            self.process.join(timeout=10)
+            code = self.process.exitcode
+            self.process = None
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        return code
+
+
+def _serve_builds(connection: Connection, server: int, content: Path, out: Path, mode: Mode, search: bool) -> None:
+    """The child: build whenever the server asks, until the pipe closes or the server ends."""
+    _end_with_the_server(server)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's: it then stops this process
+    signal.signal(signal.SIGTERM, _leave)
+    with contextlib.suppress(OSError):  # not allowed here: the builds keep the server's priority
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICENESS)
+    open_pages: set[str] = set()
+    options = BuildOptions(
+        content=content,
+        out=out,
+        mode=mode,
+        search=search,
+        ready=lambda written, later: connection.send(("ready", written, later)),
+        open_pages=lambda: open_pages,
+    )
+    engine = Engine(options)
+    while True:
+        try:
+            changes, pages = connection.recv()
+        except EOFError:  # the server closed the pipe
+            return
+        open_pages.clear()
+        open_pages.update(pages)
+        connection.send(_outcome(engine, changes))
+
+
+def _outcome(engine: Engine, changes: set[Path] | None) -> tuple[str, object]:
+    try:
+        result = engine.build(changes)
+    except ContentError as error:
+        return "failed", error.diagnostics
+    except Exception as error:  # a bug must not take the preview down
+        return "failed", [Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")]
+    return "built", replace(result, briefing=None)  # what the server shows of it; the model stays here
+
+
+def _end_with_the_server(server: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != server:  # the server ended before the line above took effect
+        raise SystemExit(0)
+
+
+def _leave(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
