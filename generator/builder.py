@@ -92,7 +92,7 @@ class BuilderProcess:
         context = multiprocessing.get_context("spawn")  # never forked from a process that runs threads
         ours, theirs = context.Pipe()
         self.process = context.Process(
-            target=_serve_builds, args=(theirs, os.getpid(), *self.settings), name="briefing-build", daemon=True
+            target=_serve_builds, args=(theirs, os.getpid(), *self.settings), name="briefing-build"
         )
         self.process.start()
         theirs.close()

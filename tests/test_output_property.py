@@ -446,6 +446,7 @@ class OutputFolderMachine(RuleBasedStateMachine):
         self.note(f"serve; {'once it served' if served else 'it never served'}: {edit}; SIGKILLed {delay:.2f} s later")
         if "build failed" in stdout or not served:
             self.story.append("  serve said: " + stdout.strip().replace("\n", "\n    "))
+        assert "internal error" not in stdout, self.explain("the preview's build failed with an internal error")
         self.forget_vanished_strays("the preview")
         self.check_git()
 

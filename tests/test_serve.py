@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from generator.build import BuildOptions, Mode
+from generator.build import BuildOptions, Mode, build
 from generator.diagnostics import ContentError
 from generator.render import BUILTIN_TEMPLATES
 from generator.serve import ReloadSocket, ServerState
-from tests.helpers import MINI, Server, edit
+from tests.helpers import LargeBriefing, Server, describe_difference, edit, make_large_content, read_site
 
 TIMEOUT_MS = 15_000
 
@@ -384,32 +384,39 @@ def test_a_malformed_reload_message_is_one_log_line(server: Server) -> None:
 
 
 def test_builds_run_in_a_process_of_their_own_below_the_browser(tmp_path: Path) -> None:
-    """The preview's builds run in a child process (which may fork workers: it has one thread), niced, so a
-    reloading browser gets the cores first; the child's outcome, errors included, reaches the server."""
+    """The preview's builds run in a child process, niced, so a reloading browser gets the cores first. The
+    child has one thread, so its builds fork workers (the briefing has 300+ pages), and its output equals a
+    clean build; errors reach the server, and a child that dies is replaced at the next build."""
     from generator.builder import BUILD_NICENESS, BuilderProcess
 
-    content = shutil.copytree(MINI, tmp_path / "content")
+    content, model = tmp_path / "content", LargeBriefing.generate()
+    make_large_content(content, model)
     readies: list[tuple[set[str], set[str]]] = []
     options = BuildOptions(content=content, out=tmp_path / "site", mode=Mode.PREVIEW, search=False)
     builder = BuilderProcess(options, lambda written, later: readies.append((written, later)), set)
     try:
         first = builder(None)
-        assert first.pages > 0 and first.written == first.files and first.briefing is None
+        assert first.pages > 300 and first.written == first.files and first.briefing is None
         assert builder.pid is not None and builder.pid != os.getpid()
         niced = min(os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICENESS, 19)
         assert os.getpriority(os.PRIO_PROCESS, builder.pid) == niced
-        issue = sorted((content / "issues").glob("*.md"))[0]
-        issue.write_text(issue.read_text("utf-8") + "\nA sentence from the test.\n", "utf-8")
-        assert builder({issue}).written >= 1
+        model.hub_name = "Harbour Authority"  # shown on hundreds of pages
+        hub = content / "stakeholders" / f"{LargeBriefing.HUB}.md"
+        model.write(content)
+        assert builder({hub}).written > 300
         assert readies and readies[-1][0] and readies[-1][1]  # the first step, then the files still to come
+        build(BuildOptions(content=content, out=tmp_path / "clean", search=False))
+        expected, actual = read_site(tmp_path / "clean"), read_site(tmp_path / "site")
+        assert expected == actual, describe_difference(expected, actual)
+        issue = content / "issues" / "safety.md"
         issue.write_text(issue.read_text("utf-8") + "\nA citation [@no-such-source].\n", "utf-8")
         with pytest.raises(ContentError, match="no-such-source"):
             builder({issue})
         pid = builder.pid
-        os.kill(pid, signal.SIGKILL)  # a build process that dies is replaced at the next build
+        os.kill(pid, signal.SIGKILL)
         with pytest.raises(ContentError, match="build process stopped"):
             builder({issue})
-        issue.write_text(issue.read_text("utf-8").replace("[@no-such-source]", ""), "utf-8")
+        issue.write_text(issue.read_text("utf-8").replace(" [@no-such-source]", ""), "utf-8")
         assert builder({issue}).pages == first.pages and builder.pid != pid
     finally:
         builder.stop()
