@@ -4,7 +4,7 @@ Workers are forked, so they inherit the loaded model and the compiled templates 
 them pickled; each receives the task through the pool's initializer (inherited, not pickled) and returns
 plain results — a worker never writes a file or changes state the parent relies on. Forking a process
 that runs other threads is unsafe (a lock held by another thread stays held in the child), so a process
-with threads — the preview server — works serially.
+with threads works serially (the preview server keeps its builds in a process of their own: builder.py).
 """
 
 from __future__ import annotations
