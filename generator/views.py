@@ -781,6 +781,7 @@ class PositionsView:
     leanings: list[LeaningText] = field(default_factory=list)  # the legend of the cells' leanings
     who: list[WhoStandsWhere] = field(default_factory=list)  # issues (rows) by leaning (columns): names only
     left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a grid too large to show
+    web_left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a web too tall to show
 
 
 @dataclass
@@ -1416,17 +1417,22 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
 
 
 MATRIX_MAX_CELLS = 5_000  # a grid larger than this (say 50 issues by 100 stakeholders) is not read, only scrolled
+WEB_MAX_ROWS = 150  # a web with more names than this on one side (over 3,300 px tall) is not seen, only scrolled
 
 
 def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PositionsView:
     """Stakeholders (rows) × issues (columns), only those with at least one position. A grid of more than
     MATRIX_MAX_CELLS cells is left out (it would grow with the square of the briefing): the table of who
-    stands where, above it, already gives every position, issue by issue."""
+    stands where, above it, already gives every position, issue by issue. So is the web of positions with
+    more than WEB_MAX_ROWS names on a side."""
     text.uses_all("issue", briefing.issues)
     text.uses_all("stakeholder", briefing.stakeholders)
-    web = pictures.positions_web(briefing, text.url, "web", text.texts)
     issues = [i for i in briefing.issues if i.positions]
     holders = [s for s in briefing.stakeholders if s.links.positions]
+    if max(len(issues), len(holders)) > WEB_MAX_ROWS:
+        web, web_left_out = Markup(""), (len(holders), len(issues))
+    else:
+        web, web_left_out = pictures.positions_web(briefing, text.url, "web", text.texts), None
     csv, leanings = text.url("positions.csv"), leaning_legend(text)
     who = [
         WhoStandsWhere(
@@ -1437,7 +1443,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         for issue in issues
     ]
     if len(issues) * len(holders) > MATRIX_MAX_CELLS:
-        return PositionsView(web, [], [], csv, leanings, who, left_out=(len(holders), len(issues)))
+        return PositionsView(web, [], [], csv, leanings, who, (len(holders), len(issues)), web_left_out)
     columns = [text.link(i) for i in issues]
     rows = []
     for stakeholder in holders:
@@ -1456,7 +1462,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
                 else None
             )
         rows.append(MatrixRow(text.link(stakeholder), cells))
-    return PositionsView(web, columns, rows, csv, leanings, who)
+    return PositionsView(web, columns, rows, csv, leanings, who, web_left_out=web_left_out)
 
 
 def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:

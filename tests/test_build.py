@@ -308,6 +308,26 @@ def test_a_grid_too_large_to_read_is_left_out_and_said_so(
     assert note and re.search(r"\d+ stakeholders by \d+ issues", note.group(1)), html
 
 
+def test_a_web_too_tall_to_see_is_left_out_and_said_so(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web of positions is 22 px a name: at 4,000 issues, two pictures 88,000 px tall. Past WEB_MAX_ROWS names
+    on a side it is left out, with a sentence saying so; the tables stay."""
+    from generator import views
+
+    site = tmp_path / "site"
+    build(BuildOptions(content=mini, out=site, search=False))
+    html = (site / "positions/index.html").read_text()
+    assert 'class="picture web' in html and "picture of who takes positions" not in html
+    monkeypatch.setattr(views, "WEB_MAX_ROWS", 2)
+    build(BuildOptions(content=mini, out=site, search=False))
+    html = (site / "positions/index.html").read_text()
+    assert 'class="picture web' not in html and 'class="who-stands-where"' in html
+    assert "<figure" not in html.split('<h2 id="who-title">')[0]
+    note = re.search(r'<p class="matrix-left-out">(The picture[^<]*)</p>', html)
+    assert note and re.search(r"\d+ stakeholders and \d+ issues would make a picture", note.group(1)), html
+
+
 def test_long_lists_keep_the_rest_behind_details(bundled_site: Path) -> None:
     from generator import views
 
