@@ -319,7 +319,7 @@ def test_a_web_too_tall_to_see_is_left_out_and_said_so(
     build(BuildOptions(content=mini, out=site, search=False))
     html = (site / "positions/index.html").read_text()
     assert 'class="picture web' in html and "picture of who takes positions" not in html
-    monkeypatch.setattr(views, "WEB_MAX_ROWS", 2)
+    monkeypatch.setattr(views, "WEB_MAX_ROWS", 1)
     build(BuildOptions(content=mini, out=site, search=False))
     html = (site / "positions/index.html").read_text()
     assert 'class="picture web' not in html and 'class="who-stands-where"' in html
