@@ -324,7 +324,7 @@ def test_a_web_too_tall_to_see_is_left_out_and_said_so(
     html = (site / "positions/index.html").read_text()
     assert 'class="picture web' not in html and 'class="who-stands-where"' in html
     assert "<figure" not in html.split('<h2 id="who-title">')[0]
-    note = re.search(r'<p class="matrix-left-out">(The picture[^<]*)</p>', html)
+    note = re.search(r'<p class="web-left-out">(The picture[^<]*)</p>', html)
     assert note and re.search(r"\d+ stakeholders and \d+ issues would make a picture", note.group(1)), html
 
 
