@@ -307,13 +307,16 @@ class StagingWriter(Writer):
         self.written += 1
 
     def add_tree(self, folder: str) -> None:
-        """Record files another program (the search indexer) wrote into the staging folder."""
+        """Record files another program (the search indexer) wrote into the staging folder; those whose bytes
+        are the last build's are not counted as written."""
         for root, _dirs, files in os.walk(self.staging / folder):
             for name in files:
                 file = Path(root, name)
                 path = file.relative_to(self.staging).as_posix()
-                self.manifest[path] = _entry(file, digest_of(file.read_bytes()), "")
-                self.written += 1
+                entry = self.manifest[path] = _entry(file, digest_of(file.read_bytes()), "")
+                before = self.previous.entries.get(path)
+                if before is None or before.digest != entry.digest:
+                    self.written += 1
 
     def commit(self, later: Collection[str] = ()) -> None:
         assert not later, "a staging folder is swapped in whole"

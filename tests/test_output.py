@@ -201,3 +201,19 @@ def test_the_preview_reads_the_manifest_again_once_another_build_wrote_it(mini: 
         read = Previous(out, lock).entries
         assert read != written.entries
         assert Previous(out, lock, written).entries == read
+
+
+def test_written_counts_the_files_whose_bytes_changed_search_index_included(mini: Path, tmp_path: Path) -> None:
+    """The search indexer writes its whole index again at every build; those of its files whose bytes are the
+    last build's are not counted as written (a rebuild with nothing changed said "205 written")."""
+    out = tmp_path / "site"
+    first = build(BuildOptions(content=mini, out=out))
+    assert first.written == first.files and any(path.startswith("pagefind/") for path in read_site(out))
+    for change in (None, ("issues/safety.md", "Inspectors looked", "Divers looked")):
+        if change:
+            edit(mini / change[0], change[1], change[2])
+        before = read_site(out)
+        again = build(BuildOptions(content=mini, out=out))
+        after = read_site(out)
+        changed = {path for path in after if before.get(path) != after[path]}
+        assert again.written == len(changed), sorted(changed)
