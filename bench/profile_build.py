@@ -7,7 +7,9 @@ with --verbose (its per-stage timings are printed) under the profiler, pinned to
 that the work the workers would do is done, and profiled, in the one process:
   cprofile      deterministic (its overhead inflates functions called millions of times): the functions with
                 the most own time, and the pipeline's stages by cumulative time;
-  pyinstrument  sampling, little overhead (`pip install pyinstrument` into PYTHON's venv): its call tree.
+  pyinstrument  sampling (`pip install pyinstrument` into PYTHON's venv): its call tree;
+  stages        no profiler: each stage's CPU time, from timers around the pipeline's functions
+                (bench/stage_times.py). The profilers' cost per call inflates Markdown about threefold.
 Shares are shares of that single-core run.
 PYTHON is the interpreter whose `generator` package is profiled (default: this one); e.g.
 /tmp/bench-pristine/.venv/bin/python for a pristine checkout. Nothing is timed against a target here.
@@ -67,14 +69,21 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=4400)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"), default="cprofile")
+    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument", "stages"), default="cprofile")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     content = corpus(posts_for(args.pages))
     work = Path(tempfile.mkdtemp(dir=WORK, prefix="profile-"))
     try:
         print(f"## {args.profiler} of one cold build at {args.pages:,} pages, one core (taskset -c 0)\n")
-        if args.profiler == "pyinstrument":
+        if args.profiler == "stages":
+            script = [str(HERE / "stage_times.py"), str(content), str(work / "site")]
+            env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
+            done = subprocess.run(["taskset", "-c", "0", args.python, *script], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            print(done.stdout.strip())
+        elif args.profiler == "pyinstrument":
             tree = work / "tree.txt"
             flags = ["-m", "pyinstrument", "-r", "text", "-o", str(tree)]
             print(cold_build(args.python, content, work / "profiled", ["taskset", "-c", "0"], flags).strip(), "\n")

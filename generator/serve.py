@@ -6,10 +6,9 @@ the WebSocket protocol handler and the livereload.js client, but not its Server 
 save that follows another within seconds and which serves the whole working folder) nor its Watcher: the
 folders are watched with the watchfiles package, which reports which files changed, and the engine reads
 only those again. Builds run one at a time, waited for by a worker thread; changes that arrive during a
-build cause exactly one more build. Each file of the site is
-replaced atomically, so a request gets a complete old or complete new file. A failed build leaves the
-last good site in place and every page is served with an overlay listing the errors until the next good
-build.
+build cause exactly one more build. Each file of the site is replaced atomically, so a request gets a
+complete old or complete new file. A failed build leaves the last good site in place and every page is
+served with an overlay listing the errors until the next good build.
 """
 
 from __future__ import annotations
