@@ -17,11 +17,9 @@ released). Elsewhere it leaves once the pipe is closed.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
@@ -30,9 +28,9 @@ from typing import Any
 
 from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic
+from generator.parallel import end_with_parent
 
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
-_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
 
 
 class BuilderProcess:
@@ -56,11 +54,12 @@ class BuilderProcess:
         if self.process is None or not self.process.is_alive():
             self._start()
             changes = None  # a new engine remembers nothing: it reads everything
-        assert self.connection is not None
+        connection = self.connection
+        assert connection is not None
         try:
-            self.connection.send((changes, self.open_pages()))
+            connection.send((changes, self.open_pages()))
             while True:
-                kind, *payload = self.connection.recv()
+                kind, *payload = connection.recv()
                 if kind == "ready":
                     self.ready(*payload)
                 elif kind == "built":
@@ -73,14 +72,14 @@ class BuilderProcess:
             raise ContentError([Diagnostic("briefing", 0, message)]) from None
 
     def stop(self) -> None:
-        """End the child, and any build it runs (which then stops as a failed build does)."""
-        if self.connection is not None:
-            self.connection.close()
-        if self.process is not None and self.process.is_alive():
-            self.process.terminate()
-            self.process.join(timeout=10)
-            if self.process.is_alive():
-                self.process.kill()
+        """End the child, and any build it runs (which then stops as a failed build does). A thread waiting
+        for that build hears that the child is gone."""
+        process = self.process
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
         self._reap()
 
     @property
@@ -99,20 +98,20 @@ class BuilderProcess:
         self.connection = ours
 
     def _reap(self) -> int | None:
-        code = None
-        if self.process is not None:
-            self.process.join(timeout=10)
-            code = self.process.exitcode
-            self.process = None
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-        return code
+        """Forget the child (the server's thread and the one waiting for a build may both get here)."""
+        process, self.process = self.process, None
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
+        if process is None:
+            return None
+        process.join(timeout=10)
+        return process.exitcode  # type: ignore[no-any-return]
 
 
 def _serve_builds(connection: Connection, server: int, content: Path, out: Path, mode: Mode, search: bool) -> None:
     """The child: build whenever the server asks, until the pipe closes or the server ends."""
-    _end_with_the_server(server)
+    end_with_parent(server, signal.SIGTERM)  # which stops a build as a failed build does
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's: it then stops this process
     signal.signal(signal.SIGTERM, _leave)
     with contextlib.suppress(OSError):  # not allowed here: the builds keep the server's priority
@@ -145,14 +144,6 @@ def _outcome(engine: Engine, changes: set[Path] | None) -> tuple[str, object]:
     except Exception as error:  # a bug must not take the preview down
         return "failed", [Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")]
     return "built", replace(result, briefing=None)  # what the server shows of it; the model stays here
-
-
-def _end_with_the_server(server: int) -> None:
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != server:  # the server ended before the line above took effect
-        raise SystemExit(0)
 
 
 def _leave(_signal: int, _frame: object) -> None:

@@ -9,11 +9,14 @@ with threads works serially (the preview server keeps its builds in a process of
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -22,6 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 300  # below this, starting workers costs more than it saves
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
 _worker_task: Callable[[Any], Any] | None = None  # set only inside a worker process, by _install
 
 
@@ -36,11 +40,23 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _install(task: Callable[[Any], Any]) -> None:
+def end_with_parent(parent: int, sent: signal.Signals) -> None:
+    """Have the kernel send this process `sent` when its parent ends (Linux), and end now if it already has.
+    A worker left behind by a parent killed outright would wait for work forever, holding what it inherited
+    (the output's lock among them)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sent)
+    if os.getppid() != parent:
+        raise SystemExit(0)
+
+
+def _install(task: Callable[[Any], Any], parent: int) -> None:
     global _worker_task
     _worker_task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with_parent(parent, signal.SIGKILL)
 
 
 def _run_chunk(chunk: list[Any]) -> list[Any]:
@@ -83,7 +99,7 @@ def imap_ordered(
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes, initializer=_install, initargs=(task,)) as pool:
+        with context.Pool(processes, initializer=_install, initargs=(task, os.getpid())) as pool:
             done = 0
             for chunk_result in pool.imap(_run_chunk, chunks):
                 yield from chunk_result

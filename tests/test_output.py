@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -12,7 +15,14 @@ import pytest
 from generator.build import BuildOptions, Engine, Mode, build
 from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.write import MARKER, Previous, output_lock
-from tests.helpers import edit, read_site
+from tests.helpers import (
+    LargeBriefing,
+    briefing_command,
+    describe_difference,
+    edit,
+    make_large_content,
+    read_site,
+)
 
 
 def clean_build(content: Path, out: Path) -> dict[str, bytes]:
@@ -217,3 +227,58 @@ def test_written_counts_the_files_whose_bytes_changed_search_index_included(mini
         after = read_site(out)
         changed = {path for path in after if before.get(path) != after[path]}
         assert again.written == len(changed), sorted(changed)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: Path) -> None:
+    """A build SIGKILLed alone (not its process group) leaves its workers without a parent. They inherited the
+    output's lock: were they to wait for work forever, every later build would wait for them."""
+    content = tmp_path / "content"
+    make_large_content(content, LargeBriefing.generate())
+    out = tmp_path / "site"
+    run = subprocess.Popen(
+        briefing_command("build", "--no-search", "--content", str(content), "--out", str(out)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline, workers = time.monotonic() + 60, set()
+    while not workers and run.poll() is None and time.monotonic() < deadline:
+        staging = any(name.startswith(".site.new") for name in os.listdir(tmp_path))  # the lock is held
+        workers = _children(run.pid) if staging else set()
+        time.sleep(0.01)
+    assert workers, "the build never started its workers while it held the lock"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived its build"
+    again = subprocess.run(
+        briefing_command("build", "--no-search", "--content", str(content), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    expected, actual = clean_build(content, tmp_path / "clean"), read_site(out)
+    assert expected == actual, describe_difference(expected, actual)
