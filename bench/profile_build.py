@@ -82,7 +82,7 @@ def main() -> None:
             done = subprocess.run(["taskset", "-c", "0", args.python, *script], env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-3000:]}")
-            print(done.stdout.strip())
+            print(done.stdout.rstrip())
         elif args.profiler == "pyinstrument":
             tree = work / "tree.txt"
             flags = ["-m", "pyinstrument", "-r", "text", "-o", str(tree)]
