@@ -93,7 +93,13 @@ class BuilderProcess:
         self.process = context.Process(
             target=_serve_builds, args=(theirs, os.getpid(), *self.settings), name="briefing-build"
         )
-        self.process.start()
+        # Ctrl+C is the server's: the child starts with it blocked (until it ignores it), so that one pressed
+        # while the child is still starting never ends it with a traceback
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         theirs.close()
         self.connection = ours
 
@@ -113,6 +119,7 @@ def _serve_builds(connection: Connection, server: int, content: Path, out: Path,
     """The child: build whenever the server asks, until the pipe closes or the server ends."""
     end_with_parent(server, signal.SIGTERM)  # which stops a build as a failed build does
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's: it then stops this process
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while it started (now ignored)
     signal.signal(signal.SIGTERM, _leave)
     with contextlib.suppress(OSError):  # not allowed here: the builds keep the server's priority
         os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICENESS)

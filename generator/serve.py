@@ -71,7 +71,8 @@ class FolderWatcher:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def _present(self) -> list[Path]:
         return [root for root in self.roots if root.is_dir()]
@@ -478,14 +479,36 @@ def serve(
     folders = watched_folders(content)
     watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
     watcher.log = log
-    # the first build, before the watcher starts: what is saved meanwhile is found afterwards by its
-    # status-change time, and causes a second build
-    started = time.time() - CLOCK_TICK_SECONDS
-    rebuilder.build_now()
-    watcher.start()
-    if changed_since(folders, started):
-        rebuilder.request(None)
+    try:  # whatever ends the server (Ctrl+C during the first build, a port in use) ends its build process
+        # the first build, before the watcher starts: what is saved meanwhile is found afterwards by its
+        # status-change time, and causes a second build
+        started = time.time() - CLOCK_TICK_SECONDS
+        rebuilder.build_now()
+        watcher.start()
+        if changed_since(folders, started):
+            rebuilder.request(None)
 
+        url = listen(state, host, port)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            log(
+                f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it "
+                "private"
+            )
+        log(f"Serving {out} on {url} (Ctrl+C to stop)")
+        if open_browser:
+            webbrowser.open(url)
+        try:
+            loop.start()
+        except KeyboardInterrupt:
+            log("stopped")
+    finally:
+        watcher.stop()
+        builder.stop()
+        rebuilder.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def listen(state: ServerState, host: str, port: int) -> str:
+    """Serve the site, the reload socket and the client scripts on `host`:`port`; returns the site's URL."""
     app = web.Application(
         [
             (r"/livereload", ReloadSocket, {"state": state}),
@@ -500,20 +523,7 @@ def serve(
     server.add_sockets(sockets)
     state.port = sockets[0].getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{state.port}/"
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        log(f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it private")
-    log(f"Serving {out} on {url} (Ctrl+C to stop)")
-    if open_browser:
-        webbrowser.open(url)
-    try:
-        loop.start()
-    except KeyboardInterrupt:
-        log("stopped")
-    finally:
-        watcher.stop()
-        builder.stop()
-        rebuilder.executor.shutdown(wait=False, cancel_futures=True)
+    return f"http://{shown_host}:{state.port}/"
 
 
 def server_sockets(host: str, port: int) -> list:  # type: ignore[type-arg]

@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,16 @@ from generator.build import BuildOptions, Mode, build
 from generator.diagnostics import ContentError
 from generator.render import BUILTIN_TEMPLATES
 from generator.serve import ReloadSocket, ServerState
-from tests.helpers import LargeBriefing, Server, describe_difference, edit, make_large_content, read_site
+from tests.helpers import (
+    MINI,
+    LargeBriefing,
+    Server,
+    briefing_command,
+    describe_difference,
+    edit,
+    make_large_content,
+    read_site,
+)
 
 TIMEOUT_MS = 15_000
 
@@ -469,3 +480,75 @@ def test_the_page_a_browser_is_on_is_noted_for_the_next_build(mini_site: Path) -
     assert state.open_pages == {socket: "issues/safety/index.html"}
     socket._note_page({"command": "info", "url": "http://127.0.0.1:8000/zz/no-such-page"})
     assert state.open_pages == {socket: "zz/no-such-page"}  # a missing page is never a route: nothing first
+
+
+def _builder_processes(server: int) -> list[int]:
+    """The preview's build processes that `server` started (spawned: their command line says so)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if int(stat[1]) == server and stat[0] != "Z" and b"spawn_main" in command:
+            found.append(int(entry))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _serve_command(content: Path, out: Path, port: int = 0) -> list[str]:
+    return briefing_command("serve", "--content", str(content), "--out", str(out), "--port", str(port))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_the_first_build_stops_the_server_and_its_build_process(tmp_path: Path) -> None:
+    """Ctrl+C reaches every process of the terminal's group. The server says "interrupted" and exits 130; its
+    build process, which ignores Ctrl+C, is ended by it (were it left waiting for work, the server's exit
+    would wait for it forever); nobody prints a traceback."""
+    content = tmp_path / "content"
+    make_large_content(content, LargeBriefing.generate())
+    run = subprocess.Popen(
+        _serve_command(content, tmp_path / "site"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job is
+    )
+    try:
+        deadline, builders = time.monotonic() + 30, []
+        while not builders and run.poll() is None and time.monotonic() < deadline:
+            builders = _builder_processes(run.pid)
+            time.sleep(0.01)
+        assert builders, "the server never started its build process"
+        time.sleep(0.5)  # the build process has started, and is building
+        os.killpg(run.pid, signal.SIGINT)
+        printed, _ = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130 and "interrupted" in printed, printed
+    assert "Traceback" not in printed and "Serving" not in printed, printed
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in builders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in builders), "the build process outlived the server"
+
+
+def test_a_port_in_use_is_said_and_the_build_process_ends(tmp_path: Path) -> None:
+    content = shutil.copytree(MINI, tmp_path / "content")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            _serve_command(content, tmp_path / "site", port), capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
