@@ -42,8 +42,8 @@ def _can_fork() -> bool:
 
 def end_with_parent(parent: int, sent: signal.Signals) -> None:
     """Have the kernel send this process `sent` when its parent ends (Linux), and end now if it already has.
-    A worker left behind by a parent killed outright would wait for work forever, holding what it inherited
-    (the output's lock among them)."""
+    A worker left behind by a parent killed outright would finish the task it has (a print page of a huge
+    briefing takes seconds) before it noticed, holding meanwhile what it inherited: the output's lock."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sent)
