@@ -252,7 +252,9 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
 def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: Path) -> None:
     """A build SIGKILLed alone (not its process group) leaves its workers without a parent. They inherited the
-    output's lock: were they to wait for work forever, every later build would wait for them."""
+    output's lock, so they must end at once, not when their task is done (seconds, for the big pages of a
+    huge briefing): slowing every task by 30 s in `parallel._run_chunk` makes this fail without the workers'
+    parent-death signal, and pass with it."""
     content = tmp_path / "content"
     make_large_content(content, LargeBriefing.generate())
     out = tmp_path / "site"
