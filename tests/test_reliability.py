@@ -863,6 +863,26 @@ def test_ctrl_c_prints_one_line_and_exits_130_leaving_the_old_site(mini: Path) -
     assert (code, err) == (130, "interrupted\n")
 
 
+def test_ctrl_c_while_the_program_loads_prints_one_line_and_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loading takes a few tenths of a second; Ctrl+C then arrives during an import, before the command line's
+    own handler exists. The entry point answers it as the command line does later: no traceback."""
+    import importlib.abc
+
+    from generator.launch import main
+
+    class PressedDuringImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: object, target: object = None) -> None:
+            if name == "generator.cli":
+                raise KeyboardInterrupt
+
+    monkeypatch.delitem(sys.modules, "generator.cli")
+    monkeypatch.setattr(sys, "meta_path", [PressedDuringImport(), *sys.meta_path])
+    assert main() == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
 def test_sigterm_removes_the_staging_folder_and_exits_143(mini: Path) -> None:
     code, err, _ = _interrupt_build(mini, signal.SIGTERM, to_group=False)
     assert (code, err) == (143, "terminated\n")
