@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build import BuildOptions, BuildResult, Engine, Mode
-from generator.diagnostics import ContentError, Diagnostic
+from generator.diagnostics import ContentError, Diagnostic, internal_error
 from generator.parallel import end_with_parent
 
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
@@ -149,7 +149,7 @@ def _outcome(engine: Engine, changes: set[Path] | None) -> tuple[str, object]:
     except ContentError as error:
         return "failed", error.diagnostics
     except Exception as error:  # a bug must not take the preview down
-        return "failed", [Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")]
+        return "failed", [internal_error(error)]
     return "built", replace(result, briefing=None)  # what the server shows of it; the model stays here
 
 

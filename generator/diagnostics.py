@@ -101,6 +101,11 @@ def format_report(diagnostics: Iterable[Diagnostic]) -> str:
     return "\n".join(shown)
 
 
+def internal_error(error: Exception) -> Diagnostic:
+    """A bug of ours, as the preview shows it (it must not take the server down)."""
+    return Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")
+
+
 # --- Faults of the machine or of a file, not of our code: a Diagnostic instead of "internal error" ------------
 
 _OS_HINTS = {

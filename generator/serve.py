@@ -37,7 +37,7 @@ from tornado import httpserver, ioloop, web
 
 from generator.build import BuildOptions, BuildResult, Mode
 from generator.builder import BuilderProcess
-from generator.diagnostics import ContentError, Diagnostic, format_report
+from generator.diagnostics import ContentError, Diagnostic, format_report, internal_error
 from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
 
@@ -415,7 +415,7 @@ class Rebuilder:
         except ContentError as error:
             return "", error.diagnostics
         except Exception as error:  # a bug must not take the preview down
-            return "", [Diagnostic("briefing", 0, f"internal error: {type(error).__name__}: {error}")]
+            return "", [internal_error(error)]
         summary = f"built {result.pages} pages ({result.written} files written) in {result.seconds * 1000:.0f} ms"
         if result.warnings:  # shown in the terminal, not in the browser: a warning does not stop the build
             summary = format_report(result.warnings) + "\n" + summary

@@ -294,6 +294,33 @@ def make_large_content(content: Path, model: LargeBriefing) -> None:
     model.write(content)
 
 
+# --- Processes (Linux: read from /proc) -----------------------------------------------------------------------
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children(pid: int, command: bytes = b"") -> set[int]:
+    """The running child processes of `pid`, those whose command line contains `command` if given."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            line = Path(f"/proc/{entry}/cmdline").read_bytes() if command else b""
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and command in line and running(int(entry)):
+            found.add(int(entry))
+    return found
+
+
 # --- Running the command line and comparing sites ----------------------------------------------------------
 
 

@@ -18,10 +18,12 @@ from generator.write import MARKER, Previous, output_lock
 from tests.helpers import (
     LargeBriefing,
     briefing_command,
+    children,
     describe_difference,
     edit,
     make_large_content,
     read_site,
+    running,
 )
 
 
@@ -229,26 +231,6 @@ def test_written_counts_the_files_whose_bytes_changed_search_index_included(mini
         assert again.written == len(changed), sorted(changed)
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.add(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
 def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: Path) -> None:
     """A build SIGKILLed alone (not its process group) leaves its workers without a parent. They inherited the
@@ -266,15 +248,15 @@ def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: P
     deadline, workers = time.monotonic() + 60, set()
     while not workers and run.poll() is None and time.monotonic() < deadline:
         staging = any(name.startswith(".site.new") for name in os.listdir(tmp_path))  # the lock is held
-        workers = _children(run.pid) if staging else set()
+        workers = children(run.pid) if staging else set()
         time.sleep(0.01)
     assert workers, "the build never started its workers while it held the lock"
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in workers), "a worker outlived its build"
+    assert not any(running(pid) for pid in workers), "a worker outlived its build"
     again = subprocess.run(
         briefing_command("build", "--no-search", "--content", str(content), "--out", str(out)),
         capture_output=True,

@@ -26,10 +26,12 @@ from tests.helpers import (
     LargeBriefing,
     Server,
     briefing_command,
+    children,
     describe_difference,
     edit,
     make_large_content,
     read_site,
+    running,
 )
 
 TIMEOUT_MS = 15_000
@@ -482,27 +484,6 @@ def test_the_page_a_browser_is_on_is_noted_for_the_next_build(mini_site: Path) -
     assert state.open_pages == {socket: "zz/no-such-page"}  # a missing page is never a route: nothing first
 
 
-def _builder_processes(server: int) -> list[int]:
-    """The preview's build processes that `server` started (spawned: their command line says so)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            continue
-        if int(stat[1]) == server and stat[0] != "Z" and b"spawn_main" in command:
-            found.append(int(entry))
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _serve_command(content: Path, out: Path, port: int = 0) -> list[str]:
     return briefing_command("serve", "--content", str(content), "--out", str(out), "--port", str(port))
 
@@ -522,9 +503,9 @@ def test_ctrl_c_during_the_first_build_stops_the_server_and_its_build_process(tm
         start_new_session=True,  # its own group, as a terminal's foreground job is
     )
     try:
-        deadline, builders = time.monotonic() + 30, []
+        deadline, builders = time.monotonic() + 30, set()
         while not builders and run.poll() is None and time.monotonic() < deadline:
-            builders = _builder_processes(run.pid)
+            builders = children(run.pid, b"spawn_main")
             time.sleep(0.01)
         assert builders, "the server never started its build process"
         time.sleep(0.5)  # the build process has started, and is building
@@ -536,9 +517,9 @@ def test_ctrl_c_during_the_first_build_stops_the_server_and_its_build_process(tm
     assert run.returncode == 130 and "interrupted" in printed, printed
     assert "Traceback" not in printed and "Serving" not in printed, printed
     deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in builders) and time.monotonic() < deadline:
+    while any(running(pid) for pid in builders) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_running(pid) for pid in builders), "the build process outlived the server"
+    assert not any(running(pid) for pid in builders), "the build process outlived the server"
 
 
 def test_a_port_in_use_is_said_and_the_build_process_ends(tmp_path: Path) -> None:
