@@ -289,43 +289,32 @@ def test_positions_matrix_has_leanings_a_legend_and_no_empty_columns(mini: Path,
     assert 'class="leaning leaning-supports"' in html.split('class="matrix"')[1]
 
 
-def test_a_grid_too_large_to_read_is_left_out_and_said_so(
-    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("cap", "shown", "note", "said"),
+    [
+        # the stakeholder × issue grid grows with the square of the briefing (4,000 issues by 88 stakeholders
+        # made a 47 MB page)
+        ("MATRIX_MAX_CELLS", 'class="matrix"', "matrix-left-out", r"\d+ stakeholders by \d+ issues"),
+        # the web of positions is 22 px a name: at 4,000 issues, two pictures 88,000 px tall
+        ("WEB_MAX_ROWS", 'class="picture web', "web-left-out", r"\d+ stakeholders and \d+ issues would make a picture"),
+    ],
+)
+def test_a_positions_picture_too_large_is_left_out_and_said_so(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: str, shown: str, note: str, said: str
 ) -> None:
-    """The stakeholder × issue grid grows with the square of the briefing (4,000 issues by 88 stakeholders made
-    a 47 MB page). Past MATRIX_MAX_CELLS it is left out, with a sentence saying so; who stands where stays."""
+    """Past its cap the grid, or the web, is left out with a sentence saying so; who stands where stays."""
     from generator import views
 
     site = tmp_path / "site"
     build(BuildOptions(content=mini, out=site, search=False))
     html = (site / "positions/index.html").read_text()
-    assert 'class="matrix"' in html and "is left out" not in html
-    monkeypatch.setattr(views, "MATRIX_MAX_CELLS", 1)
+    assert shown in html and f'class="{note}"' not in html
+    monkeypatch.setattr(views, cap, 1)  # the mini fixture has two issues and two stakeholders with positions
     build(BuildOptions(content=mini, out=site, search=False))
     html = (site / "positions/index.html").read_text()
-    assert 'class="matrix"' not in html and 'class="who-stands-where"' in html
-    note = re.search(r'<p class="matrix-left-out">([^<]*)</p>', html)
-    assert note and re.search(r"\d+ stakeholders by \d+ issues", note.group(1)), html
-
-
-def test_a_web_too_tall_to_see_is_left_out_and_said_so(
-    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The web of positions is 22 px a name: at 4,000 issues, two pictures 88,000 px tall. Past WEB_MAX_ROWS names
-    on a side it is left out, with a sentence saying so; the tables stay."""
-    from generator import views
-
-    site = tmp_path / "site"
-    build(BuildOptions(content=mini, out=site, search=False))
-    html = (site / "positions/index.html").read_text()
-    assert 'class="picture web' in html and "picture of who takes positions" not in html
-    monkeypatch.setattr(views, "WEB_MAX_ROWS", 1)
-    build(BuildOptions(content=mini, out=site, search=False))
-    html = (site / "positions/index.html").read_text()
-    assert 'class="picture web' not in html and 'class="who-stands-where"' in html
-    assert "<figure" not in html.split('<h2 id="who-title">')[0]
-    note = re.search(r'<p class="web-left-out">(The picture[^<]*)</p>', html)
-    assert note and re.search(r"\d+ stakeholders and \d+ issues would make a picture", note.group(1)), html
+    assert shown not in html and 'class="who-stands-where"' in html
+    sentence = re.search(rf'<p class="{note}">([^<]*)</p>', html)
+    assert sentence and re.search(said, sentence.group(1)), html
 
 
 def test_long_lists_keep_the_rest_behind_details(bundled_site: Path) -> None:
