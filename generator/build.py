@@ -392,8 +392,9 @@ class Engine:
         total = len(todo)
         progress = self.options.progress
         report = (lambda done: progress(done, total)) if progress else None
-        # the few big pages (lists, timeline, print, exports) first, so no worker is left with them at the end
-        order = sorted(todo, key=lambda index: table[index].origin is not None)
+        # the few big pages (lists, timeline, print, exports) first, then the entities' pages, those that show the
+        # most first, so that no worker is left with a big one at the end
+        order = sorted(todo, key=lambda index: (table[index].origin is not None, -_links_shown(table[index])))
         # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
         weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
         lists = sum(1 for index in order if table[index].origin is None)  # the big pages, which come first
@@ -489,6 +490,13 @@ class Engine:
             return False
         writer.write(path, data, key, digest)
         return True
+
+
+def _links_shown(route: Route) -> int:
+    """How many entities link to the entity a page is about (its page lists them): a measure of its work."""
+    entity = route.page.entity if route.page is not None else None
+    links = getattr(entity, "links", None)
+    return sum(len(linked) for linked in vars(links).values()) if links is not None else 0
 
 
 def _warn_strangers(previous: Previous, made: set[str], diags: Diagnostics) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,11 @@ _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _OS_HINT = "check its permissions, and that it is a plain file or folder"
 _EDITOR_JUNK = re.compile(r"(^\.|~$|\.sw[a-px]$|^4913$|^#.*#$|\.tmp$|\.bak$)")
 MARKDOWN_FOLDERS = (("issues", ISSUE), ("stakeholders", STAKEHOLDER), ("pages", PAGE))
+LIST_KINDS = frozenset({EVENT.kind, PERIOD.kind, SOURCE.kind, QUOTE.kind})
+LIST_PIECE_CHARS = 256 * 1024  # a longer list file is loaded in pieces of about this size, in parallel
+TYPICAL_FILE_BYTES = 4096  # a content file's usual size, to weigh the loading's work for the workers
+_NOT_AN_ITEM = re.compile(rb"^(?:[^-# \n]|-[^ \n])", re.MULTILINE)  # a line at the left margin that starts no item
+_ITEM_START = re.compile(r"^-(?: |$)", re.MULTILINE)
 
 
 def is_editor_junk(name: str) -> bool:
@@ -82,9 +87,12 @@ def canonical(value: Any) -> Any:
     return value
 
 
-def record_digest(kind: str, entity_id: str, values: dict[str, Any], *around: str) -> str:
-    data = repr((kind, entity_id, canonical(values), around))
-    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+def record_digest(kind: str, entity_id: str, values: dict[str, Any]) -> str:
+    return _digest(repr((kind, entity_id, canonical(values))))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,12 @@ def read_text(path: Path, diags: Diagnostics) -> str | None:
     except OSError as exc:
         diags.error(path, 0, f"cannot read file: {(exc.strerror or str(exc)).lower()}", _OS_HINT)
         return None
+    return decode_text(data, path, diags)
+
+
+def decode_text(data: bytes, path: Path, diags: Diagnostics) -> str | None:
+    """A file's bytes as `read_text` gives them: None (and an error) if not UTF-8 or holding a character that
+    content may not."""
     encoding = describe_encoding(data)
     if encoding is not None:
         diags.error(path, *encoding)
@@ -377,15 +391,14 @@ def load_content(
         listing = Listing(root, present, warnings)
         if memo is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
             memo.listing = listing if not diags.errors else None
-    todo, todo_data = [], []
+    todo: list[tuple[Path, str, bytes | None]] = []
     for job, data in reads:
         entry = stored.get(job) if data is not None else None
         if entry is not None and entry[0] == data:
             results[listing.index[job]] = entry[1]
         else:
-            todo.append((*job, diags.root))
-            todo_data.append(data)
-    for (path, kind, _root), data, result in zip(todo, todo_data, map_ordered(_load_file, todo), strict=True):
+            todo.append((*job, data))
+    for (path, kind, data), result in zip(todo, _load_files(todo, diags.root), strict=True):
         results[listing.index[(path, kind)]] = result
         if memo is not None and data is not None:
             memo.put(path, kind, data, result)
@@ -408,9 +421,85 @@ def _read_bytes(path: Path) -> bytes | None:
         return None  # read_text reports it
 
 
-def _load_file(job: tuple[Path, str, Path | None]) -> FileResult:
+@dataclass(frozen=True)
+class FileJob:
+    """One file to load, or one piece of a long list file (its text, cut between top-level items, and the
+    line it starts on)."""
+
+    path: Path
+    kind: str
+    root: Path | None
+    piece: str | None = None
+    first_line: int = 1
+
+
+def _load_files(files: list[tuple[Path, str, bytes | None]], root: Path | None) -> Iterator[FileResult]:
+    """Each file's records and problems, in order. A long list file (a timeline of thousands of events) is
+    loaded in pieces by all the workers, and its pieces' records joined; if a piece is not plain YAML on its
+    own, the whole file is loaded as one, for the messages a whole-file parse gives."""
+    jobs: list[FileJob] = []
+    spans: list[tuple[int, int]] = []  # each file's jobs: jobs[start:end]
+    for path, kind, data in files:
+        pieces = _list_pieces(path, kind, data, root)
+        start = len(jobs)
+        jobs.extend([FileJob(path, kind, root, piece, line) for line, piece in pieces] or [FileJob(path, kind, root)])
+        spans.append((start, len(jobs)))
+    sizes = sum(len(data or b"") for _path, _kind, data in files)
+    weight = max(1, sizes // (max(1, len(jobs)) * TYPICAL_FILE_BYTES))
+    done = map_ordered(_load_job, jobs, weight=weight)
+    for (start, end), (path, kind, _data) in zip(spans, files, strict=True):
+        results = done[start:end]
+        if jobs[start].piece is None:
+            yield results[0]  # type: ignore[misc]
+        elif any(result is None for result in results):
+            yield _load_file(FileJob(path, kind, root))
+        else:
+            whole = Loaded.joined(None, [part for part, _problems in results])  # type: ignore[misc]
+            whole.records = with_neighbour_digests(whole.records)
+            yield whole, [problem for _part, problems in results for problem in problems]  # type: ignore[misc]
+
+
+def _list_pieces(path: Path, kind: str, data: bytes | None, root: Path | None) -> list[tuple[int, str]]:
+    """A long list file's text cut between top-level items into pieces of about LIST_PIECE_CHARS, each with
+    the line it starts on; [] for any other file, and for a list file that is not plainly a block list
+    (every line at the left margin starting an item `- `, or a comment) or that `read_text` would refuse:
+    only a whole-file load says what is wrong with it."""
+    if data is None or len(data) <= LIST_PIECE_CHARS or kind not in LIST_KINDS or path.suffix != ".yaml":
+        return []
+    if (root is not None and outside(path, root)) or _NOT_AN_ITEM.search(data):
+        return []
+    text = decode_text(data, path, Diagnostics(root))
+    if text is None:
+        return []
+    pieces, start, line = [], 0, 1
+    for item in _ITEM_START.finditer(text, LIST_PIECE_CHARS):
+        if item.start() - start >= LIST_PIECE_CHARS:
+            pieces.append((line, text[start : item.start()]))
+            line += text.count("\n", start, item.start())
+            start = item.start()
+    pieces.append((line, text[start:]))
+    return pieces if len(pieces) > 1 else []
+
+
+def _load_job(job: FileJob) -> FileResult | None:
+    """`_load_file`, or for a piece of a list file its records (without their digests, which need the
+    neighbours' ids) — or None if the piece is not a plain YAML list on its own."""
+    if job.piece is None:
+        return _load_file(job)
+    part, diags = Loaded(), Diagnostics(job.root)
+    try:
+        data = parse_yaml(job.piece, job.first_line)
+    except YamlProblem:
+        return None
+    if not isinstance(data, YamlList):
+        return None
+    part.records = _list_items(job.path, SCHEMAS[job.kind], data, part, diags)
+    return part, diags.items
+
+
+def _load_file(job: FileJob) -> FileResult:
     """Load one file on its own (possibly in a worker process: the schema travels by name)."""
-    path, kind, root = job
+    path, kind, root = job.path, job.kind, job.root
     part, diags = Loaded(), Diagnostics(root)
     kind, _, language = kind.partition(".")
     if language:
@@ -492,6 +581,11 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
         loaded.unreadable.add(schema.kind)
         diags.error(path, getattr(data, "line", 1), f"expected a list of {schema.kind}s (lines starting `- id:`)")
         return
+    loaded.records.extend(with_neighbour_digests(_list_items(path, schema, data, loaded, diags)))
+
+
+def _list_items(path: Path, schema: Schema, data: YamlList, loaded: Loaded, diags: Diagnostics) -> list[Record]:
+    """The valid items of a list file (or of a piece of one), as records without their digests."""
     records: list[Record] = []
     for item, line in zip(data, data.item_lines, strict=True):
         values = validate(item, schema, path, line, diags)
@@ -510,11 +604,19 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
             )
             continue
         _collect_refs(path, values, schema, loaded, f"{schema.kind} `{item_id}`")
-        records.append(Record(schema.kind, item_id, values, None, Origin(path, line)))
+        digest = record_digest(schema.kind, item_id, values)
+        records.append(Record(schema.kind, item_id, values, None, Origin(path, line), digest))
+    return records
+
+
+def with_neighbour_digests(records: list[Record]) -> list[Record]:
+    """A list file's records, each digest of its fields joined with its neighbours' ids (whose order breaks
+    ties between same-date events)."""
     ids = ["", *(r.id for r in records), ""]
-    for index, record in enumerate(records):
-        digest = record_digest(record.kind, record.id, record.values, ids[index], ids[index + 2])
-        loaded.records.append(replace(record, digest=digest))
+    return [
+        replace(record, digest=_digest(f"{record.digest}\0{ids[index]}\0{ids[index + 2]}"))
+        for index, record in enumerate(records)
+    ]
 
 
 def _load_translation(path: Path, kind: str, language: str, loaded: Loaded, diags: Diagnostics) -> None:

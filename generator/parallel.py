@@ -93,7 +93,8 @@ def imap_ordered(
             if on_progress and done % 100 == 0:
                 on_progress(done)
         return
-    size = max(1, math.ceil(len(items) / (processes * 8)))
+    # batches of about an eighth of a worker's share of the work: heavy items go one by one
+    size = max(1, math.ceil(len(items) / (processes * 8 * weight)))
     chunks = [[item] for item in items[:alone]]
     chunks += [list(items[i : i + size]) for i in range(alone, len(items), size)]
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker

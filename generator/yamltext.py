@@ -134,11 +134,11 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
             f"YAML tag `{node.tag}` is not allowed",
             "remove the `!` tag; values are plain text, lists and mappings",
         )
+    seen.add(id(node))  # a node met twice is an alias's
     if isinstance(node, ScalarNode):
         if not node.style and node.value in NULL_WORDS:  # plain style only: "null" in quotes is text
             return None
         return _checked_text(node.value, line)
-    seen.add(id(node))
     if isinstance(node, SequenceNode):
         items = YamlList(_convert(child, first_line, seen, depth + 1) for child in node.value)
         items.line = line

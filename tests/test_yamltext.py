@@ -31,6 +31,7 @@ def test_lines_are_kept() -> None:
         ("a: !!set {x}\n", 1, "YAML tag `tag:yaml.org,2002:set` is not allowed"),
         ("a: !!binary aGk=\n", 1, "YAML tag `tag:yaml.org,2002:binary` is not allowed"),
         ("a: &x [1]\nb: *x\n", 1, "YAML anchors and aliases (`&name`, `*name`) are not supported"),
+        ("a: &x text\nb: *x\n", 1, "YAML anchors and aliases (`&name`, `*name`) are not supported"),
         ("a: 1\n---\nb: 2\n", 2, "more than one YAML document in this file"),
         ("a: [1\n", 2, "invalid YAML: did not find expected ',' or ']'"),
         ("a: b: c\n", 1, "invalid YAML: mapping values are not allowed in this context"),

@@ -1,0 +1,114 @@
+"""Loading a long list file in pieces, in parallel, gives what loading it whole gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import load
+from generator.load import FileJob, FileResult, canonical
+
+
+def _event(number: int) -> str:
+    return (
+        f"- id: event-{number:04d}\n"
+        f"  date: 2020-01-{number % 28 + 1:02d}\n"
+        f"  title: Event {number}\n"
+        f"  summary: Something happened [@src-a].\n"
+        f"  issues: [issue-a]\n"
+        f"  sources: [src-a]\n"
+    )
+
+
+def _timeline(count: int, odd: dict[int, str]) -> str:
+    """`count` events, with the text of `odd` in place of the event of that number."""
+    return "".join(odd.get(number, _event(number)) for number in range(count))
+
+
+def _summary(result: FileResult) -> Any:
+    part, problems = result
+    records = [(r.kind, r.id, r.digest, r.origin.line, canonical(r.values)) for r in part.records]
+    refs = [(ref.id, ref.line, kind, context) for _path, ref, kind, context in part.refs]
+    return records, refs, part.invalid, part.unreadable, [(p.line, p.message, p.hint) for p in problems]
+
+
+def _loaded_in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, pieces_at_least: int) -> FileResult:
+    monkeypatch.setattr(load, "LIST_PIECE_CHARS", 1500)
+    monkeypatch.setattr(load, "TYPICAL_FILE_BYTES", 1)  # weigh the pieces enough to go to the workers
+    data = path.read_bytes()
+    assert len(load._list_pieces(path, "event", data, path.parent)) >= pieces_at_least
+    (result,) = load._load_files([(path, "event", data)], path.parent)
+    return result
+
+
+def test_a_long_list_file_loads_in_pieces_as_it_does_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    odd = {
+        3: "# a comment at the margin\n" + _event(3),
+        40: _event(40).replace("2020-01", "2020-13"),  # not a date: an error on its line
+        41: _event(41) + "  colour: red\n",  # an unknown field
+        42: "-\n  " + _event(42)[2:],  # an item whose first line is bare
+        77: _event(77).replace("  summary: Something happened [@src-a].\n", "  summary: |+\n    Kept.\n\n\n"),
+        90: _event(89),  # a duplicate id is not the loader's to report: both records are kept
+    }
+    path = tmp_path / "timeline.yaml"
+    path.write_text(_timeline(120, odd), "utf-8")
+    whole = load._load_file(FileJob(path, "event", tmp_path))
+    pieced = _loaded_in_pieces(path, monkeypatch, pieces_at_least=8)
+    assert _summary(pieced) == _summary(whole)
+    records, _refs, invalid, _unreadable, problems = _summary(pieced)
+    assert len(records) == 118 and invalid == {"event-0040": "event", "event-0041": "event"}
+    assert [line for line, _message, _hint in problems] == [243, 254]  # the lines of the whole file
+
+
+@pytest.mark.parametrize(
+    ("odd", "expected"),
+    [
+        # a quoted text that goes on over a line starting `- `: one item, not two
+        ({10: _event(10).replace("title: Event 10", 'title: "Event 10\n- continued"')}, None),
+        # an anchor in one piece, its alias in another: refused as the whole file's parse refuses it
+        (
+            {
+                5: _event(5).replace("title: Event 5", "title: &name Event 5"),
+                70: _event(70).replace("Event 70", "*name"),
+            },
+            "YAML anchors and aliases (`&name`, `*name`) are not supported",
+        ),
+        # not YAML at all, in one piece
+        ({60: _event(60).replace("title: Event 60", "title: [unclosed")}, "invalid YAML"),
+    ],
+)
+def test_a_piece_that_is_not_plain_yaml_alone_loads_the_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: dict[int, str], expected: str | None
+) -> None:
+    path = tmp_path / "timeline.yaml"
+    path.write_text(_timeline(100, odd), "utf-8")
+    whole = load._load_file(FileJob(path, "event", tmp_path))
+    pieced = _loaded_in_pieces(path, monkeypatch, pieces_at_least=4)
+    assert _summary(pieced) == _summary(whole)
+    problems = _summary(pieced)[4]
+    if expected is None:
+        assert not problems and pieced[0].records[10].values["title"] == "Event 10 - continued"
+    else:
+        assert len(problems) == 1 and problems[0][1].startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n" + _timeline(100, {}),  # a document marker
+        _timeline(50, {}) + "...\n" + _timeline(50, {}),  # a document's end, and more
+        "events:\n" + _timeline(100, {}).replace("\n", "\n  "),  # a mapping, not a list
+        _timeline(100, {7: "\t" + _event(7)}),  # a tab at the margin
+        _timeline(100, {7: "-bad\n"}),  # `-` not followed by a space
+    ],
+)
+def test_a_file_that_is_not_plainly_a_list_is_not_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setattr(load, "LIST_PIECE_CHARS", 1500)
+    path = tmp_path / "timeline.yaml"
+    path.write_text(text, "utf-8")
+    assert load._list_pieces(path, "event", path.read_bytes(), tmp_path) == []
+    assert len(load._list_pieces(path, "event", _timeline(100, {}).encode(), tmp_path)) > 1
