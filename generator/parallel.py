@@ -64,6 +64,14 @@ def _run_chunk(chunk: list[Any]) -> list[Any]:
     return [_worker_task(item) for item in chunk]
 
 
+def batches(items: Sequence[T], processes: int, weight: int, alone: int = 0) -> list[list[T]]:
+    """The items in the batches a worker takes at a time: the first `alone` one by one, the rest in batches of
+    about an eighth of a worker's share of the work (so heavy items, too, go one by one: a batch of big pages
+    would leave one worker busy with them long after the others are done)."""
+    size = max(1, math.ceil(len(items) / (processes * 8 * weight)))
+    return [[item] for item in items[:alone]] + [list(items[i : i + size]) for i in range(alone, len(items), size)]
+
+
 def map_ordered(
     task: Callable[[T], R],
     items: Sequence[T],
@@ -93,10 +101,7 @@ def imap_ordered(
             if on_progress and done % 100 == 0:
                 on_progress(done)
         return
-    # batches of about an eighth of a worker's share of the work: heavy items go one by one
-    size = max(1, math.ceil(len(items) / (processes * 8 * weight)))
-    chunks = [[item] for item in items[:alone]]
-    chunks += [list(items[i : i + size]) for i in range(alone, len(items), size)]
+    chunks = batches(items, processes, weight, alone)
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
     try:
         context = multiprocessing.get_context("fork")
