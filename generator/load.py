@@ -91,6 +91,10 @@ def record_digest(kind: str, entity_id: str, values: dict[str, Any]) -> str:
     return _digest(repr((kind, entity_id, canonical(values))))
 
 
+def _bytes_digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
@@ -149,11 +153,16 @@ class FileMemo:
     """Each file's load result, keyed by its path and kind, reused while the file's bytes are unchanged; and
     the last complete look at the content folder, for a caller that is told which files changed."""
 
-    entries: dict[tuple[Path, str], tuple[bytes, FileResult]] = field(default_factory=dict)
+    entries: dict[tuple[Path, str], tuple[bytes, FileResult]] = field(default_factory=dict)  # (digest of bytes, result)
     listing: Listing | None = None
 
     def put(self, path: Path, kind: str, data: bytes, result: FileResult) -> None:
-        self.entries[(path, kind)] = (data, result)
+        self.entries[(path, kind)] = (_bytes_digest(data), result)
+
+    def get(self, path: Path, kind: str, data: bytes) -> FileResult | None:
+        """The result of the file while its bytes are `data`."""
+        entry = self.entries.get((path, kind))
+        return entry[1] if entry is not None and entry[0] == _bytes_digest(data) else None
 
     def keep_only(self, seen: set[tuple[Path, str]]) -> None:
         for key in set(self.entries) - seen:
@@ -365,7 +374,6 @@ def load_content(
     load with this memo: then only those files are read (unless the change may add or remove files)."""
     listing = memo.listing if memo is not None else None
     rereads = listing.rereads(root, changed) if listing is not None and changed is not None else None
-    stored = memo.entries if memo is not None else {}
     if memo is not None and listing is not None and rereads is not None:
         diags.items.extend(listing.warnings)
         present = listing.present
@@ -393,9 +401,9 @@ def load_content(
             memo.listing = listing if not diags.errors else None
     todo: list[tuple[Path, str, bytes | None]] = []
     for job, data in reads:
-        entry = stored.get(job) if data is not None else None
-        if entry is not None and entry[0] == data:
-            results[listing.index[job]] = entry[1]
+        known = memo.get(*job, data) if memo is not None and data is not None else None
+        if known is not None:
+            results[listing.index[job]] = known
         else:
             todo.append((*job, data))
     for (path, kind, data), result in zip(todo, _load_files(todo, diags.root), strict=True):
