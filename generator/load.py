@@ -490,8 +490,9 @@ def _list_pieces(path: Path, kind: str, data: bytes | None, root: Path | None) -
 
 
 def _load_job(job: FileJob) -> FileResult | None:
-    """`_load_file`, or for a piece of a list file its records (without their digests, which need the
-    neighbours' ids) — or None if the piece is not a plain YAML list on its own."""
+    """`_load_file`, or for a piece of a list file its records (their digests of their fields only: the
+    neighbours' ids are added once the pieces are joined) — or None if the piece is not a plain YAML list on
+    its own."""
     if job.piece is None:
         return _load_file(job)
     part, diags = Loaded(), Diagnostics(job.root)
@@ -593,7 +594,7 @@ def _load_list_records(path: Path, schema: Schema, loaded: Loaded, diags: Diagno
 
 
 def _list_items(path: Path, schema: Schema, data: YamlList, loaded: Loaded, diags: Diagnostics) -> list[Record]:
-    """The valid items of a list file (or of a piece of one), as records without their digests."""
+    """The valid items of a list file (or of a piece of one), as records with digests of their fields only."""
     records: list[Record] = []
     for item, line in zip(data, data.item_lines, strict=True):
         values = validate(item, schema, path, line, diags)
