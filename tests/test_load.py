@@ -9,6 +9,7 @@ import pytest
 
 from generator import load
 from generator.load import FileJob, FileResult, canonical
+from generator.markdown import Markdown
 
 
 def _event(number: int) -> str:
@@ -29,9 +30,18 @@ def _timeline(count: int, odd: dict[int, str]) -> str:
 
 def _summary(result: FileResult) -> Any:
     part, problems = result
-    records = [(r.kind, r.id, r.digest, r.origin.line, canonical(r.values)) for r in part.records]
+    records = [(r.kind, r.id, r.digest, r.origin.line, canonical(r.values), _lines(r.values)) for r in part.records]
     refs = [(ref.id, ref.line, kind, context) for _path, ref, kind, context in part.refs]
     return records, refs, part.invalid, part.unreadable, [(p.line, p.message, p.hint) for p in problems]
+
+
+def _lines(values: dict[str, Any]) -> list[tuple[str, int, list[tuple[str, int]]]]:
+    """Where each Markdown field starts, and the lines of its links and citations (for their messages)."""
+    return [
+        (name, text.line, [(ref.target, ref.line) for ref in [*text.links, *text.citations]])
+        for name, text in values.items()
+        if isinstance(text, Markdown)
+    ]
 
 
 def _loaded_in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, pieces_at_least: int) -> FileResult:
