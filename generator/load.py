@@ -39,6 +39,7 @@ from generator.schema import (
     is_language_tag,
     validate,
 )
+from generator.write import digest_of
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
 
 _FRONT_MATTER_END = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -89,10 +90,6 @@ def canonical(value: Any) -> Any:
 
 def record_digest(kind: str, entity_id: str, values: dict[str, Any]) -> str:
     return _digest(repr((kind, entity_id, canonical(values))))
-
-
-def _bytes_digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _digest(text: str) -> str:
@@ -153,16 +150,16 @@ class FileMemo:
     """Each file's load result, keyed by its path and kind, reused while the file's bytes are unchanged; and
     the last complete look at the content folder, for a caller that is told which files changed."""
 
-    entries: dict[tuple[Path, str], tuple[bytes, FileResult]] = field(default_factory=dict)  # (digest of bytes, result)
+    entries: dict[tuple[Path, str], tuple[str, FileResult]] = field(default_factory=dict)  # (digest of bytes, result)
     listing: Listing | None = None
 
-    def put(self, path: Path, kind: str, data: bytes, result: FileResult) -> None:
-        self.entries[(path, kind)] = (_bytes_digest(data), result)
+    def put(self, path: Path, kind: str, digest: str, result: FileResult) -> None:
+        self.entries[(path, kind)] = (digest, result)
 
-    def get(self, path: Path, kind: str, data: bytes) -> FileResult | None:
-        """The result of the file while its bytes are `data`."""
+    def get(self, path: Path, kind: str, digest: str) -> FileResult | None:
+        """The result of the file while its bytes have this digest (`write.digest_of`)."""
         entry = self.entries.get((path, kind))
-        return entry[1] if entry is not None and entry[0] == _bytes_digest(data) else None
+        return entry[1] if entry is not None and entry[0] == digest else None
 
     def keep_only(self, seen: set[tuple[Path, str]]) -> None:
         for key in set(self.entries) - seen:
@@ -400,16 +397,20 @@ def load_content(
         if memo is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
             memo.listing = listing if not diags.errors else None
     todo: list[tuple[Path, str, bytes | None]] = []
+    digests: dict[tuple[Path, str], str] = {}  # of the bytes read, when a memo keeps results
     for job, data in reads:
-        known = memo.get(*job, data) if memo is not None and data is not None else None
+        known = None
+        if memo is not None and data is not None:
+            digests[job] = digest_of(data)
+            known = memo.get(*job, digests[job])
         if known is not None:
             results[listing.index[job]] = known
         else:
             todo.append((*job, data))
-    for (path, kind, data), result in zip(todo, _load_files(todo, diags.root), strict=True):
+    for (path, kind, _data), result in zip(todo, _load_files(todo, diags.root), strict=True):
         results[listing.index[(path, kind)]] = result
-        if memo is not None and data is not None:
-            memo.put(path, kind, data, result)
+        if memo is not None and (path, kind) in digests:
+            memo.put(path, kind, digests[(path, kind)], result)
     listing.results = results
     config = None
     for (_path, kind), (part, problems) in zip(present, results, strict=True):  # type: ignore[misc]
