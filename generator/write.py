@@ -89,13 +89,14 @@ class OutputLock:
     def claim(self, names: list[str]) -> None:
         self.handle.seek(0)
         self.handle.truncate()
-        self.handle.write("".join(f"{name}\n" for name in names).encode())
+        # a folder's name is any bytes but NUL and `/` (os.fsencode keeps a name that is not UTF-8 as it is)
+        self.handle.write(b"".join(os.fsencode(name) + b"\0" for name in names))
         self.handle.flush()
         os.fsync(self.handle.fileno())
 
     def claimed(self) -> list[str]:
         self.handle.seek(0)
-        return [line for line in self.handle.read().decode("utf-8", "replace").splitlines() if line]
+        return [os.fsdecode(name) for name in self.handle.read().split(b"\0") if name]
 
 
 @contextmanager

@@ -151,6 +151,21 @@ def test_a_staging_folder_named_in_the_lock_is_removed_by_the_next_build(mini: P
     assert not (tmp_path / ".site.new-killed").exists()
 
 
+@pytest.mark.parametrize("name", [os.fsdecode(b"site-\xff"), "new\nsite"], ids=["not-utf-8", "newline"])
+def test_any_folder_name_is_an_output_and_its_killed_staging_is_removed(mini: Path, tmp_path: Path, name: str) -> None:
+    """A file name is any bytes but NUL and `/`: the lock names a staging folder of any name, and the next
+    build finds it again."""
+    out = tmp_path / name
+    build(BuildOptions(content=mini, out=out, search=False))
+    staging = tmp_path / f".{name}.new-killed"
+    with output_lock(out, lambda: None) as lock:
+        lock.claim([staging.name])
+    staging.mkdir()
+    result = build(BuildOptions(content=mini, out=out, search=False))
+    assert not staging.exists()
+    assert result.written == 0 and (out / "index.html").is_file()
+
+
 def test_a_second_build_waits_for_the_first(mini: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     told: list[str] = []
