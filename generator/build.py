@@ -310,10 +310,7 @@ class Engine:
             hint = "pass --content DIR, or run `briefing init DIR`"
             raise ContentError([Diagnostic(str(content), 0, "content folder not found", hint)])
         if self.options.mode is not Mode.CHECK:
-            try:
-                refuse_dangerous_output(output_target(out), content)
-            except OutputProblem as problem:
-                raise ContentError([Diagnostic(str(out), 0, problem.message, problem.hint)]) from None
+            check_output(out, content)
 
     def _environment(self, dirs: list[Path], digest: str, texts: Texts) -> jinja2.Environment:
         """One language's compiled templates, kept while every template file's and catalogue's bytes are unchanged."""
@@ -492,6 +489,15 @@ class Engine:
         return True
 
 
+def check_output(out: Path, content: Path) -> None:
+    """Raise ContentError if `out` is no folder a build may write: the project itself, a file, a folder below a
+    file, a folder holding `.git` or files no build made."""
+    try:
+        refuse_dangerous_output(output_target(out), content)
+    except OutputProblem as problem:
+        raise ContentError([Diagnostic(str(out), 0, problem.message, problem.hint)]) from None
+
+
 def _links_shown(route: Route) -> int:
     """How many entities link to the entity a page is about (its page lists them): a measure of its work."""
     entity = route.page.entity if route.page is not None else None
@@ -647,4 +653,4 @@ def _check_collisions(table: list[Route], extra: dict[str, Path], diags: Diagnos
         )
 
 
-__all__ = ["BuildOptions", "BuildResult", "Engine", "Mode", "build"]
+__all__ = ["BuildOptions", "BuildResult", "Engine", "Mode", "build", "check_output"]

@@ -35,7 +35,7 @@ import watchfiles
 from livereload.handlers import LiveReloadHandler
 from tornado import httpserver, ioloop, web
 
-from generator.build import BuildOptions, BuildResult, Mode
+from generator.build import BuildOptions, BuildResult, Mode, check_output
 from generator.builder import BuilderProcess
 from generator.diagnostics import ContentError, Diagnostic, format_report, internal_error
 from generator.load import is_editor_junk
@@ -463,6 +463,9 @@ def serve(
     search: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> None:
+    # an output no build may write ends the server before it starts, as it ends a build (a content error, which
+    # the editor fixes while the server runs, is shown in the browser instead)
+    check_output(out, content)
     log = log or (lambda text: print(text, flush=True))
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)

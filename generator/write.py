@@ -62,6 +62,9 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
         raise OutputProblem(f"refusing to use {out} as the output folder: it holds the content or the project")
     if out.exists() and not out.is_dir():
         raise OutputProblem(f"the output path {out} is a file, not a folder")
+    above = next((folder for folder in out.parents if folder.exists()), None)
+    if above is not None and not above.is_dir():
+        raise OutputProblem(f"cannot build into {out}: {above} is a file, not a folder", "choose another --out")
     if not out.is_dir():
         return
     for name in PROTECTED:

@@ -4,11 +4,12 @@ import errno
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_errors, deny_reading, edit, fail_writes, read_site, run, run_cli
+from tests.helpers import briefing_command, build_errors, deny_reading, edit, fail_writes, read_site, run, run_cli
 
 CASES = [
     (
@@ -369,3 +370,25 @@ def test_a_leaning_outside_the_schema_is_refused(capsys: pytest.CaptureFixture[s
         "content/issues/safety.md:8: error: field `leaning`: `support` is not allowed (did you mean `supports`?)"
         in errors
     )
+
+
+def test_an_output_below_a_file_is_reported(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
+    (mini.parent / "notes").write_text("a file, not a folder\n")
+    out = mini.parent / "notes" / "site"
+    (line,) = _refused(capsys, "build", "--content", str(mini), "--out", str(out))
+    assert (
+        line
+        == f"notes/site: error: cannot build into {out}: {out.parent} is a file, not a folder (choose another --out)"
+    )
+
+
+@pytest.mark.parametrize("out", ["content", "notes/site"])
+def test_the_preview_refuses_an_output_no_build_may_write_before_serving(mini: Path, out: str) -> None:
+    """Serving would never show a page: the server stops at once, as a build does (a content error, which
+    the editor can fix while it runs, is shown in the browser instead)."""
+    (mini.parent / "notes").write_text("a file, not a folder\n")
+    command = briefing_command("serve", "--content", str(mini), "--out", str(mini.parent / out), "--port", "0")
+    done = subprocess.run(command, cwd=mini.parent, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"{out}: error: "), done.stderr
+    assert "Serving" not in done.stdout
