@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from tests.helpers import (
     children,
     describe_difference,
     edit,
+    fail_writes,
     make_large_content,
     read_site,
     running,
@@ -164,6 +166,26 @@ def test_any_folder_name_is_an_output_and_its_killed_staging_is_removed(mini: Pa
     result = build(BuildOptions(content=mini, out=out, search=False))
     assert not staging.exists()
     assert result.written == 0 and (out / "index.html").is_file()
+
+
+def test_a_preview_build_stopped_by_a_full_disk_leaves_nothing_behind(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview writes in place, each file through a temporary beside it: a write that fails removes its
+    temporary, so the next build finds no file to call a stranger, and equals a clean build."""
+    out = tmp_path / "site"
+    engine = Engine(BuildOptions(content=mini, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    issue = sorted((mini / "issues").glob("*.md"))[0]
+    issue.write_text(issue.read_text() + "\nOne more sentence.\n")
+    fail_writes(monkeypatch, out, errno.ENOSPC, at_write=True)
+    with pytest.raises(OSError, match="No space left"):
+        engine.build(changed={issue})
+    monkeypatch.undo()
+    assert not [path for path in read_site(out) if path.endswith(".tmp")]
+    result = engine.build(changed=set())
+    assert not [w for w in result.warnings if "not made by" in w.message], result.warnings
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")
 
 
 def test_a_second_build_waits_for_the_first(mini: Path, tmp_path: Path) -> None:
