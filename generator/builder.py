@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.build import BuildOptions, BuildResult, Engine, Mode
-from generator.diagnostics import ContentError, Diagnostic, internal_error
+from generator.diagnostics import ContentError, Diagnostic, from_exception, internal_error
 from generator.parallel import end_with_parent
 
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
@@ -148,8 +148,10 @@ def _outcome(engine: Engine, changes: set[Path] | None) -> tuple[str, object]:
         result = engine.build(changes)
     except ContentError as error:
         return "failed", error.diagnostics
-    except Exception as error:  # a bug must not take the preview down
-        return "failed", [internal_error(error)]
+    except Exception as error:  # a full disk is reported as the one-off build reports it; a bug, as ours
+        options = engine.options
+        found = from_exception(error, options.out, options.content.parent, options.out)
+        return "failed", [found if found is not None else internal_error(error)]
     return "built", replace(result, briefing=None)  # what the server shows of it; the model stays here
 
 

@@ -13,6 +13,8 @@ from pathlib import Path, PurePath
 from types import TracebackType
 from typing import Literal
 
+from generator.write import standing_for
+
 Level = Literal["error", "warning"]
 
 
@@ -214,8 +216,9 @@ def _path_in_traceback(tb: TracebackType | None) -> str | PurePath | None:
 
 
 def _unstaged(path: Path, output: Path) -> Path:
-    """A path in the build's staging folder (`.site.new-…/x`, beside the output `site`) as the output path it
-    stands for (`site/x`): the staging folder is gone by the time the message is read."""
+    """A path in the build's staging folder (`.site.new-…/x`, beside the output `site`) or a temporary file
+    (`site/.x.123.tmp`) as the output path it stands for (`site/x`): it is gone by the time the message is read."""
+    path = standing_for(path)  # the preview's temporary, gone too
     try:
         inside = path.absolute().relative_to(output.absolute().parent)
     except ValueError:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 MARKER = ".briefing-build"
+TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
 STAGING_MARKER = ".briefing-staging"
 RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
 PROTECTED = (".git", ".hg", ".svn")
@@ -407,12 +408,21 @@ class InPlaceWriter(Writer):
         self.pending.clear()
 
 
+def standing_for(path: Path) -> Path:
+    """The file a temporary of `_replace` stands for (`.x.123.tmp` → `x`); any other path as it is."""
+    name, ours = path.name, path.name.endswith(TEMPORARY_SUFFIX)
+    pid = name[: -len(TEMPORARY_SUFFIX)].rpartition(".")[2] if ours else ""
+    if not (ours and name.startswith(".") and pid.isdigit()):
+        return path
+    return path.with_name(name[1 : -len(TEMPORARY_SUFFIX) - len(pid) - 1])
+
+
 def _replace(target: Path, data: bytes) -> None:
     """Write `target` whole or not at all: a reader sees the old file or the new one."""
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
     try:
         temporary.write_bytes(data)
         os.replace(temporary, target)

@@ -392,3 +392,23 @@ def test_the_preview_refuses_an_output_no_build_may_write_before_serving(mini: P
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith(f"{out}: error: "), done.stderr
     assert "Serving" not in done.stdout
+
+
+def test_the_preview_reports_a_full_disk_as_a_build_does(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview's build process answers the server with the same line a one-off build prints."""
+    from generator.build import BuildOptions, Engine, Mode
+    from generator.builder import _outcome
+    from generator.diagnostics import format_report
+
+    out = mini.parent / "site"
+    engine = Engine(BuildOptions(content=mini, out=out, mode=Mode.PREVIEW, search=False))
+    assert _outcome(engine, None)[0] == "built"
+    issue = sorted((mini / "issues").glob("*.md"))[0]
+    issue.write_text(issue.read_text() + "\nOne more sentence.\n")
+    fail_writes(monkeypatch, out, errno.ENOSPC, at_write=True)
+    status, diagnostics = _outcome(engine, {issue})
+    monkeypatch.undo()
+    assert status == "failed"
+    (line,) = format_report(diagnostics).splitlines()  # type: ignore[arg-type]
+    assert re.fullmatch(r"site(/\S+)?: error: no space left on device \(free some space, .+\)", line), line
+    assert ".tmp" not in line  # the temporary is gone: the file it stood for is named
