@@ -61,6 +61,11 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
     forbidden = {Path("/"), home, content, content.parent}
     if out in forbidden or content.is_relative_to(out):
         raise OutputProblem(f"refusing to use {out} as the output folder: it holds the content or the project")
+    if out.is_relative_to(content):
+        raise OutputProblem(
+            f"refusing to use {out} as the output folder: it is inside the content folder",
+            "build beside the content folder, e.g. --out site",
+        )
     if out.exists() and not out.is_dir():
         raise OutputProblem(f"the output path {out} is a file, not a folder")
     above = next((folder for folder in out.parents if folder.exists()), None)

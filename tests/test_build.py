@@ -145,11 +145,14 @@ def test_refuses_to_replace_a_folder_it_did_not_make(mini: Path, tmp_path: Path)
     assert (out / "thesis.txt").read_text() == "years of work"
 
 
-@pytest.mark.parametrize("target", ["content", "project", "home", "root"])
+@pytest.mark.parametrize("target", ["content", "inside content", "project", "home", "root"])
 def test_refuses_dangerous_output_folders(mini: Path, target: str) -> None:
-    out = {"content": mini, "project": mini.parent, "home": Path.home(), "root": Path("/")}[target]
+    """An output inside the content folder would be read back as content, and watched by the preview."""
+    places = {"content": mini, "inside content": mini / "issues" / "site", "project": mini.parent}
+    out = {**places, "home": Path.home(), "root": Path("/")}[target]
     with pytest.raises(ContentError, match="refusing"):
         build(BuildOptions(content=mini, out=out))
+    assert not (mini / "issues" / "site").exists()
 
 
 def test_check_writes_nothing(mini: Path, tmp_path: Path) -> None:
