@@ -41,7 +41,7 @@ from generator.render import (
     templates_digest,
 )
 from generator.resolve import Linker, record_targets, target_ids
-from generator.search import SearchProblem, index_site
+from generator.search import INDEX_FOLDER, SearchProblem, index_site
 from generator.views import Fragments
 from generator.write import (
     Entry,
@@ -267,7 +267,7 @@ class Engine:
         tables = [routes(b, texts[b.language.code]) for b in editions]
         table = _with_alternates(tables, editions)
         assets = static_files(dirs)  # the theme's: stylesheets are squeezed
-        extra = {**assets, **publish_files(options.content)}  # the project's static/ files are copied as they are
+        extra = {**assets, **publish_files(options.content, diags)}  # the project's static/ files, as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()
         digest = templates_digest(dirs) + catalogues  # what every page's look depends on, besides its view
@@ -458,7 +458,7 @@ class Engine:
                         index_site(writer.staging)
                     except SearchProblem as problem:
                         raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
-                    writer.add_tree("pagefind")
+                    writer.add_tree(INDEX_FOLDER)
                 later = set() if last else {table[i].path for i in steps[step + 1]}
                 writer.commit(later)
                 result.timings[f"write{stage}"] = time.perf_counter() - started

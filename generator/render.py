@@ -17,16 +17,20 @@ import jinja2
 import rcssmin
 
 from generator import __version__, exports, pictures, views
+from generator.diagnostics import Diagnostics, file_name_problem
 from generator.i18n import Texts, template_gettext
 from generator.load import Loaded
 from generator.model import Briefing, Origin
+from generator.search import INDEX_FOLDER
 from generator.urls import entity_path, in_language
 from generator.views import PageSpec
+from generator.write import MARKER, PROTECTED, STAGING_MARKER
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 if not BUILTIN_TEMPLATES.is_dir():  # running from a source checkout: templates/ sits beside generator/
     BUILTIN_TEMPLATES = Path(__file__).parent.parent / "templates"
 
+BUILD_OWN_NAMES = (MARKER, STAGING_MARKER, INDEX_FOLDER)  # what the build writes at the site's top, itself
 TEMPLATE_OF = {
     "home": "home.html",
     "issues": "issues.html",
@@ -346,15 +350,27 @@ def asset_bytes(source: Path) -> bytes:
         return data
 
 
-def publish_files(content_root: Path) -> dict[str, Path]:
+def publish_files(content_root: Path, diags: Diagnostics) -> dict[str, Path]:
     """The project's `static/` folder (beside its content folder), copied to the site as it is: CNAME,
-    .nojekyll, favicons. Links leading out of the project are refused (not copied)."""
+    .nojekyll, favicons, .well-known. A version-control folder (a submodule's `.git`) is never published: it
+    would publish the project's history, and the next build would refuse an output holding it. Refused, each
+    named: a link leading out of the project, a name that is not UTF-8, a name the build writes itself."""
     folder = content_root.parent / "static"
     if not folder.is_dir():
         return {}
     project = content_root.parent.resolve()
     found = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.resolve().is_relative_to(project):
-            found[path.relative_to(folder).as_posix()] = path
+        inside = path.relative_to(folder)
+        if any(part in PROTECTED for part in inside.parts) or not path.is_file():
+            continue
+        problem = next(filter(None, map(file_name_problem, [*reversed(inside.parents[:-1]), inside])), None)
+        if problem is not None:
+            diags.error(folder / problem.file, 0, problem.message, problem.hint)
+        elif not path.resolve().is_relative_to(project):
+            diags.error(path, 0, "this file is a link to a place outside the project", "copy the file in instead")
+        elif inside.parts[0] in BUILD_OWN_NAMES:
+            diags.error(path, 0, f"`{inside.parts[0]}` is a name the build writes itself", "rename it")
+        else:
+            found[inside.as_posix()] = path
     return found

@@ -6,14 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+INDEX_FOLDER = "pagefind"  # in the site
+
 
 class SearchProblem(Exception):
     pass
 
 
 def index_site(site: Path) -> None:
-    """Run Pagefind (the PyPI package, with its binary) over `site`, writing `site/pagefind/`."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", "pagefind", "--silent"]
+    """Run Pagefind (the PyPI package, with its binary) over `site`, writing `site/pagefind/` (INDEX_FOLDER)."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", INDEX_FOLDER, "--silent"]
     command += ["--exclude-selectors", "sup.cite"]  # citation markers stay out of excerpts (and every page's bytes)
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)

@@ -92,6 +92,37 @@ def test_files_in_static_are_published_as_they_are(mini: Path, tmp_path: Path) -
     assert "img/logo.svg" in site
 
 
+def test_static_never_publishes_a_git_folder_nor_a_name_the_build_writes(mini: Path, tmp_path: Path) -> None:
+    """A submodule's `.git` (a file) or a `.git` folder would publish the project's history, and make the next
+    build refuse its own output; names the build writes, links out of the project and names that are not
+    UTF-8 are refused, each named."""
+    static = mini.parent / "static"
+    (static / "theme" / ".git").mkdir(parents=True)
+    (static / "theme" / ".git" / "config").write_text("[core]\n")
+    (static / ".git").write_text("gitdir: ../.git/modules/static\n")
+    (static / ".well-known").mkdir()
+    (static / ".well-known" / "security.txt").write_text("Contact: mailto:desk@example.org\n")
+    out = tmp_path / "site"
+    site = clean_build(mini, out)
+    assert ".well-known/security.txt" in site
+    assert not [path for path in site if ".git" in path.split("/")]
+    assert build(BuildOptions(content=mini, out=out, search=False)).written == 0  # and the output is its own
+    (static / ".briefing-build").write_text("{}")
+    (static / "pagefind").mkdir()
+    (static / "pagefind" / "pagefind.js").write_text("")
+    (static / "passwd").symlink_to(tmp_path / "secret")
+    (tmp_path / "secret").write_text("private")
+    (static / os.fsdecode(b"caf\xe9.txt")).write_text("")
+    with pytest.raises(ContentError) as caught:
+        build(BuildOptions(content=mini, out=out, search=False))
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "static: error: file name `caf\\xe9.txt` is not valid UTF-8 (rename it)",
+        "static/.briefing-build: error: `.briefing-build` is a name the build writes itself (rename it)",
+        "static/pagefind/pagefind.js: error: `pagefind` is a name the build writes itself (rename it)",
+        "static/passwd: error: this file is a link to a place outside the project (copy the file in instead)",
+    ]
+
+
 def test_a_static_file_may_not_replace_a_page(mini: Path, tmp_path: Path) -> None:
     static = mini.parent / "static"
     static.mkdir()
