@@ -266,7 +266,7 @@ class Engine:
         texts = {b.language.code: self._texts(b.language, catalogues) for b in editions}
         tables = [routes(b, texts[b.language.code]) for b in editions]
         table = _with_alternates(tables, editions)
-        assets = static_files(dirs)  # the theme's: stylesheets are squeezed
+        assets = static_files(dirs, diags)  # the theme's: stylesheets are squeezed
         extra = {**assets, **publish_files(options.content, diags)}  # the project's static/ files, as they are
         _check_collisions(table, extra, diags)
         diags.raise_if_errors()

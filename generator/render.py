@@ -318,17 +318,21 @@ def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:
     return file, line
 
 
-def static_files(dirs: Iterable[Path]) -> dict[str, Path]:
-    """`assets/…` files from the template folders, the project's own taking precedence."""
+def static_files(dirs: Iterable[Path], diags: Diagnostics) -> dict[str, Path]:
+    """`assets/…` files from the template folders, the project's own taking precedence; a link leading out
+    of its template folder is refused."""
     found: dict[str, Path] = {}
     for directory in dirs:
         assets = directory / "assets"
         if not assets.is_dir():
             continue
         for path in sorted(assets.rglob("*")):
-            inside = path.resolve().is_relative_to(directory.resolve())  # no symlink out of the theme
-            if path.is_file() and inside and not path.name.startswith("."):
-                found.setdefault(path.relative_to(directory).as_posix(), path)
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            if not path.resolve().is_relative_to(directory.resolve()):
+                diags.error(path, 0, "this file is a link to a place outside the project", "copy the file in instead")
+                continue
+            found.setdefault(path.relative_to(directory).as_posix(), path)
     return found
 
 

@@ -113,6 +113,8 @@ def test_static_never_publishes_a_git_folder_nor_a_name_the_build_writes(mini: P
     (static / "passwd").symlink_to(tmp_path / "secret")
     (tmp_path / "secret").write_text("private")
     (static / os.fsdecode(b"caf\xe9.txt")).write_text("")
+    (mini.parent / "templates" / "assets").mkdir(parents=True)
+    (mini.parent / "templates" / "assets" / "extra.css").symlink_to(tmp_path / "secret")
     with pytest.raises(ContentError) as caught:
         build(BuildOptions(content=mini, out=out, search=False))
     assert [d.format() for d in caught.value.diagnostics] == [
@@ -120,6 +122,8 @@ def test_static_never_publishes_a_git_folder_nor_a_name_the_build_writes(mini: P
         "static/.briefing-build: error: `.briefing-build` is a name the build writes itself (rename it)",
         "static/pagefind/pagefind.js: error: `pagefind` is a name the build writes itself (rename it)",
         "static/passwd: error: this file is a link to a place outside the project (copy the file in instead)",
+        "templates/assets/extra.css: error: this file is a link to a place outside the project (copy the file in "
+        "instead)",
     ]
 
 
