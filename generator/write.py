@@ -55,7 +55,12 @@ def output_target(out: Path) -> Path:
 
 def refuse_dangerous_output(out: Path, content: Path) -> None:
     """Never replace a folder that holds the project, or anything but a previous build."""
-    out = out.resolve()
+    try:
+        out = out.resolve()
+    except (RuntimeError, OSError):  # a loop of symbolic links (Python 3.11 raises RuntimeError, later ones OSError)
+        raise OutputProblem(
+            f"the output path {out} is a symbolic link that leads to itself", "remove the loop"
+        ) from None
     content = content.resolve()
     home = Path.home().resolve()
     forbidden = {Path("/"), home, content, content.parent}

@@ -372,6 +372,13 @@ def test_a_leaning_outside_the_schema_is_refused(capsys: pytest.CaptureFixture[s
     )
 
 
+def test_an_output_that_is_a_loop_of_links_is_reported(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
+    out = mini.parent / "site"
+    out.symlink_to("site")
+    (line,) = _refused(capsys, "build", "--content", str(mini), "--out", str(out))
+    assert line == f"site: error: the output path {out} is a symbolic link that leads to itself (remove the loop)"
+
+
 def test_an_output_below_a_file_is_reported(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
     (mini.parent / "notes").write_text("a file, not a folder\n")
     out = mini.parent / "notes" / "site"
