@@ -501,15 +501,6 @@ class Server:
 # --- Faults of the machine, simulated: a full disk, a read-only or forbidden folder ------------------------
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """`briefing ARGS` in this process: (exit status, stdout, stderr)."""
-    from generator.cli import main
-
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def _inside(path: object, root: Path) -> bool:
     if not isinstance(path, (str, bytes, os.PathLike)):
         return False
@@ -637,7 +628,7 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 def build_error_lines(capsys: pytest.CaptureFixture[str], content: Path, *options: str) -> list[str]:
     """The error lines of `briefing build` on `content`, which must fail with exit 1, a report and no site."""
     out = content.parent / "site"
-    code, _, err = run_cli(capsys, "build", "--no-search", *options, "--content", str(content), "--out", str(out))
+    code, _, err = run(capsys, "build", "--no-search", *options, "--content", str(content), "--out", str(out))
     assert code == 1, err
     assert not out.exists() and "Traceback" not in err and "internal error" not in err, err
     lines = err.strip().splitlines()

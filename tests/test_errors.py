@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import briefing_command, build_errors, deny_reading, edit, fail_writes, read_site, run, run_cli
+from tests.helpers import briefing_command, build_errors, deny_reading, edit, fail_writes, read_site, run
 
 CASES = [
     (
@@ -216,14 +216,14 @@ def test_build_prints_one_line_summary(capsys: pytest.CaptureFixture[str], mini:
 def _built(capsys: pytest.CaptureFixture[str], content: Path) -> tuple[Path, dict[str, bytes]]:
     """Build `content` into `site` beside it, then change a page, so the next build has something to write."""
     out = content.parent / "site"
-    assert run_cli(capsys, "build", "--no-search", "--content", str(content), "--out", str(out))[0] == 0
+    assert run(capsys, "build", "--no-search", "--content", str(content), "--out", str(out))[0] == 0
     edit(content / "issues" / "safety.md", "title: Safety", "title: Safety first")
     return out, read_site(out)
 
 
 def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
     """The error lines of a command that must fail with exit 1 and a report, never an internal error."""
-    code, _, err = run_cli(capsys, *args)
+    code, _, err = run(capsys, *args)
     assert code == 1, err
     assert "internal error" not in err and "Traceback" not in err, err
     lines = err.strip().splitlines()
@@ -357,10 +357,10 @@ def test_a_real_bug_is_still_an_internal_error(
         raise OSError(errno.EBADF, "Bad file descriptor")  # our mistake: no user could cause it
 
     monkeypatch.setattr("generator.cli.build", broken)
-    code, _, err = run_cli(capsys, "build", "--content", str(mini))
+    code, _, err = run(capsys, "build", "--content", str(mini))
     assert code == 70 and err.startswith("internal error: OSError: [Errno 9] Bad file descriptor")
     monkeypatch.setattr("generator.cli.build", lambda *args: {}["missing"])
-    assert run_cli(capsys, "check", "--content", str(mini))[0] == 70
+    assert run(capsys, "check", "--content", str(mini))[0] == 70
 
 
 def test_a_leaning_outside_the_schema_is_refused(capsys: pytest.CaptureFixture[str], mini: Path) -> None:

@@ -20,7 +20,7 @@ from generator.build import BuildOptions, build
 from generator.diagnostics import ContentError
 from generator.safeurl import is_safe_url
 from generator.yamltext import parse_yaml
-from tests.helpers import MINI, build_error_lines, build_errors, edit, read_site, run_cli
+from tests.helpers import MINI, build_error_lines, build_errors, edit, read_site, run
 
 ROOT = Path(__file__).parent.parent
 
@@ -745,7 +745,7 @@ def test_new_source_keeps_the_list_valid_and_the_rest_as_it_was(
     if text is not None:
         path.write_bytes(text.encode("utf-8"))
     before = parse_yaml(path.read_text("utf-8-sig"))
-    code, out, err = run_cli(capsys, "new", "source", "fresh-source", "--content", str(mini))
+    code, out, err = run(capsys, "new", "source", "fresh-source", "--content", str(mini))
     assert code == 0 and "added source `fresh-source`" in out, err
     after = parse_yaml(path.read_text("utf-8"))
     assert list(after[:-1]) == list(before) and after[-1]["id"] == "fresh-source"
@@ -775,7 +775,7 @@ def test_new_entry_in_an_empty_or_flow_style_file(
 ) -> None:
     path = mini / file
     path.write_text(text, "utf-8")
-    code, _, err = run_cli(capsys, "new", kind, f"fresh-{kind}", "--content", str(mini))
+    code, _, err = run(capsys, "new", kind, f"fresh-{kind}", "--content", str(mini))
     assert code == 0, err
     entries = parse_yaml(path.read_text("utf-8"))
     assert entries[-1]["id"] == f"fresh-{kind}"
@@ -800,7 +800,7 @@ def test_new_refuses_a_file_it_cannot_read_and_changes_nothing(
 ) -> None:
     (mini / "sources.yaml").write_bytes(data)
     before = {p: p.read_bytes() for p in mini.rglob("*") if p.is_file()}
-    code, out, err = run_cli(capsys, "new", kind, "fresh-one", "--content", str(mini))
+    code, out, err = run(capsys, "new", kind, "fresh-one", "--content", str(mini))
     if kind == "issue" and message.startswith(("invalid YAML", "expected")):  # the issue does not touch it
         assert code == 0, err
         return
@@ -906,7 +906,7 @@ def test_new_never_leaves_invalid_yaml_or_loses_a_comment(
 ) -> None:
     path = mini / "sources.yaml"
     path.write_text(text, "utf-8")
-    code, _, err = run_cli(capsys, "new", "source", "fresh-source", "--content", str(mini))
+    code, _, err = run(capsys, "new", "source", "fresh-source", "--content", str(mini))
     after = path.read_text("utf-8")
     if code != 0:  # refused: clearly, and with the file as it was
         assert code == 1 and err.startswith(f"{path}:") and after == text, err
