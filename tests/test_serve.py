@@ -90,6 +90,19 @@ def test_deleted_page_becomes_404(server: Server) -> None:
     assert fetch(server, "/about/index.html")[0] == 404
 
 
+def test_a_static_file_saved_is_published_and_one_removed_is_gone(server: Server) -> None:
+    """static/ is watched like the content, even when the folder appears after the server started."""
+    start = server.builds()
+    (server.project / "static").mkdir()
+    (server.project / "static" / "CNAME").write_text("briefing.example.org\n")
+    wait_for_builds(server, start + 1)
+    assert fetch(server, "/CNAME") == (200, b"briefing.example.org\n")
+    start = server.builds()
+    (server.project / "static" / "CNAME").unlink()
+    wait_for_builds(server, start + 1)
+    assert fetch(server, "/CNAME")[0] == 404
+
+
 def test_two_quick_saves_end_on_the_second(server: Server, page: Page) -> None:
     open_and_wait_for_socket(page, server.url + "issues/safety/index.html")
     safety = server.content / "issues" / "safety.md"
