@@ -37,7 +37,9 @@ def _today() -> str:
 
 def init(folder: Path, title: str, with_templates: bool) -> list[Path]:
     """Write a small briefing that builds as it is, into an empty or new folder."""
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if folder.exists() and not folder.is_dir():
+        raise ScaffoldProblem("a file, not a folder", folder, hint="choose a new folder")
+    if folder.exists() and any(folder.iterdir()):
         raise ScaffoldProblem(f"{folder} is not empty; choose a new folder")
     content = folder / "content"
     files = {
@@ -171,6 +173,8 @@ def write_schemas(folder: Path) -> list[Path]:
 
     from generator.jsonschema import FILES, json_schema
 
+    if folder.exists() and not folder.is_dir():
+        raise ScaffoldProblem("a file, not a folder", folder, hint="choose another --out")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in FILES:

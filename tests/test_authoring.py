@@ -167,6 +167,18 @@ def test_schema_command_writes_every_kind(capsys: pytest.CaptureFixture[str], tm
         jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
 
 
+@pytest.mark.parametrize(
+    ("command", "hint"), [("schema --out", "choose another --out"), ("init", "choose a new folder")]
+)
+def test_a_file_where_a_folder_should_be_is_said(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, hint: str
+) -> None:
+    (tmp_path / "notes").write_text("mine\n")
+    code, _, err = run(capsys, *command.split(), str(tmp_path / "notes"))
+    assert (code, err) == (1, f"{tmp_path / 'notes'}: error: a file, not a folder ({hint})\n")
+    assert (tmp_path / "notes").read_text() == "mine\n"
+
+
 WARNINGS = [
     (
         "stakeholders/lonely.md",
