@@ -9,6 +9,7 @@ a file's bytes (for its records) and a page's view digest together with the outp
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -100,6 +101,7 @@ class Produced:
     data: bytes | None = None
     problem: TemplateProblem | None = None
     reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
+    elsewhere: bool = False  # made in a worker: what it changed in its copy of the engine's memos is lost
 
 
 @dataclass
@@ -287,6 +289,7 @@ class Engine:
                 made = self._produce(table, renderers, previous, unchanged, range(len(table)))
                 produced = sorted(made, key=lambda p: p.index)
                 self.views.remember(table, produced)
+                self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 result.timings["render"] = time.perf_counter() - started
                 _check_links(table, produced, extra, diags)
@@ -363,7 +366,14 @@ class Engine:
                 if entry is not None:
                     reusable[route.path] = entry.key
 
+        here = os.getpid()
+
         def produce(index: int) -> Produced:
+            made = make(index)
+            made.elsewhere = os.getpid() != here
+            return made
+
+        def make(index: int) -> Produced:
             route = table[index]
             renderer = renderers[route.language]
             try:
@@ -442,6 +452,7 @@ class Engine:
                         written.add(path)
                     produced.append(replace(item, data=None) if item.data is not None else item)
                 self.views.remember(table, produced)
+                self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
                 result.timings[f"render{stage}"] = time.perf_counter() - started
@@ -473,6 +484,16 @@ class Engine:
         assert writer is not None
         result.written, result.files = writer.written, len(writer.manifest)
         self.written = Written.of(writer)
+
+    def _forget_pieces_made_elsewhere(self, table: list[Route], produced: list[Produced]) -> None:
+        """A whole-briefing file made in a worker kept its new pieces in the worker's copy of the memo: this
+        engine's memo no longer holds the pieces last written, so it is dropped, and the next build makes every
+        piece anew."""
+        for item in produced:
+            route = table[item.index]
+            if item.elsewhere and route.whole_briefing:
+                self.fragments.pop(route.language, None)
+                self.pieces.pop(route.language, None)
 
     def _store(self, writer: Writer, previous: Previous, path: str, data: bytes | None, key: str) -> bool:
         """Hand a file to the writer: kept as it is on disk if its bytes are what the last build wrote (`data`

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from generator import parallel
 from generator.build import BuildOptions, Engine, Mode, ViewMemo, build
 from generator.diagnostics import Diagnostics
 from generator.load import FileMemo, Loaded, load_content
@@ -49,8 +50,12 @@ class PreviewEngineMachine(RuleBasedStateMachine):
             mode=Mode.PREVIEW,
             search=False,
             ready=lambda written, later: None,
-            open_pages=lambda: {f"issues/{self.model.ids('issue')[0]}/index.html"},  # an editor's open page
+            open_pages=lambda: set(self.open_pages),  # the pages open in an editor's browser
         )
+        self.open_pages = {f"issues/{self.model.ids('issue')[0]}/index.html"}
+        # as in a briefing of hundreds of entries, an edit that changes many pages has them made by workers, one
+        # that changes a few makes them here: both must leave the engine as true as the other
+        self.min_items, parallel.MIN_ITEMS = parallel.MIN_ITEMS, 20
         self.engine = Engine(options)
         self.engine.build()
         self.project = self._project()
@@ -157,6 +162,17 @@ class PreviewEngineMachine(RuleBasedStateMachine):
                 positions.append(person_id)
             self._apply(f"toggle {person_id}'s position on {issue_id}")
 
+    @rule(kind=st.sampled_from(["issue", "stakeholder"]), index=indexes)
+    def open_a_page(self, kind: str, index: int) -> None:
+        entity = self._pick(kind, index)
+        self.open_pages = {f"{kind}s/{entity}/index.html"} if entity is not None else set()
+        self.steps.append(f"open the page of {entity}")
+
+    @rule()
+    def close_every_page(self) -> None:
+        self.open_pages = set()
+        self.steps.append("close every page")
+
     @rule(text=words)
     def rename_hub(self, text: str) -> None:
         self.model.hub_name = text
@@ -202,6 +218,8 @@ class PreviewEngineMachine(RuleBasedStateMachine):
             assert read == {(name, path) for name, paths in views.readers.items() for path in paths}
 
     def teardown(self) -> None:
+        if hasattr(self, "min_items"):
+            parallel.MIN_ITEMS = self.min_items
         if hasattr(self, "root"):
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -367,3 +385,41 @@ def test_the_preview_writes_the_page_open_in_the_browser_first(mini: Path, tmp_p
     assert {"stakeholders/city-council/index.html", "issues/repair-costs/index.html"} <= later
     build(BuildOptions(content=mini, out=tmp_path / "clean", search=False))
     assert read_site(out) == read_site(tmp_path / "clean")
+
+
+def test_pieces_a_worker_made_are_not_taken_for_the_engines_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The print page and the exports are joined from pieces the engine keeps. Made here after one edit, made
+    by a worker after a rename shown on many pages (the worker's pieces are lost with it), then made here
+    again after another edit: the engine's pieces from before the rename must not come back."""
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 20)  # few pages are made here, many by workers
+    model = LargeBriefing.generate(stakeholders=20, issues=12, events=30)
+    content, out = tmp_path / "content", tmp_path / "site"
+    make_large_content(content, model)
+    open_pages: set[str] = set()
+    options = BuildOptions(
+        content=content,
+        out=out,
+        mode=Mode.PREVIEW,
+        search=False,
+        ready=lambda written, later: None,
+        open_pages=lambda: open_pages,
+    )
+    engine = Engine(options)
+    engine.build()
+
+    def rebuild() -> None:  # told what changed, as under `serve`
+        engine.build({content / path for path in model.write(content)})
+
+    first, second = model.ids("issue")[:2]
+    model.set_text("issue", first, "body", "an edit made with no page open")
+    rebuild()
+    open_pages.add(f"issues/{second}/index.html")
+    model.hub_name = "Port Authority"  # shown on every page: all but the open one are made by workers
+    rebuild()
+    model.set_text("issue", second, "body", "an edit of the open page")
+    rebuild()
+    build(BuildOptions(content=content, out=tmp_path / "clean", search=False))
+    expected = read_site(tmp_path / "clean")
+    assert read_site(out) == expected, describe_difference(expected, read_site(out))
