@@ -486,14 +486,15 @@ class Engine:
         self.written = Written.of(writer)
 
     def _forget_pieces_made_elsewhere(self, table: list[Route], produced: list[Produced]) -> None:
-        """A whole-briefing file made in a worker kept its new pieces in the worker's copy of the memo: this
-        engine's memo no longer holds the pieces last written, so it is dropped, and the next build makes every
-        piece anew."""
-        for item in produced:
-            route = table[item.index]
-            if item.elsewhere and route.whole_briefing:
-                self.fragments.pop(route.language, None)
-                self.pieces.pop(route.language, None)
+        """A whole-briefing file made in a worker kept the pieces it made anew in the worker's copy of the memo:
+        this engine's older ones are dropped, so that the next build makes them anew too."""
+        languages = {
+            table[item.index].language for item in produced if item.elsewhere and table[item.index].whole_briefing
+        }
+        for language in languages:
+            for memo in (self.fragments.get(language), self.pieces.get(language)):
+                if memo is not None:
+                    memo.forget_changed()
 
     def _store(self, writer: Writer, previous: Previous, path: str, data: bytes | None, key: str) -> bool:
         """Hand a file to the writer: kept as it is on disk if its bytes are what the last build wrote (`data`

@@ -921,6 +921,12 @@ class Fragments:
         text.reads |= known.reads
         return known.numbered(text)
 
+    def forget_changed(self) -> None:
+        """Drop the pieces a build made elsewhere (in a worker, whose copy of this memo is lost) made anew:
+        those that read what changed. The others are the very pieces that build reused."""
+        changed = self.changed
+        self.entries = {} if changed is None else {k: p for k, p in self.entries.items() if p.reads.isdisjoint(changed)}
+
 
 class Piece:
     """One rendered piece with its citations left as markers, and the last numbering it was given: a piece
