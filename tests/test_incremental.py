@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from generator import parallel
 from generator.build import BuildOptions, Engine, Mode, ViewMemo, build
 from generator.diagnostics import Diagnostics
+from generator.exports import Pieces
 from generator.load import FileMemo, Loaded, load_content
 from generator.mark import mark
 from generator.model import Briefing
 from generator.resolve import Linker, resolve
+from generator.views import Fragments, Piece
 from tests.helpers import BUNDLED, LargeBriefing, describe_difference, make_large_content, model_difference, read_site
 
 KINDS = ("stakeholder", "issue", "event")
@@ -423,3 +426,28 @@ def test_pieces_a_worker_made_are_not_taken_for_the_engines_own(
     build(BuildOptions(content=content, out=tmp_path / "clean", search=False))
     expected = read_site(tmp_path / "clean")
     assert read_site(out) == expected, describe_difference(expected, read_site(out))
+
+
+def test_a_memo_keeps_only_what_a_build_elsewhere_reused() -> None:
+    """After a build made its whole-briefing files in a worker, the engine's memos keep only the pieces and
+    joins that build reused (they read nothing that changed): the worker made the others anew."""
+
+    @dataclass(eq=False)
+    class Thing:
+        id: str
+        reads: frozenset[str]
+
+    things = [Thing("a", frozenset({"a", "hub"})), Thing("b", frozenset({"b"}))]
+    pieces = Pieces()
+    pieces.join("list", things, lambda t: t.reads, lambda t: t.id)
+    pieces.join("others", things[1:], lambda t: t.reads, lambda t: t.id)
+    fragments = Fragments(entries={t.id: Piece(t.id, t.reads) for t in things})
+    for memo in (pieces, fragments):
+        memo.changed = {"hub"}
+        memo.forget_changed()
+    assert set(pieces.entries) == {"list:b", "others:b"} and set(pieces.joined) == {"others"}
+    assert set(fragments.entries) == {"b"}
+    for memo in (pieces, fragments):
+        memo.changed = None  # anything may have changed: nothing was reused
+        memo.forget_changed()
+    assert (pieces.entries, pieces.joined, fragments.entries) == ({}, {}, {})
