@@ -512,8 +512,7 @@ class Engine:
 
 
 def check_output(out: Path, content: Path) -> None:
-    """Raise ContentError if `out` is no folder a build may write: the project itself, a file, a folder below a
-    file, a folder holding `.git` or files no build made."""
+    """Raise ContentError if `out` is no folder a build may write (`write.refuse_dangerous_output` says why)."""
     try:
         refuse_dangerous_output(output_target(out), content)
     except OutputProblem as problem:

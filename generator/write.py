@@ -248,9 +248,10 @@ class Previous:
         return found
 
     def strangers(self, made: set[str]) -> list[str]:
-        """Files in the output that no build of ours made, and that this build does not make."""
+        """Files in the output that no build of ours made, and that this build does not make (the temporary of a
+        file of ours, left by a preview killed while writing it, is ours)."""
         ours = set(self.entries) | self.pending | made | {MARKER}
-        return [path for path in self.files_on_disk() if path not in ours]
+        return [path for path in self.files_on_disk() if standing_for(Path(path)).as_posix() not in ours]
 
 
 class Writer(ABC):

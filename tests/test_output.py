@@ -223,6 +223,20 @@ def test_a_preview_build_stopped_by_a_full_disk_leaves_nothing_behind(
     assert read_site(out) == clean_build(mini, tmp_path / "clean")
 
 
+def test_a_temporary_left_by_a_killed_preview_is_removed_without_a_warning(mini: Path, tmp_path: Path) -> None:
+    """A preview killed while writing a file leaves its temporary (`.x.PID.tmp`): the build's own, not a
+    stranger's; a file that merely looks like one of another file is a stranger."""
+    out = tmp_path / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    (out / "issues" / ".index.html.4242.tmp").write_text("half a page")
+    (out / ".notes.txt.4242.tmp").write_text("mine")
+    result = build(BuildOptions(content=mini, out=out, mode=Mode.PREVIEW, search=False))
+    assert [w.message for w in result.warnings if "not made by" in w.message] == [
+        "removed 1 file not made by `briefing build`: .notes.txt.4242.tmp"
+    ]
+    assert not (out / "issues" / ".index.html.4242.tmp").exists() and not (out / ".notes.txt.4242.tmp").exists()
+
+
 def test_a_second_build_waits_for_the_first(mini: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     told: list[str] = []
