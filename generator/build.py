@@ -120,6 +120,9 @@ class ViewMemo:
     readers: dict[str, set[str]] | None = None
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest
     changed: set[str] | None = None  # what changed since the last build (None: anything may have)
+    # a build has taken in this build's records but not yet written what they show: if it fails now, this memo
+    # no longer says what the output shows
+    ahead: bool = False
     records: list[Record] = field(default_factory=list)  # the last build's, to tell which are new objects
     translations: list[Translation] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
@@ -131,6 +134,7 @@ class ViewMemo:
         What changed is named as views record what they read: `id` (an entity's fields), `id#body` (its
         body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
         the backlinks of every entity it refers to, before or after."""
+        self.ahead = True
         before_digests, before_by_id, before_translated = self.digests, self.by_id, self.translated
         fresh = self._fresh_records(loaded)
         # when the loads reused every other record as it was, only the fresh ones can have changed
@@ -248,9 +252,15 @@ class Engine:
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # millions of long-lived objects, few cycles: collect rarely
         try:
-            return self._build(changed)
+            result = self._build(changed)
+        except BaseException:
+            if self.views.ahead:  # a full disk, a template error: start again from what the output shows
+                self.views, self.fragments, self.pieces = ViewMemo(), {}, {}
+            raise
         finally:
             gc.set_threshold(*thresholds)
+        self.views.ahead = False
+        return result
 
     def _build(self, changed: Iterable[Path] | None) -> BuildResult:
         started, options = time.perf_counter(), self.options

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from generator.build import BuildOptions, Engine, Mode, build
 from generator.diagnostics import ContentError, Diagnostic, format_report
 from generator.write import MARKER, Previous, output_lock
 from tests.helpers import (
+    BUNDLED,
     LargeBriefing,
     briefing_command,
     children,
@@ -235,6 +237,28 @@ def test_a_temporary_left_by_a_killed_preview_is_removed_without_a_warning(mini:
         "removed 1 file not made by `briefing build`: .notes.txt.4242.tmp"
     ]
     assert not (out / "issues" / ".index.html.4242.tmp").exists() and not (out / ".notes.txt.4242.tmp").exists()
+
+
+@pytest.mark.parametrize("mode", [Mode.BUILD, Mode.PREVIEW])  # BUILD: `serve --search` keeps its engine too
+def test_a_build_stopped_by_a_full_disk_leaves_the_engine_true_to_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: Mode
+) -> None:
+    """A long-lived engine takes in a build's records before it writes what they show: a build stopped by
+    the disk must not leave it believing the output shows them (the edited page, the print page, the
+    translations' status would stay as they were)."""
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=out, mode=mode, search=False))
+    engine.build()
+    edited, other = content / "issues" / "equal-footing.md", content / "issues" / "researcher-safety.md"
+    edited.write_text(edited.read_text() + "\nA sentence the stopped build never wrote.\n")
+    fail_writes(monkeypatch, tmp_path, errno.ENOSPC, at_write=True)
+    with pytest.raises(OSError, match="No space left"):
+        engine.build(changed={edited})
+    monkeypatch.undo()
+    other.write_text(other.read_text() + "\nAnother sentence.\n")
+    engine.build(changed={other})
+    assert read_site(out) == clean_build(content, tmp_path / "clean")
 
 
 def test_a_second_build_waits_for_the_first(mini: Path, tmp_path: Path) -> None:
