@@ -13,6 +13,7 @@ from pathlib import Path, PurePath
 from types import TracebackType
 from typing import Literal
 
+from generator.parallel import WorkerLost
 from generator.write import standing_for
 
 Level = Literal["error", "warning"]
@@ -175,6 +176,10 @@ def from_exception(
         problems = (file_name_problem(part) for part in (*reversed(path.parents), path))
         problem = next((found for found in problems if found is not None), None)  # the outermost bad name
         return relative(problem, root) if problem is not None else None
+    if isinstance(error, WorkerLost):
+        return Diagnostic(
+            "briefing", 0, str(error), "if memory ran out, close other programs or build on a larger machine"
+        )
     if isinstance(error, UnicodeDecodeError):
         named = _path_in_traceback(error.__traceback__)
         return _undecodable_file(Path(os.fsdecode(named)), root) if named is not None else None

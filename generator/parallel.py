@@ -25,6 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 300  # below this, starting workers costs more than it saves
+WORKER_CHECK_S = 1.0  # while waiting for a result, how often to make sure every worker is still there
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
 _worker_task: Callable[[Any], Any] | None = None  # set only inside a worker process, by _install
 
@@ -105,12 +106,39 @@ def imap_ordered(
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
     try:
         context = multiprocessing.get_context("fork")
+        before = set(multiprocessing.active_children())
         with context.Pool(processes, initializer=_install, initargs=(task, os.getpid())) as pool:
-            done = 0
-            for chunk_result in pool.imap(_run_chunk, chunks):
+            workers = [child for child in multiprocessing.active_children() if child not in before]
+            results, done = pool.imap(_run_chunk, chunks), 0
+            while True:
+                try:
+                    chunk_result = results.next(timeout=WORKER_CHECK_S)
+                except StopIteration:
+                    break
+                except multiprocessing.TimeoutError:
+                    _check_alive(workers)
+                    continue
                 yield from chunk_result
                 done += len(chunk_result)
                 if on_progress:
                     on_progress(done)
     finally:
         gc.unfreeze()
+
+
+def _check_alive(workers: list[multiprocessing.process.BaseProcess]) -> None:
+    """Raise WorkerLost if a worker has ended: its task would never come back (the pool starts another
+    worker, but not the task), and the build would wait for ever."""
+    for worker in workers:
+        if worker.exitcode is not None:
+            raise WorkerLost(worker.exitcode)
+
+
+class WorkerLost(Exception):
+    """A worker process ended in the middle of the work: killed (by the kernel when memory ran out, or by
+    hand) or crashed."""
+
+    def __init__(self, exitcode: int) -> None:
+        how = f"killed by signal {-exitcode}" if exitcode < 0 else f"ended with status {exitcode}"
+        super().__init__(f"a worker process was {how} in the middle of the build")
+        self.exitcode = exitcode

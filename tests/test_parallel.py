@@ -1,8 +1,16 @@
-"""How work is handed to the workers."""
+"""How work is handed to the workers, and what happens when a worker is lost."""
 
 from __future__ import annotations
 
-from generator.parallel import batches
+import os
+import signal
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from generator.diagnostics import from_exception
+from generator.parallel import WorkerLost, batches, map_ordered
 
 
 def test_light_items_go_in_batches_and_heavy_ones_one_by_one() -> None:
@@ -11,3 +19,35 @@ def test_light_items_go_in_batches_and_heavy_ones_one_by_one() -> None:
     assert batches(items, processes=2, weight=20) == [[item] for item in items]
     big_first = batches(items, processes=2, weight=1, alone=3)
     assert big_first[:3] == [[0], [1], [2]] and [item for batch in big_first for item in batch] == items
+
+
+def test_a_worker_killed_in_the_middle_is_said_not_waited_for() -> None:
+    """The kernel kills a worker when memory runs out: the pool starts another, but its task never comes
+    back. The build must say so, not wait for ever (holding the output's lock)."""
+    here = os.getpid()
+
+    def task(item: int) -> int:
+        if item == 123 and os.getpid() != here:  # (done here, the work would not be a worker's to lose)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return item
+
+    def waited_too_long(_signal: int, _frame: FrameType | None) -> None:
+        raise TimeoutError("still waiting for the lost worker's task")
+
+    before = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(60)
+    try:
+        with pytest.raises(WorkerLost, match="killed by signal 9"):
+            map_ordered(task, list(range(1000)))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_a_lost_worker_is_reported_as_a_fault_of_the_machine_not_a_bug() -> None:
+    """`briefing build` prints it as an error (exit 1), not as an internal error (exit 70)."""
+    diagnostic = from_exception(WorkerLost(-signal.SIGKILL), Path("site"))
+    assert diagnostic is not None and diagnostic.format() == (
+        "briefing: error: a worker process was killed by signal 9 in the middle of the build "
+        "(if memory ran out, close other programs or build on a larger machine)"
+    )
