@@ -12,9 +12,11 @@ from tests.browser import chromium
 from tests.helpers import BUNDLED, MINI, Server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, started once for all browser tests."""
+    """Debian's Chromium, started once for a module's browser tests. Not once for the session: Playwright
+    keeps a thread while it runs, and while a thread runs, the build's workers cannot fork — every later
+    test would build serially."""
     with chromium() as launched:
         yield launched
 

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -436,12 +438,31 @@ class PrefixHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @functools.cache
-def serve_static(site: Path, prefix: str) -> str:
-    """The address of `site` served over loopback under `prefix` (one server per site and prefix)."""
+def assert_workers_fork() -> None:
+    """For a test of what the build's workers do: they fork only in a process with no other thread, so the
+    threads an earlier test's server or browser left are given time to end (servers and browsers are closed
+    at the end of their module: `serve_static`, the `browser` fixture)."""
+    deadline = time.monotonic() + 15
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == 1, f"workers cannot fork beside {threading.enumerate()[1:]}"
+
+
+@contextmanager
+def serve_static(site: Path, prefix: str) -> Iterator[str]:
+    """The address of `site` served over loopback under `prefix`, while the block runs. The server's thread
+    ends with it: while a thread runs, the build's workers cannot fork, and every later test would build
+    serially."""
     handler = type("Handler", (PrefixHandler,), {"prefix": prefix})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 # --- The preview server, run as a user runs it ------------------------------------------------------------

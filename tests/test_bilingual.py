@@ -200,11 +200,11 @@ def test_a_briefing_of_one_language_has_no_switch_and_no_prefix(mini_site: Path)
 
 
 def test_searching_the_chinese_site_in_chinese_finds_the_renewal_issue(page: Page, bundled_site: Path) -> None:
-    base_url = serve_static(bundled_site, "/")
-    page.goto(base_url + f"{ZH}/search/index.html?q=协定")
-    results = page.locator("#search-results li a")
-    expect(results.first).to_be_visible(timeout=10_000)
-    hrefs = [link.get_attribute("href") or "" for link in results.all()]
+    with serve_static(bundled_site, "/") as base_url:
+        page.goto(base_url + f"{ZH}/search/index.html?q=协定")
+        results = page.locator("#search-results li a")
+        expect(results.first).to_be_visible(timeout=10_000)
+        hrefs = [link.get_attribute("href") or "" for link in results.all()]
     assert any("zh-Hans/issues/renewal-and-survival/" in href for href in hrefs), hrefs
     assert all("/zh-Hans/" in href for href in hrefs), hrefs
 

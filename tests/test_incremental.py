@@ -22,7 +22,15 @@ from generator.mark import mark
 from generator.model import Briefing
 from generator.resolve import Linker, resolve
 from generator.views import Fragments, Piece
-from tests.helpers import BUNDLED, LargeBriefing, describe_difference, make_large_content, model_difference, read_site
+from tests.helpers import (
+    BUNDLED,
+    LargeBriefing,
+    assert_workers_fork,
+    describe_difference,
+    make_large_content,
+    model_difference,
+    read_site,
+)
 
 KINDS = ("stakeholder", "issue", "event")
 ZH = "zh-Hans"
@@ -59,6 +67,7 @@ class PreviewEngineMachine(RuleBasedStateMachine):
         # as in a briefing of hundreds of entries, an edit that changes many pages has them made by workers, one
         # that changes a few makes them here: both must leave the engine as true as the other
         self.min_items, parallel.MIN_ITEMS = parallel.MIN_ITEMS, 20
+        assert_workers_fork()
         self.engine = Engine(options)
         self.engine.build()
         self.project = self._project()
@@ -397,6 +406,7 @@ def test_pieces_a_worker_made_are_not_taken_for_the_engines_own(
     by a worker after a rename shown on many pages (the worker's pieces are lost with it), then made here
     again after another edit: the engine's pieces from before the rename must not come back."""
     monkeypatch.setattr(parallel, "MIN_ITEMS", 20)  # few pages are made here, many by workers
+    assert_workers_fork()
     model = LargeBriefing.generate(stakeholders=20, issues=12, events=30)
     content, out = tmp_path / "content", tmp_path / "site"
     make_large_content(content, model)

@@ -11,6 +11,7 @@ import pytest
 
 from generator.diagnostics import from_exception
 from generator.parallel import WorkerLost, batches, map_ordered
+from tests.helpers import assert_workers_fork
 
 
 def test_light_items_go_in_batches_and_heavy_ones_one_by_one() -> None:
@@ -24,6 +25,7 @@ def test_light_items_go_in_batches_and_heavy_ones_one_by_one() -> None:
 def test_a_worker_killed_in_the_middle_is_said_not_waited_for() -> None:
     """The kernel kills a worker when memory runs out: the pool starts another, but its task never comes
     back. The build must say so, not wait for ever (holding the output's lock)."""
+    assert_workers_fork()
     here = os.getpid()
 
     def task(item: int) -> int:

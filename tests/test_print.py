@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ SHORT = "print/short/index.html"
 
 
 @pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> str:
-    return serve_static(bundled_site, "/")
+def base_url(bundled_site: Path) -> Iterator[str]:
+    with serve_static(bundled_site, "/") as url:
+        yield url
 
 
 def _pdf_pages(browser: Browser, url: str) -> int:

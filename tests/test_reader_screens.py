@@ -5,6 +5,7 @@ Chinese set in a Chinese font."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ LONG_PAGES = ["issues/renewal-and-survival/index.html", "stakeholders/us-state-d
 
 
 @pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> str:
-    return serve_static(bundled_site, "/")
+def base_url(bundled_site: Path) -> Iterator[str]:
+    with serve_static(bundled_site, "/") as url:
+        yield url
 
 
 # ---- "On this page" after the title on phones, beside it on wide screens ---------------------------------

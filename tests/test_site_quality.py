@@ -8,6 +8,7 @@ import re
 import subprocess
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> str:
-    return serve_static(bundled_site, "/")
+def base_url(bundled_site: Path) -> Iterator[str]:
+    with serve_static(bundled_site, "/") as url:
+        yield url
 
 
 def test_nu_html_checker_finds_no_errors(bundled_site: Path, mini_site: Path) -> None:
@@ -142,23 +144,23 @@ def test_opened_from_disk_links_land_on_pages(page: Page, bundled_site: Path) ->
 
 
 def test_works_under_a_sub_path(bundled_site: Path) -> None:
-    base = serve_static(bundled_site, "/sub/")
-    seen: set[str] = set()
-    queue = [base]
-    while queue:
-        url = queue.pop()
-        if url in seen:
-            continue
-        seen.add(url)
-        with urllib.request.urlopen(url) as response:
-            assert response.status == 200, url
-            if not url.endswith(".html") and not url.endswith("/"):
+    with serve_static(bundled_site, "/sub/") as base:
+        seen: set[str] = set()
+        queue = [base]
+        while queue:
+            url = queue.pop()
+            if url in seen:
                 continue
-            body = response.read().decode("utf-8")
-        for link in re.findall(r'(?:href|src)="([^"#]+)', body):
-            target = urllib.parse.urljoin(url, link)
-            if target.startswith(base) and target not in seen:
-                queue.append(target)
+            seen.add(url)
+            with urllib.request.urlopen(url) as response:
+                assert response.status == 200, url
+                if not url.endswith(".html") and not url.endswith("/"):
+                    continue
+                body = response.read().decode("utf-8")
+            for link in re.findall(r'(?:href|src)="([^"#]+)', body):
+                target = urllib.parse.urljoin(url, link)
+                if target.startswith(base) and target not in seen:
+                    queue.append(target)
     assert len(seen) > 80  # every page, asset and export reached by links
 
 
