@@ -142,6 +142,12 @@ def describe_encoding(data: bytes) -> tuple[int, str, str] | None:
     return None
 
 
+def outermost_name_problem(path: PurePath) -> Diagnostic | None:
+    """`file_name_problem` of the outermost part of `path` whose name is not valid UTF-8, if any."""
+    problems = (file_name_problem(part) for part in (*reversed(path.parents), path))
+    return next((found for found in problems if found is not None), None)
+
+
 def file_name_problem(path: PurePath) -> Diagnostic | None:
     """An error naming the folder if `path`'s own name is not valid UTF-8 (it holds surrogate escapes)."""
     try:
@@ -173,8 +179,7 @@ def from_exception(
         if named is None:
             return None
         path = Path(named)
-        problems = (file_name_problem(part) for part in (*reversed(path.parents), path))
-        problem = next((found for found in problems if found is not None), None)  # the outermost bad name
+        problem = outermost_name_problem(path)
         return relative(problem, root) if problem is not None else None
     if isinstance(error, WorkerLost):
         return Diagnostic(

@@ -17,7 +17,7 @@ import jinja2
 import rcssmin
 
 from generator import __version__, exports, pictures, views
-from generator.diagnostics import Diagnostics, file_name_problem
+from generator.diagnostics import Diagnostics, outermost_name_problem
 from generator.i18n import Texts, template_gettext
 from generator.load import Loaded
 from generator.model import Briefing, Origin
@@ -368,9 +368,9 @@ def publish_files(content_root: Path, diags: Diagnostics) -> dict[str, Path]:
         inside = path.relative_to(folder)
         if any(part in PROTECTED for part in inside.parts) or not path.is_file():
             continue
-        problem = next(filter(None, map(file_name_problem, [*reversed(inside.parents[:-1]), inside])), None)
+        problem = outermost_name_problem(path)
         if problem is not None:
-            diags.error(folder / problem.file, 0, problem.message, problem.hint)
+            diags.error(problem.file, 0, problem.message, problem.hint)
         elif not path.resolve().is_relative_to(project):
             diags.error(path, 0, "this file is a link to a place outside the project", "copy the file in instead")
         elif inside.parts[0] in BUILD_OWN_NAMES:
