@@ -30,12 +30,12 @@ from generator.parallel import imap_ordered
 from generator.render import (
     Renderer,
     Route,
+    RouteMemo,
     TemplateProblem,
     asset_bytes,
     make_environment,
     preload_templates,
     publish_files,
-    routes,
     sitemap_entries,
     static_files,
     template_dirs,
@@ -239,6 +239,7 @@ class Engine:
         self.files = FileMemo()
         self.linker = Linker()
         self.views = ViewMemo()
+        self.routes: dict[str, RouteMemo] = {}  # per language: the route table
         self.fragments: dict[str, Fragments] = {}  # per language: the print page's pieces
         self.pieces: dict[str, Pieces] = {}  # per language: the data exports' pieces
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
@@ -256,6 +257,7 @@ class Engine:
         except BaseException:
             if self.views.ahead:  # a full disk, a template error: start again from what the output shows
                 self.views, self.fragments, self.pieces = ViewMemo(), {}, {}
+            self.routes = {}
             raise
         finally:
             gc.set_threshold(*thresholds)
@@ -276,7 +278,7 @@ class Engine:
         dirs = template_dirs(options.content)
         catalogues = catalogues_digest()  # read once a build: the interface strings of every language
         texts = {b.language.code: self._texts(b.language, catalogues) for b in editions}
-        tables = [routes(b, texts[b.language.code]) for b in editions]
+        tables = [self._routes(edition, index, texts[edition.language.code]) for index, edition in enumerate(editions)]
         table = _with_alternates(tables, editions)
         assets = static_files(dirs, diags)  # the theme's: stylesheets are squeezed
         extra = {**assets, **publish_files(options.content, diags)}  # the project's static/ files, as they are
@@ -324,6 +326,12 @@ class Engine:
             raise ContentError([Diagnostic(str(content), 0, "content folder not found", hint)])
         if self.options.mode is not Mode.CHECK:
             check_output(out, content)
+
+    def _routes(self, edition: Briefing, index: int, texts: Texts) -> list[Route]:
+        """One language's route table, made anew only for what the linker patched since the last build."""
+        code = edition.language.code
+        patched = self.linker.patched.get(code if index else "")
+        return self.routes.setdefault(code, RouteMemo()).routes(edition, texts, patched)
 
     def _environment(self, dirs: list[Path], digest: str, texts: Texts) -> jinja2.Environment:
         """One language's compiled templates, kept while every template file's and catalogue's bytes are unchanged."""
@@ -663,8 +671,9 @@ def _check_links(table: list[Route], produced: list[Produced], extra: dict[str, 
 
 def _check_collisions(table: list[Route], extra: dict[str, Path], diags: Diagnostics) -> None:
     seen: dict[str, Route] = {}
+    paths = {route.path for route in table}
     for path, source in extra.items():
-        if any(route.path == path for route in table):
+        if path in paths:
             diags.error(source, 0, f"`{path}` would overwrite a page the build makes", "rename or remove the file")
     for route in table:
         first = seen.get(route.path)

@@ -142,6 +142,62 @@ class Loaded:
         return [r for r in self.records if r.kind == kind]
 
 
+@dataclass
+class JoinedParts:
+    """A load's parts joined, and where each part's items start: a load that read a few files again lays their
+    items in place of the old ones (when each has as many as before), instead of joining every part anew."""
+
+    parts: list[Loaded]
+    whole: Loaded
+    starts: list[tuple[int, int, int]]  # per part: where its records, translations and refs start in `whole`
+
+    @classmethod
+    def of(cls, config: Record | None, parts: list[Loaded]) -> JoinedParts:
+        starts, records, translations, refs = [], 0, 0, 0
+        for part in parts:
+            starts.append((records, translations, refs))
+            records, translations, refs = (
+                records + len(part.records),
+                translations + len(part.translations),
+                refs + len(part.refs),
+            )
+        return cls(list(parts), Loaded.joined(config, parts), starts)
+
+    def again(self, config: Record | None, parts: list[Loaded]) -> JoinedParts:
+        """The join of `parts`, made from this one where the parts that differ (by identity) keep their sizes."""
+        whole = self.whole
+        if len(parts) != len(self.parts) or whole.invalid or whole.unreadable:
+            return JoinedParts.of(config, parts)
+        changed = [index for index, (a, b) in enumerate(zip(parts, self.parts, strict=True)) if a is not b]
+        for index in changed:
+            new, old = parts[index], self.parts[index]
+            if new.invalid or new.unreadable or _sizes(new) != _sizes(old):
+                return JoinedParts.of(config, parts)
+        records, translations, refs = list(whole.records), list(whole.translations), list(whole.refs)
+        for index in changed:
+            part, (at_record, at_translation, at_ref) = parts[index], self.starts[index]
+            records[at_record : at_record + len(part.records)] = part.records
+            translations[at_translation : at_translation + len(part.translations)] = part.translations
+            refs[at_ref : at_ref + len(part.refs)] = part.refs
+        return JoinedParts(list(parts), Loaded(config, records, refs, translations=translations), self.starts)
+
+    def loaded(self) -> Loaded:
+        """The joined parts, in lists of the caller's own."""
+        whole = self.whole
+        return Loaded(
+            whole.config,
+            list(whole.records),
+            list(whole.refs),
+            dict(whole.invalid),
+            set(whole.unreadable),
+            list(whole.translations),
+        )
+
+
+def _sizes(part: Loaded) -> tuple[int, int, int]:
+    return len(part.records), len(part.translations), len(part.refs)
+
+
 FileResult = tuple[Loaded, list[Diagnostic]]
 
 
@@ -177,6 +233,7 @@ class Listing:
     by_place: dict[str, tuple[Path, str]] = field(default_factory=dict)  # real path → job
     index: dict[tuple[Path, str], int] = field(default_factory=dict)  # job → its place in `present`
     results: list[FileResult | None] = field(default_factory=list)  # the last load's, in the order of `present`
+    joined: JoinedParts | None = None  # the last load's parts, joined
 
     def __post_init__(self) -> None:
         real_root, cut = os.path.realpath(self.root), len(str(self.root)) + 1
@@ -420,7 +477,12 @@ def load_content(
             config = part.config
     if memo is not None and rereads is None:
         memo.keep_only(set(present))
-    return Loaded.joined(config, [part for part, _problems in results])  # type: ignore[misc]
+    parts: list[Loaded] = [part for part, _problems in results]  # type: ignore[misc]
+    if memo is None:
+        return Loaded.joined(config, parts)
+    joined = listing.joined
+    listing.joined = joined.again(config, parts) if joined is not None else JoinedParts.of(config, parts)
+    return listing.joined.loaded()
 
 
 def _read_bytes(path: Path) -> bytes | None:

@@ -10,7 +10,7 @@ import gettext
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -20,7 +20,7 @@ from generator import __version__, exports, pictures, views
 from generator.diagnostics import Diagnostics, outermost_name_problem
 from generator.i18n import Texts, template_gettext
 from generator.load import Loaded
-from generator.model import Briefing, Origin
+from generator.model import Briefing, Entity, Issue, Language, Origin, Page, Stakeholder
 from generator.search import INDEX_FOLDER
 from generator.urls import entity_path, in_language
 from generator.views import PageSpec
@@ -85,21 +85,15 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     title = config.title
     language = briefing.language
 
-    def page(path: str, kind: str, heading: str, description: str, **more: object) -> Route:
-        entity = more.get("entity")
-        origin = entity.origin if entity is not None else None  # type: ignore[attr-defined]
-        spec = PageSpec(in_language(path, language), kind, heading, description, **more)  # type: ignore[arg-type]
-        return Route(spec.path, origin, spec, language=language.code, local=path)
+    def page(path: str, kind: str, heading: str, description: str, **more: str) -> Route:
+        return _page(language, path, kind, heading, description, **more)
 
     def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes]) -> Route:
         return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
     table = [page("index.html", "home", title, config.summary)]
     table.append(page("issues/index.html", "issues", _("Issues"), _("The contested issues of %s.") % title))
-    for issue in briefing.issues:
-        table.append(
-            page(entity_path(issue), "issue", issue.title, issue.summary.text, search_kind="Issue", entity=issue)
-        )
+    table += [entity_route(issue, briefing) for issue in briefing.issues]
     table.append(
         page(
             "stakeholders/index.html",
@@ -108,10 +102,7 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
             _("People, institutions and governments in %s.") % title,
         )
     )
-    for s in briefing.stakeholders:
-        table.append(
-            page(entity_path(s), "stakeholder", s.name, f"{s.name}: {s.role}", search_kind="Stakeholder", entity=s)
-        )
+    table += [entity_route(stakeholder, briefing) for stakeholder in briefing.stakeholders]
     table += [
         page(
             "timeline/index.html",
@@ -126,11 +117,7 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
             "sources/index.html", "sources", _("Sources"), _("Every source cited in %s.") % title, search_kind="Sources"
         ),
     ]
-    for free_page in briefing.pages:
-        description = free_page.summary or config.summary
-        table.append(
-            page(entity_path(free_page), "page", free_page.title, description, search_kind="Page", entity=free_page)
-        )
+    table += [entity_route(free_page, briefing) for free_page in briefing.pages]
     table += [
         page(
             "updates/index.html",
@@ -171,6 +158,75 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
         export("robots.txt", lambda b, _s, _p: exports.robots(b)),
     ]
     return table
+
+
+def entity_route(entity: Issue | Stakeholder | Page, briefing: Briefing) -> Route:
+    """The route of an entity's own page, on `briefing`'s site."""
+    if isinstance(entity, Issue):
+        kind, heading, description, search_kind = "issue", entity.title, entity.summary.text, "Issue"
+    elif isinstance(entity, Stakeholder):
+        kind, heading, description, search_kind = (
+            "stakeholder",
+            entity.name,
+            f"{entity.name}: {entity.role}",
+            "Stakeholder",
+        )
+    else:
+        kind, heading, description, search_kind = (
+            "page",
+            entity.title,
+            entity.summary or briefing.config.summary,
+            "Page",
+        )
+    return _page(briefing.language, entity_path(entity), kind, heading, description, search_kind, entity=entity)
+
+
+def _page(
+    language: Language,
+    path: str,
+    kind: str,
+    heading: str,
+    description: str,
+    search_kind: str = "",
+    script: str = "",
+    entity: Issue | Stakeholder | Page | None = None,
+) -> Route:
+    spec = PageSpec(in_language(path, language), kind, heading, description, search_kind, script, entity)
+    return Route(spec.path, entity.origin if entity is not None else None, spec, language=language.code, local=path)
+
+
+@dataclass
+class RouteMemo:
+    """A long-lived engine's route table of one language, kept while the model is patched in place (the same
+    entities, in the same order, under the same settings): then only the routes of the entities patched are
+    made anew (their titles, summaries and places in their files may have changed). The engine drops it when
+    a build fails, as a patch laid in by that build's resolve would not be known to the next."""
+
+    briefing: Briefing | None = None
+    texts: Texts | None = None
+    languages: tuple[Language, list[Language]] | None = None
+    table: list[Route] = field(default_factory=list)
+    place: dict[str, int] = field(default_factory=dict)  # entity id → the index of its page's route
+
+    def routes(self, briefing: Briefing, texts: Texts, patched: list[Entity] | None) -> list[Route]:
+        """`routes(briefing, texts)`, given the entities this model was patched in since the last call (None:
+        the model was linked anew)."""
+        languages = (briefing.language, briefing.languages)
+        if patched is None or briefing is not self.briefing or texts is not self.texts or languages != self.languages:
+            self.table = routes(briefing, texts)
+            self.place = {
+                route.page.entity.id: index
+                for index, route in enumerate(self.table)
+                if route.page is not None and route.page.entity is not None
+            }
+        else:
+            self.table = list(self.table)
+            for entity in patched:
+                index = self.place.get(entity.id)
+                if index is not None:
+                    self.table[index] = entity_route(entity, briefing)  # type: ignore[arg-type]
+        self.briefing, self.texts, self.languages = briefing, texts, (languages[0], list(languages[1]))
+        return list(self.table)
 
 
 def sitemap_entries(table: list[Route]) -> list[exports.SitemapEntry]:

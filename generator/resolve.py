@@ -127,6 +127,7 @@ class Linker:
 
     def __init__(self) -> None:
         self.last: dict[str, _Linked] = {}  # per edition (language code)
+        self.patched: dict[str, list[Entity] | None] = {}  # per edition: the entities the last resolve patched
         self.patches = 0  # how many resolves were patches (for tests and benchmarks)
 
     def resolve(
@@ -145,10 +146,12 @@ class Linker:
         made_from = sources if sources is not None else [(record,) for record in loaded.records]
         config = config_from if config_from is not None else (loaded.config,)
         known = self.last.pop(edition, None)
+        self.patched[edition] = None
         briefing = None
         if known is not None and not diags.errors and _same(config, known.config):
-            briefing = _patched(known, loaded, made_from, diags)
-            if briefing is not None:
+            patch = _patched(known, loaded, made_from, diags)
+            if patch is not None:
+                briefing, self.patched[edition] = patch
                 self.patches += 1
                 _finish(briefing, diags, today, translated)
         if briefing is None:
@@ -164,8 +167,11 @@ _LINKED_FIELDS = frozenset(
 )
 
 
-def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], diags: Diagnostics) -> Briefing | None:
-    """The last model with the changed records' fields laid in, or None when the edit needs a full resolve."""
+def _patched(
+    known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], diags: Diagnostics
+) -> tuple[Briefing, list[Entity]] | None:
+    """The last model with the changed records' fields laid in, and the entities changed; or None when the edit
+    needs a full resolve."""
     records = loaded.records
     if len(records) != len(known.records):
         return None
@@ -182,9 +188,10 @@ def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], 
         for text in markdown_of_record(record):
             if text.too_deep:
                 return None  # an error: let resolve report it
-    reordered = False
+    reordered, entities = False, []
     for record, _before in changed:
         entity, fresh = briefing.by_id[record.id], _entity(record)
+        entities.append(entity)
         reordered = reordered or _order_key(entity) != _order_key(fresh)
         for name in fresh.__dataclass_fields__:
             if name not in _LINKED_FIELDS:
@@ -202,7 +209,7 @@ def _patched(known: _Linked, loaded: Loaded, sources: list[tuple[object, ...]], 
             if len(now) != len(then) or any(a is not b for a, b in zip(now, then, strict=True)):
                 return None  # the last model is dropped: resolve links a new one
     briefing.key_events = _key_events(briefing.config, briefing.events)
-    return briefing
+    return briefing, entities
 
 
 def _same(made: tuple[object, ...], before: tuple[object, ...]) -> bool:

@@ -1070,7 +1070,6 @@ class PageSpec:
     search_kind: str = ""
     script: str = ""  # an asset the page loads, e.g. assets/timeline.js
     entity: Entity | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     alternates: list[tuple[Language, str]] = field(default_factory=list)  # this page in every language
 
 

@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from generator import parallel
 from generator.build import BuildOptions, Engine, Mode, ViewMemo, build
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import ContentError, Diagnostics
 from generator.exports import Pieces
 from generator.load import FileMemo, Loaded, load_content
 from generator.mark import mark
@@ -174,6 +174,21 @@ class PreviewEngineMachine(RuleBasedStateMachine):
                 positions.append(person_id)
             self._apply(f"toggle {person_id}'s position on {issue_id}")
 
+    @rule(kind=st.sampled_from(KINDS), index=indexes, text=words)
+    def edit_in_a_failed_build(self, kind: str, index: int, text: str) -> None:
+        """An edit saved with a mistake elsewhere that fails the build after the model took the edit in (a
+        translation into a language the briefing does not have); the mistake is then undone."""
+        entity = self._pick(kind, index)
+        if entity is None:
+            return
+        self.model.set_text(kind, entity, "title", text)
+        self._apply(f"set the title of {entity} to {text!r} beside a translation into French, then undo that")
+        mistake = self.content / "issues" / "mistake.fr.md"
+        mistake.write_text("---\ntitle: Erreur\n---\n", "utf-8")
+        with pytest.raises(ContentError, match="not one of the briefing's other languages"):
+            self.engine.build(self._changed())
+        mistake.unlink()
+
     @rule(kind=st.sampled_from(["issue", "stakeholder"]), index=indexes)
     def open_a_page(self, kind: str, index: int) -> None:
         entity = self._pick(kind, index)
@@ -329,6 +344,27 @@ def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
     build(BuildOptions(content=content, out=clean, search=False))
     expected, actual = read_site(clean), read_site(out)
     assert "Frank Presse argues" in expected["timeline.csv"].decode()
+    assert actual == expected, describe_difference(expected, actual)
+
+
+def test_a_build_that_fails_after_taking_in_an_edit_leaves_no_stale_page_title(tmp_path: Path) -> None:
+    """A name edited beside a mistake that fails the build once the model has taken the name in: after the
+    mistake is undone, the next build (told only of that) shows the name in the page's title too."""
+    content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    person = content / "stakeholders" / "frank-press.md"
+    person.write_text(person.read_text("utf-8").replace("name: Frank Press", "name: Frank Presse", 1), "utf-8")
+    mistake = content / "issues" / "equal-footing.fr.md"
+    mistake.write_text("---\ntitle: Égalité\n---\n", "utf-8")
+    with pytest.raises(ContentError, match="not one of the briefing's other languages"):
+        engine.build({person, mistake})
+    mistake.unlink()
+    engine.build({mistake})
+    build(BuildOptions(content=content, out=clean, search=False))
+    expected, actual = read_site(clean), read_site(out)
+    assert b"<title>Frank Presse" in expected["stakeholders/frank-press/index.html"]
     assert actual == expected, describe_difference(expected, actual)
 
 

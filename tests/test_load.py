@@ -122,3 +122,44 @@ def test_a_file_that_is_not_plainly_a_list_is_not_cut(
     path.write_text(text, "utf-8")
     assert load._list_pieces(path, "event", path.read_bytes(), tmp_path) == []
     assert len(load._list_pieces(path, "event", _timeline(100, {}).encode(), tmp_path)) > 1
+
+
+def _part(name: str, records: int, translations: int = 0, refs: int = 0, invalid: bool = False) -> load.Loaded:
+    """A file's load result with this many records, translations and references, each named after `name`."""
+    origin = load.Origin(Path(f"{name}.md"), 1)
+    part = load.Loaded()
+    part.records = [load.Record("issue", f"{name}-{i}", {}, None, origin) for i in range(records)]
+    part.translations = [load.Translation("issue", f"{name}-{i}", "zh", {}, None, origin) for i in range(translations)]
+    part.refs = [(Path(f"{name}.md"), load.Ref(f"{name}-ref-{i}", i + 1), "", "") for i in range(refs)]
+    if invalid:
+        part.invalid[name] = "issue"
+    return part
+
+
+def _as_lists(loaded: load.Loaded) -> tuple[object, ...]:
+    return (loaded.config, loaded.records, loaded.translations, loaded.refs, loaded.invalid, loaded.unreadable)
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        {1: (2, 1, 3)},  # as many items as before: laid in place
+        {0: (3, 0, 0), 3: (1, 2, 0)},  # as many as before, in two places
+        {1: (5, 1, 3)},  # more records
+        {2: (0, 0, 0)},  # none left
+        {3: (1, 0, 0, True)},  # an invalid record
+    ],
+)
+@pytest.mark.parametrize("invalid_before", [False, True])
+def test_a_load_joins_the_files_read_again_as_a_whole_join_would(
+    replacement: dict[int, tuple[Any, ...]], invalid_before: bool
+) -> None:
+    parts = [_part("a", 3), _part("b", 2, 1, 3), _part("c", 0), _part("d", 1, 2), _part("e", 1, invalid=invalid_before)]
+    joined = load.JoinedParts.of(None, parts)
+    again = list(parts)
+    for index, sizes in replacement.items():
+        again[index] = _part(f"new{index}", *sizes)
+    kept = joined.again(None, again)
+    assert _as_lists(kept.loaded()) == _as_lists(load.Loaded.joined(None, again))
+    assert _as_lists(joined.loaded()) == _as_lists(load.Loaded.joined(None, parts))  # the last join is untouched
+    assert _as_lists(kept.again(None, parts).loaded()) == _as_lists(load.Loaded.joined(None, parts))
