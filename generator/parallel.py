@@ -1,10 +1,16 @@
 """Spread pure, independent work over the machine's cores, in order, or do it here when that cannot pay.
 
-Workers are forked, so they inherit the loaded model and the compiled templates instead of receiving
-them pickled; each receives the task through the pool's initializer (inherited, not pickled) and returns
-plain results — a worker never writes a file or changes state the parent relies on. Forking a process
-that runs other threads is unsafe (a lock held by another thread stays held in the child), so a process
-with threads works serially (the preview server keeps its builds in a process of their own: builder.py).
+Workers are forked, so they inherit the loaded model, the compiled templates and the task itself instead of
+receiving them pickled; each receives batches of items through its own pipe and sends back plain results — a
+worker never writes a file or changes state the parent relies on. Forking a process that runs other threads
+is unsafe (a lock held by another thread stays held in the child), so a process with threads works serially
+(the preview server keeps its builds in a process of their own: builder.py).
+
+Not multiprocessing.Pool: its workers share queues guarded by locks, read by threads of the parent. When a
+build stops early (an error, Ctrl+C, SIGTERM), the pool kills its workers, and one killed while sending a
+result leaves the parent's reading thread waiting for the rest of the message for ever: the build hung
+instead of exiting. Here each worker has a pipe of its own, read by the parent's one thread, and a worker
+that is no longer wanted is killed and its pipe closed unread.
 """
 
 from __future__ import annotations
@@ -15,19 +21,20 @@ import gc
 import math
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 300  # below this, starting workers costs more than it saves
-WORKER_CHECK_S = 1.0  # while waiting for a result, how often to make sure every worker is still there
+IN_HAND = 2  # batches a worker holds at a time: it starts the next while the parent takes in the last
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
-_worker_task: Callable[[Any], Any] | None = None  # set only inside a worker process, by _install
 
 
 def workers_available() -> int:
@@ -50,19 +57,6 @@ def end_with_parent(parent: int, sent: signal.Signals) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sent)
     if os.getppid() != parent:
         raise SystemExit(0)
-
-
-def _install(task: Callable[[Any], Any], parent: int) -> None:
-    global _worker_task
-    _worker_task = task
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    end_with_parent(parent, signal.SIGKILL)
-
-
-def _run_chunk(chunk: list[Any]) -> list[Any]:
-    assert _worker_task is not None
-    return [_worker_task(item) for item in chunk]
 
 
 def batches(items: Sequence[T], processes: int, weight: int, alone: int = 0) -> list[list[T]]:
@@ -94,7 +88,8 @@ def imap_ordered(
 ) -> Iterator[R]:
     """`map_ordered`, each result given as soon as it and those before it are done: a caller that writes
     them out one by one never holds them all. The first `alone` items are big ones: each goes to a worker,
-    and its result comes back, on its own (never a batch of the biggest results in one message)."""
+    and its result comes back, on its own (never a batch of the biggest results in one message). Raises
+    what a task raised, or WorkerLost if a worker ended in the middle."""
     processes = workers_available()
     if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
         for done, item in enumerate(items, 1):
@@ -104,41 +99,127 @@ def imap_ordered(
         return
     chunks = batches(items, processes, weight, alone)
     gc.freeze()  # keep the collector from touching (and so copying) the inherited heap in each worker
+    workers: list[_Worker] = []
+    finished = False
     try:
-        context = multiprocessing.get_context("fork")
-        before = set(multiprocessing.active_children())
-        with context.Pool(processes, initializer=_install, initargs=(task, os.getpid())) as pool:
-            workers = [child for child in multiprocessing.active_children() if child not in before]
-            results, done = pool.imap(_run_chunk, chunks), 0
-            while True:
-                try:
-                    chunk_result = results.next(timeout=WORKER_CHECK_S)
-                except StopIteration:
-                    break
-                except multiprocessing.TimeoutError:
-                    _check_alive(workers)
-                    continue
-                yield from chunk_result
-                done += len(chunk_result)
+        workers = [_Worker(task) for _ in range(min(processes, len(chunks)))]
+        handed = 0
+        for _ in range(IN_HAND):
+            for worker in workers:
+                if handed < len(chunks):
+                    worker.hand(handed, chunks[handed])
+                    handed += 1
+        back: dict[int, list[Any]] = {}  # results come back in any order, and are given in order
+        given = done = 0
+        while given < len(chunks):
+            for worker in _ready(workers):
+                index, results = worker.take()
+                back[index] = results
+                if handed < len(chunks):
+                    worker.hand(handed, chunks[handed])
+                    handed += 1
+            while given in back:
+                results = back.pop(given)
+                given += 1
+                yield from results
+                done += len(results)
                 if on_progress:
                     on_progress(done)
+        finished = True
     finally:
+        for worker in workers:
+            worker.end(finished)
         gc.unfreeze()
 
 
-def _check_alive(workers: list[multiprocessing.process.BaseProcess]) -> None:
-    """Raise WorkerLost if a worker has ended: its task would never come back (the pool starts another
-    worker, but not the task), and the build would wait for ever."""
-    for worker in workers:
-        if worker.exitcode is not None:
-            raise WorkerLost(worker.exitcode)
+class _Worker:
+    """A forked worker process and the parent's end of its pipe."""
+
+    def __init__(self, task: Callable[[Any], Any]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(task, theirs, os.getpid()), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.handed: list[int] = []  # the indices of the batches it holds, in the order it does them
+
+    def hand(self, index: int, batch: list[Any]) -> None:
+        try:
+            self.connection.send(batch)
+        except OSError:  # its end of the pipe is closed: it has ended
+            self._lost()
+        self.handed.append(index)
+
+    def take(self) -> tuple[int, list[Any]]:
+        """The index and results of its oldest batch; raises what the task raised, or WorkerLost if the
+        worker ended (killed by the kernel when memory ran out, or by hand)."""
+        try:
+            ok, outcome = self.connection.recv()
+        except (EOFError, OSError):  # its end of the pipe is closed: it has ended
+            self._lost()
+        if not ok:
+            raise outcome
+        return self.handed.pop(0), outcome
+
+    def _lost(self) -> NoReturn:
+        self.process.join()  # (a worker's end of the pipe closes only as it ends)
+        raise WorkerLost(self.process.exitcode) from None
+
+    def end(self, finished: bool) -> None:
+        """Tell it to leave when all was done; otherwise kill it, whatever it was doing."""
+        try:
+            if finished:
+                with contextlib.suppress(OSError):
+                    self.connection.send(None)
+                self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
+        finally:
+            self.connection.close()
+            self.process.close()
+
+
+def _ready(workers: list[_Worker]) -> list[_Worker]:
+    """The workers with something to read: a result, or the end of their pipe."""
+    holding = {worker.connection: worker for worker in workers if worker.handed}
+    return [holding[connection] for connection in wait(list(holding))]  # type: ignore[index]
+
+
+def _serve(task: Callable[[Any], Any], connection: Connection, parent: int) -> None:
+    """A worker: do each batch the parent sends and send back its results (or what the task raised), until
+    the parent sends None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    end_with_parent(parent, signal.SIGKILL)
+    with contextlib.suppress(EOFError):  # (the parent's end closed: it is gone)
+        while (batch := connection.recv()) is not None:
+            try:
+                outcome: tuple[bool, Any] = (True, [task(item) for item in batch])
+            except Exception as error:  # raised in the parent, as if the task had run there
+                outcome = (False, _portable(error))
+            try:
+                connection.send(outcome)
+            except Exception as error:  # a result that cannot be pickled
+                connection.send((False, RuntimeError(f"a worker could not send back what it made: {error!r}")))
+
+
+def _portable(error: Exception) -> Exception:
+    """The exception, if the parent can take it in as it is (an exception whose constructor takes other
+    arguments than it passed on cannot be unpickled); otherwise a RuntimeError that names it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"in a worker: {error!r}")
+    return error
 
 
 class WorkerLost(Exception):
     """A worker process ended in the middle of the work: killed (by the kernel when memory ran out, or by
     hand) or crashed."""
 
-    def __init__(self, exitcode: int) -> None:
-        how = f"killed by signal {-exitcode}" if exitcode < 0 else f"ended with status {exitcode}"
+    def __init__(self, exitcode: int | None) -> None:
+        code = exitcode if exitcode is not None else -signal.SIGKILL
+        how = f"killed by signal {-code}" if code < 0 else f"ended with status {code}"
         super().__init__(f"a worker process was {how} in the middle of the build")
-        self.exitcode = exitcode
+        self.exitcode = code

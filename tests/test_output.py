@@ -345,7 +345,7 @@ def test_written_counts_the_files_whose_bytes_changed_search_index_included(mini
 def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: Path) -> None:
     """A build SIGKILLed alone (not its process group) leaves its workers without a parent. They inherited the
     output's lock, so they must end at once, not when their task is done (seconds, for the big pages of a
-    huge briefing): slowing every task by 30 s in `parallel._run_chunk` makes this fail without the workers'
+    huge briefing): slowing every task by 30 s in `parallel._serve` makes this fail without the workers'
     parent-death signal, and pass with it."""
     content = tmp_path / "content"
     make_large_content(content, LargeBriefing.generate())

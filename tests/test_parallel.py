@@ -10,7 +10,7 @@ from types import FrameType
 import pytest
 
 from generator.diagnostics import from_exception
-from generator.parallel import WorkerLost, batches, map_ordered
+from generator.parallel import WorkerLost, batches, imap_ordered, map_ordered
 from tests.helpers import assert_workers_fork
 
 
@@ -44,6 +44,45 @@ def test_a_worker_killed_in_the_middle_is_said_not_waited_for() -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
+
+
+def test_a_build_that_stops_early_never_waits_for_its_workers() -> None:
+    """An error, Ctrl+C or SIGTERM stops a build while its workers are sending pages back. With
+    multiprocessing.Pool this hung now and then (about once in a hundred stops here): the pool killed a worker
+    in the middle of a message, and its thread waited for the rest of it for ever, so the build never exited."""
+    assert_workers_fork()
+
+    def page(_item: int) -> bytes:
+        return b"x" * 300_000
+
+    def waited_too_long(_signal: int, _frame: FrameType | None) -> None:
+        raise TimeoutError("a build that stopped early is still waiting for its workers")
+
+    before = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(120)
+    try:
+        for attempt in range(200):
+            pages = imap_ordered(page, list(range(400)))
+            for taken, _page in enumerate(pages):
+                if taken == 5 + attempt % 7:
+                    break
+            pages.close()  # as the build's error or signal does, unwinding
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_a_task_that_fails_in_a_worker_fails_as_it_would_here() -> None:
+    assert_workers_fork()
+
+    def task(item: int) -> int:
+        if item == 250:
+            raise ValueError(f"item {item} is bad")
+        return item
+
+    with pytest.raises(ValueError, match="item 250 is bad"):
+        map_ordered(task, list(range(1000)))
+    assert map_ordered(lambda item: item * 2, list(range(1000))) == [item * 2 for item in range(1000)]
 
 
 def test_a_lost_worker_is_reported_as_a_fault_of_the_machine_not_a_bug() -> None:
