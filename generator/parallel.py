@@ -102,7 +102,8 @@ def imap_ordered(
     workers: list[_Worker] = []
     finished = False
     try:
-        workers = [_Worker(task) for _ in range(min(processes, len(chunks)))]
+        for _ in range(min(processes, len(chunks))):
+            workers.append(_Worker(task))  # one by one: if a fork fails, those started are ended below
         handed = 0
         for _ in range(IN_HAND):
             for worker in workers:
@@ -163,6 +164,7 @@ class _Worker:
 
     def _lost(self) -> NoReturn:
         self.process.join()  # (a worker's end of the pipe closes only as it ends)
+        assert self.process.exitcode is not None
         raise WorkerLost(self.process.exitcode) from None
 
     def end(self, finished: bool) -> None:
@@ -218,8 +220,7 @@ class WorkerLost(Exception):
     """A worker process ended in the middle of the work: killed (by the kernel when memory ran out, or by
     hand) or crashed."""
 
-    def __init__(self, exitcode: int | None) -> None:
-        code = exitcode if exitcode is not None else -signal.SIGKILL
-        how = f"killed by signal {-code}" if code < 0 else f"ended with status {code}"
+    def __init__(self, exitcode: int) -> None:
+        how = f"killed by signal {-exitcode}" if exitcode < 0 else f"ended with status {exitcode}"
         super().__init__(f"a worker process was {how} in the middle of the build")
-        self.exitcode = code
+        self.exitcode = exitcode
