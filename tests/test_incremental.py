@@ -331,18 +331,31 @@ def test_the_linker_patches_the_model_into_what_resolve_links(tmp_path: Path) ->
     assert model_difference(fresh, again) == ""
 
 
-def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
-    """The data exports are kept as pieces in a long-lived engine. An event's row in timeline.csv shows the
-    names its summary links to: renaming the person must redo that row (and the feed entry), not only his."""
-    content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
+def _previewed_then_renamed(tmp_path: Path) -> tuple[Engine, Path]:
+    """A preview engine that built a copy of the bundled briefing, which then renames Frank Press to Frank
+    Presse (not yet built); and that profile's file."""
+    content = tmp_path / "content"
     shutil.copytree(BUNDLED, content)
-    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine = Engine(BuildOptions(content=content, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
     engine.build()
     person = content / "stakeholders" / "frank-press.md"
     person.write_text(person.read_text("utf-8").replace("name: Frank Press", "name: Frank Presse", 1), "utf-8")
+    return engine, person
+
+
+def _clean_and_kept(engine: Engine, clean: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """A clean build of the engine's content, and the engine's output."""
+    options = engine.options
+    build(BuildOptions(content=options.content, out=clean, search=False))
+    return read_site(clean), read_site(options.out)
+
+
+def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
+    """The data exports are kept as pieces in a long-lived engine. An event's row in timeline.csv shows the
+    names its summary links to: renaming the person must redo that row (and the feed entry), not only his."""
+    engine, _person = _previewed_then_renamed(tmp_path)
     engine.build()
-    build(BuildOptions(content=content, out=clean, search=False))
-    expected, actual = read_site(clean), read_site(out)
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
     assert "Frank Presse argues" in expected["timeline.csv"].decode()
     assert actual == expected, describe_difference(expected, actual)
 
@@ -350,20 +363,14 @@ def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
 def test_a_build_that_fails_after_taking_in_an_edit_leaves_no_stale_page_title(tmp_path: Path) -> None:
     """A name edited beside a mistake that fails the build once the model has taken the name in: after the
     mistake is undone, the next build (told only of that) shows the name in the page's title too."""
-    content, out, clean = tmp_path / "content", tmp_path / "site", tmp_path / "clean"
-    shutil.copytree(BUNDLED, content)
-    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
-    engine.build()
-    person = content / "stakeholders" / "frank-press.md"
-    person.write_text(person.read_text("utf-8").replace("name: Frank Press", "name: Frank Presse", 1), "utf-8")
-    mistake = content / "issues" / "equal-footing.fr.md"
+    engine, person = _previewed_then_renamed(tmp_path)
+    mistake = engine.options.content / "issues" / "equal-footing.fr.md"
     mistake.write_text("---\ntitle: Égalité\n---\n", "utf-8")
     with pytest.raises(ContentError, match="not one of the briefing's other languages"):
         engine.build({person, mistake})
     mistake.unlink()
     engine.build({mistake})
-    build(BuildOptions(content=content, out=clean, search=False))
-    expected, actual = read_site(clean), read_site(out)
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
     assert b"<title>Frank Presse" in expected["stakeholders/frank-press/index.html"]
     assert actual == expected, describe_difference(expected, actual)
 
