@@ -9,8 +9,10 @@ removed). One build at a time: a lock file beside the output makes a second buil
 
 A one-off build writes a staging folder beside the output (marked as ours), hard-links the files it
 reuses, and swaps it in with one atomic exchange of names; a killed build leaves the old site and a
-staging folder the next build removes. The preview writes in place: it first records in the manifest
-which files it is about to touch, so a kill midway leaves files the next build knows to redo.
+staging folder the next build removes. An output that is a mount point (a container's volume, a disk of its
+own) cannot be swapped: its staging folder is made inside it, and its files are moved into place one by
+one, each atomically. The preview writes in place. Both ways of writing in place first record in the
+manifest which files they are about to touch, so a kill midway leaves files the next build knows to redo.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import BinaryIO
 MARKER = ".briefing-build"
 TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
 STAGING_MARKER = ".briefing-staging"
+INSIDE_STAGING_PREFIX = ".briefing-new-"  # a staging folder inside an output that is a mount point
 RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
 PROTECTED = (".git", ".hg", ".svn")
 
@@ -85,11 +88,39 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
                 "build into a folder of its own and copy or publish from there (files to publish as they are, "
                 "such as CNAME or .nojekyll, go in the project's `static/` folder)",
             )
-    if any(out.iterdir()) and not (out / MARKER).is_file():
+    if any(not _our_staging(child) for child in out.iterdir()) and not (out / MARKER).is_file():
         raise OutputProblem(
             f"refusing to replace {out}: it was not made by `briefing build` (no {MARKER} file)",
             "remove it or choose another --out",
         )
+
+
+def is_mount_point(path: Path) -> bool:
+    """Whether `path` is where a file system is mounted (then it cannot be renamed or swapped): a folder on
+    another device than its parent, or one that Linux lists as a mount point (a bind mount on the same
+    device)."""
+    if not path.is_dir():
+        return False
+    if os.path.ismount(path):
+        return True
+    try:
+        with open("/proc/self/mountinfo", "rb") as mounts:
+            points = {os.fsdecode(_unescape_mount(line.split(b" ")[4])) for line in mounts if line.count(b" ") >= 4}
+    except OSError:
+        return False
+    return os.path.realpath(path) in points
+
+
+def _unescape_mount(field: bytes) -> bytes:
+    """A mount point as /proc/self/mountinfo writes it: space, tab, newline and backslash as octal escapes."""
+    for escape in (b"\\040", b"\\011", b"\\012", b"\\134"):
+        field = field.replace(escape, bytes([int(escape[1:], 8)]))
+    return field
+
+
+def _our_staging(child: Path) -> bool:
+    """A staging folder a build made inside the output (only a mount point's), marked as ours."""
+    return child.name.startswith(INSIDE_STAGING_PREFIX) and (child / STAGING_MARKER).is_file()
 
 
 class OutputLock:
@@ -245,7 +276,7 @@ class Previous:
 
         if self.out.is_dir():
             walk(str(self.out), "")
-        return found
+        return [path for path in found if not path.startswith(INSIDE_STAGING_PREFIX)]  # (only the mount point's)
 
     def strangers(self, made: set[str]) -> list[str]:
         """Files in the output that no build of ours made, and that this build does not make (the temporary of a
@@ -290,15 +321,20 @@ class Writer(ABC):
 
 
 class StagingWriter(Writer):
-    """A one-off build: a new folder beside the output, swapped in at the end."""
+    """A one-off build: a new folder beside the output, swapped in at the end; or, for an output that is a
+    mount point, a new folder inside it, whose files are moved into place at the end."""
 
     def __init__(self, out: Path, previous: Previous) -> None:
         super().__init__(out, previous)
         self.lock = previous.lock
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out, self.lock.claimed())
-        self.staging = out.parent / f".{out.name}.new-{secrets.token_hex(8)}"
-        self.lock.claim([self.staging.name])  # named before it exists: see OutputLock
+        self.inside = is_mount_point(out)
+        token = secrets.token_hex(8)
+        self.staging = (
+            out / f"{INSIDE_STAGING_PREFIX}{token}" if self.inside else out.parent / f".{out.name}.new-{token}"
+        )
+        self.lock.claim([_claim_name(out, self.staging)])  # named before it exists: see OutputLock
         self.staging.mkdir(mode=0o700)
         (self.staging / STAGING_MARKER).write_bytes(b"")
 
@@ -336,6 +372,9 @@ class StagingWriter(Writer):
 
     def commit(self, later: Collection[str] = ()) -> None:
         assert not later, "a staging folder is swapped in whole"
+        if self.inside:
+            self._move_into_place()
+            return
         (self.staging / STAGING_MARKER).unlink()
         (self.staging / MARKER).write_bytes(self.manifest_json())
         os.chmod(self.staging, 0o755)
@@ -353,9 +392,43 @@ class StagingWriter(Writer):
             os.rename(self.staging, self.out)
         self.lock.claim([])
 
+    def _move_into_place(self) -> None:
+        """The staging folder's files moved to their places in the output (a mount point), each atomically;
+        the previous build's files this one does not make, and strangers, removed. The manifest first names
+        every file about to change, so a build killed midway leaves them to be redone."""
+        made = set(self.manifest)
+        gone = sorted(set(self.previous.files_on_disk()) - made - {MARKER})
+        _replace(self.out / MARKER, self.manifest_json(pending=sorted(made | set(gone))))
+        for path in reversed(gone):  # first, so that a stray file never stands where a folder must go
+            _remove(self.out, path)
+        for path in sorted(made):
+            target = self.out / path
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staging / path, target)  # the same file system: its inode and time are kept
+        _replace(self.out / MARKER, self.manifest_json())
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.claim([])
+
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.lock.claim([])
+
+
+def _claim_name(out: Path, staging: Path) -> str:
+    """How the lock file names a staging folder: beside the output by its name, inside it by `out/name`."""
+    return staging.name if staging.parent != out else f"{out.name}/{staging.name}"
+
+
+def _remove(out: Path, path: str) -> None:
+    """Remove the file at site path `path`, and the folders it leaves empty."""
+    target = out / path
+    target.unlink(missing_ok=True)
+    for folder in target.parents:
+        if folder == out or any(folder.iterdir()):
+            break
+        folder.rmdir()
 
 
 def remove_stale_staging(out: Path, claimed: list[str]) -> None:
@@ -366,6 +439,11 @@ def remove_stale_staging(out: Path, claimed: list[str]) -> None:
         ours = sibling.name in claimed or (sibling / STAGING_MARKER).is_file()
         if sibling.name.startswith(prefixes) and sibling.is_dir() and not sibling.is_symlink() and ours:
             shutil.rmtree(sibling, ignore_errors=True)
+    if out.is_dir() and not out.is_symlink():
+        for child in out.glob(f"{INSIDE_STAGING_PREFIX}*"):
+            ours = _claim_name(out, child) in claimed or _our_staging(child)
+            if ours and child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
 
 
 class InPlaceWriter(Writer):
@@ -399,12 +477,7 @@ class InPlaceWriter(Writer):
         if touched:
             _replace(self.out / MARKER, self.manifest_json(pending=touched))
         for path in reversed(gone):  # first, so that a stray file never stands where a folder must go
-            target = self.out / path
-            target.unlink(missing_ok=True)
-            for folder in target.parents:
-                if folder == self.out or any(folder.iterdir()):
-                    break
-                folder.rmdir()
+            _remove(self.out, path)
         for path, (data, key, digest) in self.pending.items():
             target = self.out / path
             _replace(target, data)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from generator import write
 from generator.build import BuildOptions, Engine, Mode, build
 from generator.diagnostics import ContentError, Diagnostic, format_report
-from generator.write import MARKER, Previous, output_lock
+from generator.write import MARKER, Previous, is_mount_point, output_lock
 from tests.helpers import (
     BUNDLED,
     LargeBriefing,
@@ -376,3 +377,95 @@ def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: P
     assert again.returncode == 0, again.stderr
     expected, actual = clean_build(content, tmp_path / "clean"), read_site(out)
     assert expected == actual, describe_difference(expected, actual)
+
+
+def _build_into_a_mount_point(mini: Path, out: Path) -> None:
+    """Build, then build again after an edit, a stranger in the output and a killed build's staging folder
+    inside it; each time the output must equal a clean build, with nothing of ours left beside or inside."""
+    result = subprocess.run(
+        briefing_command("build", "--no-search", "--content", str(mini), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert read_site(out) == clean_build(mini, mini.parent / "clean")
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
+    (out / "stray.txt").write_text("not ours")
+    killed = out / ".briefing-new-0123456789abcdef"  # as a build killed while it filled its staging folder
+    killed.mkdir()
+    (killed / ".briefing-staging").write_bytes(b"")
+    (killed / "index.html").write_text("half a build")
+    result = subprocess.run(
+        briefing_command("build", "--no-search", "--content", str(mini), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "removed 1 file not made by `briefing build`: stray.txt" in result.stderr
+    expected, actual = clean_build(mini, mini.parent / "clean2"), read_site(out)
+    assert actual == expected, describe_difference(expected, actual)
+    beside = [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+    assert beside == [f".{out.name}.lock"] and not list(out.glob(".briefing-new-*"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0, reason="mounting needs Linux and root")
+def test_an_output_that_is_a_mount_point_is_built_in_place(mini: Path) -> None:
+    """A container's volume or a disk of its own cannot be renamed, so the atomic swap of a staging folder
+    beside it fails ("device or resource busy"): its staging folder is made inside it, and its files moved
+    into place one by one, each atomically."""
+    out = mini.parent / "site"
+    out.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(out)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here: {mounted.stderr.decode().strip()}")
+    try:
+        _build_into_a_mount_point(mini, out)
+    finally:
+        subprocess.run(["umount", str(out)], check=False)
+
+
+def test_a_bind_mount_on_the_same_device_is_known_as_a_mount_point(tmp_path: Path) -> None:
+    """A bind mount of a folder of the same disk has its parent's device number: /proc/self/mountinfo says."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting needs Linux and root")
+    (tmp_path / "from").mkdir()
+    target = tmp_path / "with space"
+    target.mkdir()
+    assert not is_mount_point(target)
+    mounted = subprocess.run(["mount", "--bind", str(tmp_path / "from"), str(target)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here: {mounted.stderr.decode().strip()}")
+    try:
+        assert os.stat(target).st_dev == os.stat(tmp_path).st_dev and is_mount_point(target)
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
+
+
+def test_a_build_into_a_mount_point_stopped_while_moving_files_is_redone(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving the files of a mount point's staging folder into place is not one atomic step: a build stopped
+    midway (a full disk, a kill) leaves old and new files side by side, and the next build must still give a
+    clean build's output. (The output here is an ordinary folder taken for a mount point.)"""
+    monkeypatch.setattr(write, "is_mount_point", lambda path: path.is_dir())
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
+    replace, moves = os.replace, []
+
+    def stop_after_some(source: Path, target: Path) -> None:
+        moves.append(target)
+        if len(moves) == 12:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        replace(source, target)
+
+    monkeypatch.setattr(write.os, "replace", stop_after_some)
+    with pytest.raises(OSError):
+        build(BuildOptions(content=mini, out=out, search=False))
+    monkeypatch.setattr(write.os, "replace", replace)
+    assert len(moves) == 12 and not list(out.glob(".briefing-new-*"))
+    build(BuildOptions(content=mini, out=out, search=False))
+    expected, actual = clean_build(mini, mini.parent / "clean"), read_site(out)
+    assert actual == expected, describe_difference(expected, actual)
