@@ -276,7 +276,8 @@ class Previous:
 
         if self.out.is_dir():
             walk(str(self.out), "")
-        return [path for path in found if not path.startswith(INSIDE_STAGING_PREFIX)]  # (only the mount point's)
+        staging = {child.name + "/" for child in self.out.glob(f"{INSIDE_STAGING_PREFIX}*") if _our_staging(child)}
+        return [path for path in found if not path.startswith(tuple(staging))] if staging else found
 
     def strangers(self, made: set[str]) -> list[str]:
         """Files in the output that no build of ours made, and that this build does not make (the temporary of a

@@ -469,3 +469,17 @@ def test_a_build_into_a_mount_point_stopped_while_moving_files_is_redone(
     build(BuildOptions(content=mini, out=out, search=False))
     expected, actual = clean_build(mini, mini.parent / "clean"), read_site(out)
     assert actual == expected, describe_difference(expected, actual)
+
+
+def test_a_folder_that_only_looks_like_a_staging_folder_inside_the_output_is_named(mini: Path) -> None:
+    """Only a staging folder marked as ours is passed over in the output (a mount point's, being filled);
+    one that merely has the name is someone's files: named in the warning, like any other."""
+    out = mini.parent / "site"
+    build(BuildOptions(content=mini, out=out, search=False))
+    (out / ".briefing-new-mine").mkdir()
+    (out / ".briefing-new-mine" / "notes.txt").write_text("mine")
+    result = build(BuildOptions(content=mini, out=out, search=False))
+    assert [w.message for w in result.warnings if "not made by" in w.message] == [
+        "removed 1 file not made by `briefing build`: .briefing-new-mine/notes.txt"
+    ]
+    assert read_site(out) == clean_build(mini, mini.parent / "clean")
