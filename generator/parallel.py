@@ -103,12 +103,12 @@ def imap_ordered(
     finished = False
     try:
         for _ in range(min(processes, len(chunks))):
-            workers.append(_Worker(task))  # one by one: if a fork fails, those started are ended below
+            workers.append(_Worker(task, chunks))  # one by one: if a fork fails, those started are ended below
         handed = 0
         for _ in range(IN_HAND):
             for worker in workers:
                 if handed < len(chunks):
-                    worker.hand(handed, chunks[handed])
+                    worker.hand(handed)
                     handed += 1
         back: dict[int, list[Any]] = {}  # results come back in any order, and are given in order
         given = done = 0
@@ -117,7 +117,7 @@ def imap_ordered(
                 index, results = worker.take()
                 back[index] = results
                 if handed < len(chunks):
-                    worker.hand(handed, chunks[handed])
+                    worker.hand(handed)
                     handed += 1
             while given in back:
                 results = back.pop(given)
@@ -134,20 +134,23 @@ def imap_ordered(
 
 
 class _Worker:
-    """A forked worker process and the parent's end of its pipe."""
+    """A forked worker process and the parent's end of its pipe. It inherits the task and every batch of items;
+    the parent sends it only the number of the batch to do, a message too small ever to fill the pipe. (When
+    the batches themselves went through the pipe, the parent could block sending a big one to a worker that
+    was itself blocked sending a big result to the parent, and the build hung.)"""
 
-    def __init__(self, task: Callable[[Any], Any]) -> None:
+    def __init__(self, task: Callable[[Any], Any], batches: list[list[Any]]) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(task, theirs, os.getpid()), daemon=True)
+        self.process = context.Process(target=_serve, args=(task, batches, theirs, os.getpid()), daemon=True)
         self.process.start()
         theirs.close()
         self.handed: list[int] = []  # the indices of the batches it holds, in the order it does them
 
-    def hand(self, index: int, batch: list[Any]) -> None:
+    def hand(self, index: int) -> None:
         try:
-            self.connection.send(batch)
-        except OSError:  # its end of the pipe is closed: it has ended
+            self.connection.send(index)
+        except (BrokenPipeError, ConnectionResetError):  # its end of the pipe is closed: it has ended
             self._lost()
         self.handed.append(index)
 
@@ -156,14 +159,17 @@ class _Worker:
         worker ended (killed by the kernel when memory ran out, or by hand)."""
         try:
             ok, outcome = self.connection.recv()
-        except (EOFError, OSError):  # its end of the pipe is closed: it has ended
+        except (EOFError, ConnectionResetError):  # its end of the pipe is closed: it has ended
             self._lost()
         if not ok:
             raise outcome
         return self.handed.pop(0), outcome
 
     def _lost(self) -> NoReturn:
-        self.process.join()  # (a worker's end of the pipe closes only as it ends)
+        self.process.join(timeout=5)  # (a worker's end of the pipe closes as it ends)
+        if self.process.exitcode is None:  # closed, yet it runs on: it is not waited for
+            self.process.kill()
+            self.process.join()
         assert self.process.exitcode is not None
         raise WorkerLost(self.process.exitcode) from None
 
@@ -188,16 +194,16 @@ def _ready(workers: list[_Worker]) -> list[_Worker]:
     return [holding[connection] for connection in wait(list(holding))]  # type: ignore[index]
 
 
-def _serve(task: Callable[[Any], Any], connection: Connection, parent: int) -> None:
-    """A worker: do each batch the parent sends and send back its results (or what the task raised), until
+def _serve(task: Callable[[Any], Any], batches: list[list[Any]], connection: Connection, parent: int) -> None:
+    """A worker: do each batch the parent names and send back its results (or what the task raised), until
     the parent sends None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     end_with_parent(parent, signal.SIGKILL)
     with contextlib.suppress(EOFError):  # (the parent's end closed: it is gone)
-        while (batch := connection.recv()) is not None:
+        while (index := connection.recv()) is not None:
             try:
-                outcome: tuple[bool, Any] = (True, [task(item) for item in batch])
+                outcome: tuple[bool, Any] = (True, [task(item) for item in batches[index]])
             except Exception as error:  # raised in the parent, as if the task had run there
                 outcome = (False, _portable(error))
             try:

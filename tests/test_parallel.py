@@ -14,6 +14,10 @@ from generator.parallel import WorkerLost, batches, imap_ordered, map_ordered
 from tests.helpers import assert_workers_fork
 
 
+class TookTooLong(Exception):
+    """Raised by a test's alarm (not an OSError, which the code under test may take for a closed pipe)."""
+
+
 def test_light_items_go_in_batches_and_heavy_ones_one_by_one() -> None:
     items = list(range(100))
     assert [len(batch) for batch in batches(items, processes=2, weight=1)] == [7] * 14 + [2]
@@ -34,7 +38,7 @@ def test_a_worker_killed_in_the_middle_is_said_not_waited_for() -> None:
         return item
 
     def waited_too_long(_signal: int, _frame: FrameType | None) -> None:
-        raise TimeoutError("still waiting for the lost worker's task")
+        raise TookTooLong("still waiting for the lost worker's task")
 
     before = signal.signal(signal.SIGALRM, waited_too_long)
     signal.alarm(60)
@@ -56,7 +60,7 @@ def test_a_build_that_stops_early_never_waits_for_its_workers() -> None:
         return b"x" * 300_000
 
     def waited_too_long(_signal: int, _frame: FrameType | None) -> None:
-        raise TimeoutError("a build that stopped early is still waiting for its workers")
+        raise TookTooLong("a build that stopped early is still waiting for its workers")
 
     before = signal.signal(signal.SIGALRM, waited_too_long)
     signal.alarm(120)
@@ -67,6 +71,25 @@ def test_a_build_that_stops_early_never_waits_for_its_workers() -> None:
                 if taken == 5 + attempt % 7:
                     break
             pages.close()  # as the build's error or signal does, unwinding
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_big_items_and_big_results_never_block_each_other() -> None:
+    """The files a load reads go to the workers as items, and come back as results, by the megabyte: the
+    parent must never be stuck sending a worker its next items while that worker is stuck sending it results
+    (a cold build of 11,000 pages hung so, for ever, when batches went through the pipes)."""
+    assert_workers_fork()
+    items = [bytes([number % 256]) * 100_000 for number in range(400)]  # distinct: pickled whole, each
+
+    def waited_too_long(_signal: int, _frame: FrameType | None) -> None:
+        raise TookTooLong("the parent and a worker wait for each other")
+
+    before = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(60)
+    try:
+        assert map_ordered(lambda item: item[:1] * len(item), items) == items
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
