@@ -1,8 +1,8 @@
 """Spread pure, independent work over the machine's cores, in order, or do it here when that cannot pay.
 
-Workers are forked, so they inherit the loaded model, the compiled templates and the task itself instead of
-receiving them pickled; each receives batches of items through its own pipe and sends back plain results — a
-worker never writes a file or changes state the parent relies on. Forking a process that runs other threads
+Workers are forked, so they inherit the loaded model, the compiled templates, the task and the batches of
+items instead of receiving them pickled; through its own pipe each is sent the numbers of the batches to do,
+and sends back plain results — a worker never writes a file or changes state the parent relies on. Forking a process that runs other threads
 is unsafe (a lock held by another thread stays held in the child), so a process with threads works serially
 (the preview server keeps its builds in a process of their own: builder.py).
 
