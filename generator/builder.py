@@ -24,11 +24,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic, from_exception, internal_error
-from generator.parallel import end_with_parent
+from generator.parallel import end_with_parent, put_off_in_finalizer
 
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
 
@@ -155,5 +156,6 @@ def _outcome(engine: Engine, changes: set[Path] | None) -> tuple[str, object]:
     return "built", replace(result, briefing=None)  # what the server shows of it; the model stays here
 
 
-def _leave(_signal: int, _frame: object) -> None:
-    raise SystemExit(0)
+def _leave(signum: int, frame: FrameType | None) -> None:
+    if not put_off_in_finalizer(signum, frame, _leave):
+        raise SystemExit(0)

@@ -16,6 +16,7 @@ from typing import Any
 from generator import __version__
 from generator.build import BuildOptions, Mode, build
 from generator.diagnostics import ContentError, Diagnostic, format_report, from_exception, relative
+from generator.parallel import put_off_in_finalizer
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
@@ -165,7 +166,8 @@ def _signals_interrupt() -> Iterator[None]:
             if signum == signal.SIGTERM:
                 os._exit(EXIT_TERMINATED)
             return
-        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+        if not put_off_in_finalizer(signum, frame, on_signal):
+            raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
     previous: dict[int, Any] = {}
     try:

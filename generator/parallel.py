@@ -28,12 +28,14 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
+from types import FrameType
 from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 300  # below this, starting workers costs more than it saves
+FINALIZER_WAIT_S = 0.005  # how long a signal that came during a finalizer is put off, at a time
 IN_HAND = 2  # batches a worker holds at a time: it starts the next while the parent takes in the last
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
 
@@ -58,6 +60,22 @@ def end_with_parent(parent: int, sent: signal.Signals) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sent)
     if os.getppid() != parent:
         raise SystemExit(0)
+
+
+def put_off_in_finalizer(
+    signum: int, frame: FrameType | None, handler: Callable[[int, FrameType | None], None]
+) -> bool:
+    """Whether a signal's `handler` must not raise yet: Python ignores (and prints) an exception raised while
+    an object's finalizer (`__del__`) runs, and the build would go on. Then `handler` is called again a few
+    milliseconds later, by an alarm, once the finalizer is done. (Marking the signal as arrived again would
+    not do: Python would run the handler at once, inside itself.)"""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            signal.signal(signal.SIGALRM, lambda _alarm, later: handler(signum, later))
+            signal.setitimer(signal.ITIMER_REAL, FINALIZER_WAIT_S)
+            return True
+        frame = frame.f_back
+    return False
 
 
 def batches(items: Sequence[T], processes: int, weight: int, alone: int = 0) -> list[list[T]]:

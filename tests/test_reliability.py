@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator import builder
 from generator.build import BuildOptions, build
+from generator.cli import Terminated, _signals_interrupt
 from generator.diagnostics import ContentError
 from generator.safeurl import is_safe_url
 from generator.yamltext import parse_yaml
@@ -889,6 +891,49 @@ def test_ctrl_c_while_the_program_loads_prints_one_line_and_exits_130(
 def test_sigterm_removes_the_staging_folder_and_exits_143(mini: Path) -> None:
     code, err, _ = _interrupt_build(mini, signal.SIGTERM, to_group=False)
     assert (code, err) == (143, "terminated\n")
+
+
+class _SignalledWhileFinalized:
+    """An object whose finalizer is running when a signal comes (as a closed pipe's may be, at any moment)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+        sum(range(1000))  # (Python runs the signal's handler here, inside the finalizer)
+
+
+@pytest.mark.parametrize(
+    ("signum", "stops_with"),
+    [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_that_comes_while_a_finalizer_runs_still_stops_the_build(
+    signum: signal.Signals, stops_with: type[BaseException]
+) -> None:
+    """Python ignores an exception raised in `__del__` (it prints a traceback and goes on), so a Ctrl+C or
+    SIGTERM that came while an object was finalized let the build run on (CI caught the preview's build
+    process printing "Exception ignored in: <function _ConnectionBase.__del__ …>"). It is put off until the
+    finalizer is done."""
+    alarm = signal.getsignal(signal.SIGALRM)
+    try:
+        with pytest.raises(stops_with), _signals_interrupt():
+            _SignalledWhileFinalized(signum)
+            time.sleep(5)  # the build goes on: the signal must stop it here
+    finally:
+        signal.signal(signal.SIGALRM, alarm)
+
+
+def test_sigterm_that_comes_while_a_finalizer_runs_still_ends_the_preview_build_process() -> None:
+    before, alarm = signal.signal(signal.SIGTERM, builder._leave), signal.getsignal(signal.SIGALRM)
+    try:
+        with pytest.raises(SystemExit):
+            _SignalledWhileFinalized(signal.SIGTERM)
+            time.sleep(5)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGALRM, alarm)
 
 
 @pytest.mark.parametrize(
