@@ -32,6 +32,16 @@ from tests.helpers import (
 )
 
 
+def _cli_build(content: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """`briefing build --no-search` as a user runs it, in a process of its own."""
+    return subprocess.run(
+        briefing_command("build", "--no-search", "--content", str(content), "--out", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def clean_build(content: Path, out: Path) -> dict[str, bytes]:
     build(BuildOptions(content=content, out=out, search=False))
     return read_site(out)
@@ -368,12 +378,7 @@ def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: P
     while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(running(pid) for pid in workers), "a worker outlived its build"
-    again = subprocess.run(
-        briefing_command("build", "--no-search", "--content", str(content), "--out", str(out)),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = _cli_build(content, out)
     assert again.returncode == 0, again.stderr
     expected, actual = clean_build(content, tmp_path / "clean"), read_site(out)
     assert expected == actual, describe_difference(expected, actual)
@@ -382,12 +387,7 @@ def test_workers_of_a_build_killed_outright_end_and_release_the_lock(tmp_path: P
 def _build_into_a_mount_point(mini: Path, out: Path) -> None:
     """Build, then build again after an edit, a stranger in the output and a killed build's staging folder
     inside it; each time the output must equal a clean build, with nothing of ours left beside or inside."""
-    result = subprocess.run(
-        briefing_command("build", "--no-search", "--content", str(mini), "--out", str(out)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _cli_build(mini, out)
     assert result.returncode == 0, result.stderr
     assert read_site(out) == clean_build(mini, mini.parent / "clean")
     edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
@@ -396,12 +396,7 @@ def _build_into_a_mount_point(mini: Path, out: Path) -> None:
     killed.mkdir()
     (killed / ".briefing-staging").write_bytes(b"")
     (killed / "index.html").write_text("half a build")
-    result = subprocess.run(
-        briefing_command("build", "--no-search", "--content", str(mini), "--out", str(out)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _cli_build(mini, out)
     assert result.returncode == 0, result.stderr
     assert "removed 1 file not made by `briefing build`: stray.txt" in result.stderr
     expected, actual = clean_build(mini, mini.parent / "clean2"), read_site(out)
