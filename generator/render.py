@@ -200,19 +200,18 @@ class RouteMemo:
     """A long-lived engine's route table of one language, kept while the model is patched in place (the same
     entities, in the same order, under the same settings): then only the routes of the entities patched are
     made anew (their titles, summaries and places in their files may have changed). The engine drops it when
-    a build fails, as a patch laid in by that build's resolve would not be known to the next."""
+    a build fails, as a patch laid in by that build's resolve would not be known to the next. (A model patched
+    in place kept its settings, so its languages too.)"""
 
     briefing: Briefing | None = None
     texts: Texts | None = None
-    languages: tuple[Language, list[Language]] | None = None
     table: list[Route] = field(default_factory=list)
     place: dict[str, int] = field(default_factory=dict)  # entity id → the index of its page's route
 
     def routes(self, briefing: Briefing, texts: Texts, patched: list[Entity] | None) -> list[Route]:
         """`routes(briefing, texts)`, given the entities this model was patched in since the last call (None:
         the model was linked anew)."""
-        languages = (briefing.language, briefing.languages)
-        if patched is None or briefing is not self.briefing or texts is not self.texts or languages != self.languages:
+        if patched is None or briefing is not self.briefing or texts is not self.texts:
             self.table = routes(briefing, texts)
             self.place = {
                 route.page.entity.id: index
@@ -220,13 +219,12 @@ class RouteMemo:
                 if route.page is not None and route.page.entity is not None
             }
         else:
-            self.table = list(self.table)
             for entity in patched:
                 index = self.place.get(entity.id)
                 if index is not None:
                     self.table[index] = entity_route(entity, briefing)  # type: ignore[arg-type]
-        self.briefing, self.texts, self.languages = briefing, texts, (languages[0], list(languages[1]))
-        return list(self.table)
+        self.briefing, self.texts = briefing, texts
+        return list(self.table)  # (the caller's own: this one is patched next time)
 
 
 def sitemap_entries(table: list[Route]) -> list[exports.SitemapEntry]:

@@ -404,9 +404,7 @@ class StagingWriter(Writer):
             _remove(self.out, path)
         for path in sorted(made):
             target = self.out / path
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_room(target)
             os.replace(self.staging / path, target)  # the same file system: its inode and time are kept
         _replace(self.out / MARKER, self.manifest_json())
         shutil.rmtree(self.staging, ignore_errors=True)
@@ -504,9 +502,7 @@ def standing_for(path: Path) -> Path:
 
 def _replace(target: Path, data: bytes) -> None:
     """Write `target` whole or not at all: a reader sees the old file or the new one."""
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_room(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
     try:
         temporary.write_bytes(data)
@@ -514,6 +510,13 @@ def _replace(target: Path, data: bytes) -> None:
     except BaseException:  # a full disk, say: no half-written temporary is left for the next build to find
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _make_room(target: Path) -> None:
+    """Make way for a file at `target`: its folder made, a folder of the last build's standing there removed."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
