@@ -234,8 +234,11 @@ ENTITIES_PER_PAGE_OF_WORK = 1000  # in a briefing of n entities, rendering one p
 
 
 class Engine:
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, once: bool = False) -> None:
+        """`once`: this engine builds only once, so its memos keep nothing for a next build (at 11,000 pages
+        they would hold the print page twice over, and every page's reads, for a build that never comes)."""
         self.options = options
+        self.again = not once
         self.files = FileMemo()
         self.linker = Linker()
         self.views = ViewMemo()
@@ -288,8 +291,8 @@ class Engine:
         renderers, sitemap = {}, sitemap_entries(table)
         for edition in editions:
             code = edition.language.code
-            fragments = self.fragments.setdefault(code, Fragments())
-            pieces = self.pieces.setdefault(code, Pieces())
+            fragments = self.fragments.setdefault(code, Fragments(keep=self.again))
+            pieces = self.pieces.setdefault(code, Pieces(keep=self.again))
             env = self._environment(dirs, digest, texts[code])
             renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces)
         globals_digest = renderers[briefing.language.code].globals_digest(loaded)
@@ -300,7 +303,8 @@ class Engine:
             if options.mode is Mode.CHECK:
                 made = self._produce(table, renderers, previous, unchanged, range(len(table)))
                 produced = sorted(made, key=lambda p: p.index)
-                self.views.remember(table, produced)
+                if self.again:
+                    self.views.remember(table, produced)
                 self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 result.timings["render"] = time.perf_counter() - started
@@ -398,9 +402,10 @@ class Engine:
                 if route.page is None:
                     return Produced(index, data=renderer.export(route))
                 key, built, reads = renderer.view_key(route)
+                shown = frozenset(reads) if self.again else None  # for the view memo, kept only for a next build
                 if reusable.get(route.path) == key:
-                    return Produced(index, key, reads=frozenset(reads))
-                return Produced(index, key, renderer.render_view(route, built), reads=frozenset(reads))
+                    return Produced(index, key, reads=shown)
+                return Produced(index, key, renderer.render_view(route, built), reads=shown)
             except TemplateProblem as problem:
                 return Produced(index, problem=problem)
 
@@ -469,7 +474,8 @@ class Engine:
                     if item.problem is None and self._store(writer, previous, path, item.data, item.key):
                         written.add(path)
                     produced.append(replace(item, data=None) if item.data is not None else item)
-                self.views.remember(table, produced)
+                if self.again:
+                    self.views.remember(table, produced)
                 self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
@@ -645,7 +651,7 @@ def _with_alternates(tables: list[list[Route]], editions: list[Briefing]) -> lis
 
 def build(options: BuildOptions) -> BuildResult:
     """One build with a fresh engine (nothing reused from other builds in this process)."""
-    return Engine(options).build()
+    return Engine(options, once=True).build()
 
 
 def _report_problems(produced: list[Produced], diags: Diagnostics) -> None:

@@ -176,8 +176,11 @@ class Pieces:
     entries: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
     joined: dict[str, Joined] = field(default_factory=dict)
     changed: set[str] | None = None
+    keep: bool = True  # False: an engine that builds once keeps nothing
 
     def get(self, key: str, reads: frozenset[str], make: Callable[[], str]) -> str:
+        if not self.keep:
+            return make()
         known = self.entries.get(key)
         if known is None or self.changed is None or known[0] != reads or not reads.isdisjoint(self.changed):
             known = self.entries[key] = (reads, make())
@@ -202,6 +205,8 @@ class Pieces:
         separator: str = "",
     ) -> str:
         """The pieces of `entities` (`make`, each reading `reads`) joined by `separator`."""
+        if not self.keep:
+            return separator.join(make(entity) for entity in entities)
         known = self.joined.get(key)
         changed = self.changed
         # list equality is identity here (entities compare by identity): the same entities in the same order

@@ -281,7 +281,7 @@ class Renderer:
         assert route.page is not None
         built, reads = views.build_view(route.page, self.briefing, self.axis, self.texts, self.fragments)
         digest = hashlib.blake2b(self.salt, digest_size=16)
-        digest.update(pickle.dumps(built, protocol=5))
+        pickle.Pickler(_Hashing(digest), protocol=5).dump(built)  # the pickle's bytes, never held whole
         return digest.hexdigest(), built, reads
 
     def render_view(self, route: Route, built: object) -> bytes:
@@ -292,6 +292,13 @@ class Renderer:
     def export(self, route: Route) -> bytes:
         assert route.export is not None
         return route.export(self.briefing, self.sitemap, self.pieces)
+
+
+class _Hashing:
+    """A file that hashes what is written to it."""
+
+    def __init__(self, digest: hashlib.blake2b) -> None:
+        self.write = digest.update
 
 
 def make_environment(template_dirs: Iterable[Path], texts: Texts | None = None) -> jinja2.Environment:

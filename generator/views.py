@@ -906,18 +906,22 @@ class ShortPrintView:
 @dataclass
 class Fragments:
     """Rendered pieces of the whole-briefing page, each with what it read; kept by a long-lived engine and
-    reused while nothing a piece read has changed (`changed` None: anything may have)."""
+    reused while nothing a piece read has changed (`changed` None: anything may have). `keep` False: an
+    engine that builds once keeps none (at 11,000 pages they would hold twice the page's 42 MB for nothing)."""
 
     entries: dict[str, Piece] = field(default_factory=dict)
     changed: set[str] | None = None
     render: Callable[[str, object], str] | None = None  # (macro of print_items.html, item) → HTML
+    keep: bool = True
 
     def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> Markup:
         known = self.entries.get(key)
         if known is None or self.changed is None or not known.reads.isdisjoint(self.changed):
             piece = PageText(text.path, text.briefing, text.texts, deferred=True)
             assert self.render is not None
-            known = self.entries[key] = Piece(self.render(macro, make(piece)), frozenset(piece.reads))
+            known = Piece(self.render(macro, make(piece)), frozenset(piece.reads))
+            if self.keep:
+                self.entries[key] = known
         text.reads |= known.reads
         return known.numbered(text)
 

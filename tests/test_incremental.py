@@ -293,6 +293,26 @@ def test_a_link_dropped_from_a_translation_only(tmp_path: Path) -> None:
     assert actual == expected, describe_difference(expected, actual)
 
 
+@pytest.mark.parametrize("mode", [Mode.BUILD, Mode.PREVIEW])
+def test_an_engine_that_builds_once_keeps_nothing_for_a_next_build(tmp_path: Path, mode: Mode) -> None:
+    """`briefing build` builds once: its memos would only hold the print page's pieces, the exports' pieces
+    and every page's reads (hundreds of MB at 11,000 pages) for nothing. An engine that builds again (the
+    preview, and `serve --search`, which builds in BUILD mode) keeps them, with the same output."""
+    options = BuildOptions(content=BUNDLED, out=tmp_path / "once", mode=mode, search=False)
+    once = Engine(options, once=True)
+    once.build()
+    again = Engine(BuildOptions(content=BUNDLED, out=tmp_path / "again", mode=mode, search=False))
+    again.build()
+    assert read_site(tmp_path / "once") == read_site(tmp_path / "again")
+    kept = [
+        [len(memo.entries) for memo in engine.fragments.values()]
+        + [len(memo.entries) + len(memo.joined) for memo in engine.pieces.values()]
+        + [len(engine.views.reads)]
+        for engine in (once, again)
+    ]
+    assert kept[0] == [0] * len(kept[0]) and all(kept[1]), kept
+
+
 def test_the_linker_patches_the_model_into_what_resolve_links(tmp_path: Path) -> None:
     """Text edits are laid into the last model; what cannot be (a new order, a new reference) is resolved
     anew. Either way the model is the one a fresh resolve links — origins shifted by an edit above included."""
