@@ -362,7 +362,24 @@ def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, vi
     except jinja2.UndefinedError as exc:
         file, line = _template_position(exc, name)
         raise TemplateProblem(file, line, f"template error: {exc.message}") from None
-    return html.encode("utf-8")
+    return _spliced(html.encode("utf-8"), view)
+
+
+def _spliced(data: bytes, view: object) -> bytes:
+    """The page's bytes with the bytes of each `Spliced` value of its view laid in where the template showed
+    it, in one join (never the whole page as a string)."""
+    values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
+    if not values:
+        return data
+    chunks: list[bytes] = []
+    for index, part in enumerate(views.SPLICED.split(data)):
+        if index % 2 == 0:
+            chunks.append(part)
+        elif (value := values.get(int(part))) is not None:
+            chunks.extend(value.parts)
+        else:  # not one of this view's (cannot come from content, which holds no NUL): left as it was
+            chunks.append(b"\x00spliced:" + part + b"\x00")
+    return b"".join(chunks)
 
 
 def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:

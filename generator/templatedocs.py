@@ -48,7 +48,9 @@ def reference() -> str:
         "Every template receives two values, prepared in Python (`generator/views.py`): `chrome`, what "
         "`base.html` shows around every page, and `view`, what its own page shows. Links are already relative "
         "to the page, texts already rendered (Markup: citations numbered, entity links resolved), labels taken "
-        "from the content schema. Templates only read them: no lookups, no URL building.",
+        "from the content schema. Templates only read them: no lookups, no URL building. A `Spliced` value (the "
+        "print page's articles, too big to hold as text) is HTML shown as Markup is, `{{ view.issues }}`, and "
+        "tested with `{% if view.issues %}`; it is kept as bytes, so filters that need text do not apply to it.",
         "",
         "## `chrome` (every template)",
         "",

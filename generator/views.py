@@ -869,6 +869,24 @@ class PrintStakeholder:
     lang: str = ""  # the language of its texts, where it is not the page's (untranslated)
 
 
+SPLICED = re.compile(rb"\x00spliced:([0-9]+)\x00")  # where a template showed a Spliced value
+
+
+@dataclass(frozen=True, eq=False)
+class Spliced:
+    """HTML too big to hold as text: the print page's articles (42 MB at 11,000 pages, and twice that as a
+    Python string once one character is not ASCII), kept as their UTF-8 bytes. A template shows it as it
+    shows any Markup; the page's bytes get its bytes where it stands (`render.render_template`)."""
+
+    parts: tuple[bytes, ...]
+
+    def __html__(self) -> str:
+        return f"\x00spliced:{id(self)}\x00"
+
+    def __bool__(self) -> bool:
+        return any(self.parts)
+
+
 @dataclass
 class PrintView:
     """The whole briefing on one page. Its articles arrive rendered (by the macros of print_items.html),
@@ -878,9 +896,9 @@ class PrintView:
     summary: str
     as_of: DateText
     state_of_play: Markup
-    issues: Markup
-    stakeholders: Markup
-    events: Markup
+    issues: Spliced
+    stakeholders: Spliced
+    events: Spliced
     strip: Markup
     short: str  # the short edition
     lang: str = ""  # the language of the title and summary, where they are not translated
@@ -914,7 +932,7 @@ class Fragments:
     render: Callable[[str, object], str] | None = None  # (macro of print_items.html, item) → HTML
     keep: bool = True
 
-    def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> Markup:
+    def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> bytes:
         known = self.entries.get(key)
         if known is None or self.changed is None or not known.reads.isdisjoint(self.changed):
             piece = PageText(text.path, text.briefing, text.texts, deferred=True)
@@ -947,17 +965,18 @@ class Piece:
                 start = match.end()
         self.parts.append(html[start:])
         self.numbers: list[tuple[int, bool]] | None = None
-        self.html = Markup("")
+        self.data = b""
 
-    def numbered(self, text: PageText) -> Markup:
-        """The piece with its citations numbered where it lands on `text`'s page (continuing its numbering)."""
+    def numbered(self, text: PageText) -> bytes:
+        """The piece, as UTF-8, with its citations numbered where it lands on `text`'s page (continuing its
+        numbering)."""
         numbers = [text.cite_number(source_id) for source_id in self.parts[1::2]]
         if numbers != self.numbers:
             out = [part if index % 2 == 0 else "" for index, part in enumerate(self.parts)]
             for index, (number, first) in enumerate(numbers):
                 out[2 * index + 1] = text.citation_html(number, first)
-            self.html, self.numbers = Markup(runs("".join(out))), numbers
-        return self.html
+            self.data, self.numbers = runs("".join(out)).encode("utf-8"), numbers
+        return self.data
 
 
 @dataclass(frozen=True)
@@ -1605,16 +1624,14 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     def event_piece(e: Event) -> Callable[[PageText], EventItem]:
         return lambda piece: event_item(piece, e, anchor=False)
 
-    issues = Markup("").join(
-        pieces.piece(text, f"issue:{i.id}", "print_issue", issue_piece(i)) for i in briefing.issues
+    issues = Spliced(tuple(pieces.piece(text, f"issue:{i.id}", "print_issue", issue_piece(i)) for i in briefing.issues))
+    stakeholders = Spliced(
+        tuple(
+            pieces.piece(text, f"stakeholder:{s.id}", "print_stakeholder", stakeholder_piece(s))
+            for s in briefing.stakeholders
+        )
     )
-    stakeholders = Markup("").join(
-        pieces.piece(text, f"stakeholder:{s.id}", "print_stakeholder", stakeholder_piece(s))
-        for s in briefing.stakeholders
-    )
-    events = Markup("").join(
-        pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events
-    )
+    events = Spliced(tuple(pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events))
     strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
     return PrintView(
         config.title,
