@@ -20,6 +20,7 @@ import logging
 import mimetypes
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -466,6 +467,9 @@ def serve(
     # an output no build may write ends the server before it starts, as it ends a build (a content error, which
     # the editor fixes while the server runs, is shown in the browser instead)
     check_output(out, content)
+    # a port in use is said at once, not after the first build; a browser that comes meanwhile waits in the
+    # socket's queue until the site is served
+    sockets = server_sockets(host, port)
     log = log or (lambda text: print(text, flush=True))
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
@@ -482,7 +486,7 @@ def serve(
     folders = watched_folders(content)
     watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
     watcher.log = log
-    try:  # whatever ends the server (Ctrl+C during the first build, a port in use) ends its build process
+    try:  # whatever ends the server (Ctrl+C during the first build) ends its build process
         # the first build, before the watcher starts: what is saved meanwhile is found afterwards by its
         # status-change time, and causes a second build
         started = time.time() - CLOCK_TICK_SECONDS
@@ -491,7 +495,7 @@ def serve(
         if changed_since(folders, started):
             rebuilder.request(None)
 
-        url = listen(state, host, port)
+        url = listen(state, host, sockets)
         if host not in ("127.0.0.1", "localhost", "::1"):
             log(
                 f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it "
@@ -508,10 +512,13 @@ def serve(
         watcher.stop()
         builder.stop()
         rebuilder.executor.shutdown(wait=False, cancel_futures=True)
+        for bound in sockets:
+            bound.close()
 
 
-def listen(state: ServerState, host: str, port: int) -> str:
-    """Serve the site, the reload socket and the client scripts on `host`:`port`; returns the site's URL."""
+def listen(state: ServerState, host: str, sockets: list[socket.socket]) -> str:
+    """Serve the site, the reload socket and the client scripts on `sockets` (bound to `host`); returns the
+    site's URL."""
     app = web.Application(
         [
             (r"/livereload", ReloadSocket, {"state": state}),
@@ -522,14 +529,13 @@ def listen(state: ServerState, host: str, port: int) -> str:
         host_allowed=host_checker(host),
     )
     server = httpserver.HTTPServer(app)
-    sockets = server_sockets(host, port)
     server.add_sockets(sockets)
     state.port = sockets[0].getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     return f"http://{shown_host}:{state.port}/"
 
 
-def server_sockets(host: str, port: int) -> list:  # type: ignore[type-arg]
+def server_sockets(host: str, port: int) -> list[socket.socket]:
     from tornado.netutil import bind_sockets
 
     try:
