@@ -36,6 +36,7 @@ from typing import BinaryIO
 MARKER = ".briefing-build"
 TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
 STAGING_MARKER = ".briefing-staging"
+LOST_AND_FOUND = "lost+found"
 INSIDE_STAGING_PREFIX = ".briefing-new-"  # a staging folder inside an output that is a mount point
 RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
 PROTECTED = (".git", ".hg", ".svn")
@@ -88,7 +89,8 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
                 "build into a folder of its own and copy or publish from there (files to publish as they are, "
                 "such as CNAME or .nojekyll, go in the project's `static/` folder)",
             )
-    if any(not _our_staging(child) for child in out.iterdir()) and not (out / MARKER).is_file():
+    theirs = [child for child in out.iterdir() if not _our_staging(child) and not _file_systems_own(out, child)]
+    if theirs and not (out / MARKER).is_file():
         raise OutputProblem(
             f"refusing to replace {out}: it was not made by `briefing build` (no {MARKER} file)",
             "remove it or choose another --out",
@@ -116,6 +118,12 @@ def _unescape_mount(field: bytes) -> bytes:
     for escape in (b"\\040", b"\\011", b"\\012", b"\\134"):
         field = field.replace(escape, bytes([int(escape[1:], 8)]))
     return field
+
+
+def _file_systems_own(out: Path, child: Path) -> bool:
+    """`lost+found` at the root of a mounted file system (ext4 makes one in each, and a file system check puts
+    what it recovers there): the file system's, never ours to count, name or remove."""
+    return child.name == LOST_AND_FOUND and child.is_dir() and not child.is_symlink() and is_mount_point(out)
 
 
 def _our_staging(child: Path) -> bool:
@@ -276,8 +284,10 @@ class Previous:
 
         if self.out.is_dir():
             walk(str(self.out), "")
-        staging = {child.name + "/" for child in self.out.glob(f"{INSIDE_STAGING_PREFIX}*") if _our_staging(child)}
-        return [path for path in found if not path.startswith(tuple(staging))] if staging else found
+        passed_over = {child.name + "/" for child in self.out.glob(f"{INSIDE_STAGING_PREFIX}*") if _our_staging(child)}
+        if _file_systems_own(self.out, self.out / LOST_AND_FOUND):
+            passed_over.add(LOST_AND_FOUND + "/")
+        return [path for path in found if not path.startswith(tuple(passed_over))] if passed_over else found
 
     def strangers(self, made: set[str]) -> list[str]:
         """Files in the output that no build of ours made, and that this build does not make (the temporary of a

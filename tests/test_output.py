@@ -466,6 +466,25 @@ def test_a_build_into_a_mount_point_stopped_while_moving_files_is_redone(
     assert actual == expected, describe_difference(expected, actual)
 
 
+def test_a_mounted_disks_lost_and_found_is_left_alone(mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ext4 makes `lost+found` at the root of every file system: a disk of its own mounted as the output is
+    built into, and its `lost+found`, with what a file system check recovered into it, is neither counted
+    against the output, nor named, nor removed. (The output here is an ordinary folder taken for a mount
+    point.)"""
+    monkeypatch.setattr(write, "is_mount_point", lambda path: path.is_dir())
+    out = mini.parent / "disk"
+    (out / "lost+found").mkdir(parents=True)
+    (out / "lost+found" / "#131075").write_bytes(b"recovered by fsck")
+    first = build(BuildOptions(content=mini, out=out, search=False))
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
+    second = build(BuildOptions(content=mini, out=out, search=False))
+    assert not [w.message for w in first.warnings + second.warnings if "lost+found" in w.message]
+    assert (out / "lost+found" / "#131075").read_bytes() == b"recovered by fsck"
+    site = {path: data for path, data in read_site(out).items() if not path.startswith("lost+found/")}
+    expected = clean_build(mini, mini.parent / "clean")
+    assert site == expected, describe_difference(expected, site)
+
+
 def test_a_folder_that_only_looks_like_a_staging_folder_inside_the_output_is_named(mini: Path) -> None:
     """Only a staging folder marked as ours is passed over in the output (a mount point's, being filled);
     one that merely has the name is someone's files: named in the warning, like any other."""
