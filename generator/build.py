@@ -127,6 +127,7 @@ class ViewMemo:
     translations: list[Translation] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
     translated: dict[str, list[Translation]] = field(default_factory=dict)  # record id → its translations
+    keep: bool = True  # False: an engine that builds once remembers no page (nor do its other memos)
 
     def unchanged_views(self, loaded: Loaded, globals_digest: str) -> dict[str, str]:
         """Pages whose view cannot have changed since the last build, with their view digest.
@@ -208,6 +209,8 @@ class ViewMemo:
         return {record.id for record in fresh}
 
     def remember(self, table: list[Route], produced: list[Produced]) -> None:
+        if not self.keep:
+            return
         paths = {route.path for route in table}
         for item in produced:
             path = table[item.index].path
@@ -238,10 +241,9 @@ class Engine:
         """`once`: this engine builds only once, so its memos keep nothing for a next build (at 11,000 pages
         they would hold the print page twice over, and every page's reads, for a build that never comes)."""
         self.options = options
-        self.again = not once
         self.files = FileMemo()
         self.linker = Linker()
-        self.views = ViewMemo()
+        self.views = ViewMemo(keep=not once)
         self.routes: dict[str, RouteMemo] = {}  # per language: the route table
         self.fragments: dict[str, Fragments] = {}  # per language: the print page's pieces
         self.pieces: dict[str, Pieces] = {}  # per language: the data exports' pieces
@@ -259,7 +261,7 @@ class Engine:
             result = self._build(changed)
         except BaseException:
             if self.views.ahead:  # a full disk, a template error: start again from what the output shows
-                self.views, self.fragments, self.pieces = ViewMemo(), {}, {}
+                self.views, self.fragments, self.pieces = ViewMemo(keep=self.views.keep), {}, {}
             self.routes = {}
             raise
         finally:
@@ -291,8 +293,8 @@ class Engine:
         renderers, sitemap = {}, sitemap_entries(table)
         for edition in editions:
             code = edition.language.code
-            fragments = self.fragments.setdefault(code, Fragments(keep=self.again))
-            pieces = self.pieces.setdefault(code, Pieces(keep=self.again))
+            fragments = self.fragments.setdefault(code, Fragments(keep=self.views.keep))
+            pieces = self.pieces.setdefault(code, Pieces(keep=self.views.keep))
             env = self._environment(dirs, digest, texts[code])
             renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces)
         globals_digest = renderers[briefing.language.code].globals_digest(loaded)
@@ -303,8 +305,7 @@ class Engine:
             if options.mode is Mode.CHECK:
                 made = self._produce(table, renderers, previous, unchanged, range(len(table)))
                 produced = sorted(made, key=lambda p: p.index)
-                if self.again:
-                    self.views.remember(table, produced)
+                self.views.remember(table, produced)
                 self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 result.timings["render"] = time.perf_counter() - started
@@ -402,7 +403,7 @@ class Engine:
                 if route.page is None:
                     return Produced(index, data=renderer.export(route))
                 key, built, reads = renderer.view_key(route)
-                shown = frozenset(reads) if self.again else None  # for the view memo, kept only for a next build
+                shown = frozenset(reads) if self.views.keep else None  # what the view memo remembers, if it does
                 if reusable.get(route.path) == key:
                     return Produced(index, key, reads=shown)
                 return Produced(index, key, renderer.render_view(route, built), reads=shown)
@@ -474,8 +475,7 @@ class Engine:
                     if item.problem is None and self._store(writer, previous, path, item.data, item.key):
                         written.add(path)
                     produced.append(replace(item, data=None) if item.data is not None else item)
-                if self.again:
-                    self.views.remember(table, produced)
+                self.views.remember(table, produced)
                 self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
