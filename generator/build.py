@@ -1,4 +1,4 @@
-"""The pipeline: load → resolve → views → render → write. `Engine.build` reads top to bottom on one screen.
+"""The pipeline: load → resolve → views → render → write. `Engine._build` reads top to bottom on one screen.
 
 An Engine owns everything a build may reuse (the records of files whose bytes are unchanged); a one-off
 build makes one and drops it, the preview keeps one. What a build skips is decided only by checked facts:
@@ -274,22 +274,47 @@ class Engine:
         result, diags = BuildResult(), Diagnostics(root=options.content.parent)
         self._check_folders()
         loaded = load_content(options.content, diags, self.files, changed)
+        editions = self._resolve(loaded, diags)
+        result.timings["resolve"] = time.perf_counter() - started
+        dirs = template_dirs(options.content)
+        catalogues = catalogues_digest()  # read once a build: the interface strings of every language
+        texts = {b.language.code: self._texts(b.language, catalogues) for b in editions}
+        table = self._route_table(editions, texts)
+        assets = static_files(dirs, diags)  # the theme's: stylesheets are squeezed
+        extra = {**assets, **publish_files(options.content, diags)}  # the project's static/ files, as they are
+        _check_collisions(table, extra, diags)
+        diags.raise_if_errors()
+        renderers = self._renderers(editions, table, dirs, templates_digest(dirs) + catalogues, texts)
+        unchanged = self._unchanged_views(loaded, renderers[editions[0].language.code])
+        with self._output() as previous:
+            if previous is None:  # check mode: nothing is written
+                self._check(table, renderers, unchanged, extra, diags, result, started)
+            else:
+                self._write(table, renderers, previous, unchanged, extra, set(assets), diags, result, started)
+        result.briefing, result.warnings = editions[0], diags.warnings
+        result.pages = sum(1 for route in table if route.page is not None)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _resolve(self, loaded: Loaded, diags: Diagnostics) -> list[Briefing]:
+        """The linked model in each of the briefing's languages, the original's first; raises every error."""
         briefing = self.linker.resolve(loaded, diags)
         diags.raise_if_errors()
         assert briefing is not None and loaded.config is not None
         editions = _editions(briefing, loaded, diags, self.linker)
         diags.raise_if_errors()
-        result.timings["resolve"] = time.perf_counter() - started
-        dirs = template_dirs(options.content)
-        catalogues = catalogues_digest()  # read once a build: the interface strings of every language
-        texts = {b.language.code: self._texts(b.language, catalogues) for b in editions}
+        return editions
+
+    def _route_table(self, editions: list[Briefing], texts: dict[str, Texts]) -> list[Route]:
+        """Every file of every language's site, each page knowing its versions in the other languages."""
         tables = [self._routes(edition, index, texts[edition.language.code]) for index, edition in enumerate(editions)]
-        table = _with_alternates(tables, editions)
-        assets = static_files(dirs, diags)  # the theme's: stylesheets are squeezed
-        extra = {**assets, **publish_files(options.content, diags)}  # the project's static/ files, as they are
-        _check_collisions(table, extra, diags)
-        diags.raise_if_errors()
-        digest = templates_digest(dirs) + catalogues  # what every page's look depends on, besides its view
+        return _with_alternates(tables, editions)
+
+    def _renderers(
+        self, editions: list[Briefing], table: list[Route], dirs: list[Path], digest: str, texts: dict[str, Texts]
+    ) -> dict[str, Renderer]:
+        """Per language, what makes its pages' views and bytes. `digest`: what every page's look depends on,
+        besides its view (the templates' and catalogues' bytes)."""
         renderers, sitemap = {}, sitemap_entries(table)
         for edition in editions:
             code = edition.language.code
@@ -297,27 +322,35 @@ class Engine:
             pieces = self.pieces.setdefault(code, Pieces(keep=self.views.keep))
             env = self._environment(dirs, digest, texts[code])
             renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces)
-        globals_digest = renderers[briefing.language.code].globals_digest(loaded)
-        unchanged = self.views.unchanged_views(loaded, globals_digest)
+        return renderers
+
+    def _unchanged_views(self, loaded: Loaded, original: Renderer) -> dict[str, str]:
+        """The pages whose view cannot have changed since this engine's last build, with their view digest;
+        the whole-briefing files' memos are told what changed."""
+        unchanged = self.views.unchanged_views(loaded, original.globals_digest(loaded))
         for memo in [*self.fragments.values(), *self.pieces.values()]:
             memo.changed = self.views.changed
-        with self._output() as previous:
-            if options.mode is Mode.CHECK:
-                made = self._produce(table, renderers, previous, unchanged, range(len(table)))
-                produced = sorted(made, key=lambda p: p.index)
-                self.views.remember(table, produced)
-                self._forget_pieces_made_elsewhere(table, produced)
-                _report_problems(produced, diags)
-                result.timings["render"] = time.perf_counter() - started
-                _check_links(table, produced, extra, diags)
-                result.timings["check links"] = time.perf_counter() - started
-            else:
-                assert previous is not None
-                self._write(table, renderers, previous, unchanged, extra, set(assets), diags, result, started)
-        result.briefing, result.warnings = briefing, diags.warnings
-        result.pages = sum(1 for route in table if route.page is not None)
-        result.seconds = time.perf_counter() - started
-        return result
+        return unchanged
+
+    def _check(
+        self,
+        table: list[Route],
+        renderers: dict[str, Renderer],
+        unchanged: dict[str, str],
+        extra: dict[str, Path],
+        diags: Diagnostics,
+        result: BuildResult,
+        started: float,
+    ) -> None:
+        """Render every file, and check every template and link, writing nothing (`briefing check`)."""
+        made = self._produce(table, renderers, None, unchanged, range(len(table)))
+        produced = sorted(made, key=lambda p: p.index)
+        self.views.remember(table, produced)
+        self._forget_pieces_made_elsewhere(table, produced)
+        _report_problems(produced, diags)
+        result.timings["render"] = time.perf_counter() - started
+        _check_links(table, produced, extra, diags)
+        result.timings["check links"] = time.perf_counter() - started
 
     @property
     def _thorough(self) -> bool:
