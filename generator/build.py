@@ -46,6 +46,7 @@ from generator.search import INDEX_FOLDER, SearchProblem, index_site
 from generator.views import Fragments
 from generator.write import (
     Entry,
+    FileData,
     InPlaceWriter,
     OutputProblem,
     Previous,
@@ -98,7 +99,7 @@ class Produced:
 
     index: int
     key: str = ""
-    data: bytes | None = None
+    data: FileData | None = None
     problem: TemplateProblem | None = None
     reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
     elsewhere: bool = False  # made in a worker: what it changed in its copy of the engine's memos is lost
@@ -553,7 +554,7 @@ class Engine:
                 if memo is not None:
                     memo.forget_changed()
 
-    def _store(self, writer: Writer, previous: Previous, path: str, data: bytes | None, key: str) -> bool:
+    def _store(self, writer: Writer, previous: Previous, path: str, data: FileData | None, key: str) -> bool:
         """Hand a file to the writer: kept as it is on disk if its bytes are what the last build wrote (`data`
         None: known to be). Returns whether it was given new bytes."""
         if data is None:
@@ -699,7 +700,7 @@ def _check_links(table: list[Route], produced: list[Produced], extra: dict[str, 
     for item in produced:
         path = table[item.index].path
         assert item.data is not None
-        ids, found = extract(path, item.data)
+        ids, found = extract(path, item.data if isinstance(item.data, bytes) else item.data.joined())
         links.record(path, ids, found)
     for path in extra:
         links.add(path, b"")

@@ -24,6 +24,7 @@ from generator.i18n import Texts
 from generator.markdown import Markdown
 from generator.model import Briefing, Entity, Event, Issue, Page, Quote, Source, Stakeholder, Update
 from generator.urls import absolute, entity_path, in_language, page_path
+from generator.write import Blob
 
 SitemapEntry = tuple[str, list[tuple[str, str]]]  # a page's site path, and its versions: (language, path)
 
@@ -325,7 +326,7 @@ def _page_json(p: Page) -> dict[str, Any]:
     return {"id": p.id, "url": entity_path(p), "title": p.title, "body": _md(p.body)}
 
 
-def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
+def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> Blob:
     """The whole briefing as JSON: the settings, then each kind's entities, each object a piece of its own."""
     pieces = pieces if pieces is not None else Pieces()
     config = briefing.config
@@ -358,14 +359,14 @@ def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
         ("quotes", briefing.quotes, _quote_json),
         ("pages", briefing.pages, _page_json),
     ]
-    # the same bytes as one json.dumps of the whole, `{…,"issues":[{…},…],…}`, joined once as bytes: at 11,000
-    # pages the file is 32 MB, and every copy of it as text would be held beside the others
+    # the same bytes as one json.dumps of the whole, `{…,"issues":[{…},…],…}`, each kind encoded once and never
+    # joined: at 11,000 pages the file is 32 MB, and every copy of it would be held beside the others
     parts = [_json(settings)[:-1].encode("utf-8")]
     for name, entities, make in kinds:
         items = pieces.join(f"json:{name}", entities, _own, partial(_piece_json, make), ",")
         parts += [f',"{name}":['.encode(), items.encode("utf-8"), b"]"]
     parts.append(b"}\n")
-    return b"".join(parts)
+    return Blob(tuple(parts))
 
 
 def _piece_json(make: Callable[[Any], dict[str, Any]], entity: Entity) -> str:

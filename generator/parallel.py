@@ -187,7 +187,7 @@ class _Worker:
         """The index and results of its oldest batch; raises what the task raised, or WorkerLost if the
         worker ended (killed by the kernel when memory ran out, or by hand)."""
         try:
-            ok, outcome = self.connection.recv()
+            ok, outcome = _receive(self.connection)
         except (EOFError, ConnectionResetError):  # its end of the pipe is closed: it has ended
             self._lost()
         if not ok:
@@ -236,11 +236,30 @@ def _serve(task: Callable[[Any], Any], batches: list[list[Any]], connection: Con
             except Exception as error:  # raised in the parent, as if the task had run there
                 outcome = (False, _portable(error))
             try:
-                connection.send(outcome)
+                _send(connection, outcome)
             except Exception as error:  # a result that cannot be pickled
-                connection.send((False, RuntimeError(f"a worker could not send back what it made: {error!r}")))
+                _send(connection, (False, RuntimeError(f"a worker could not send back what it made: {error!r}")))
             del outcome
             give_back_freed_memory()  # a big page's copies, freed: not to stay counted till the worker ends
+
+
+def _send(connection: Connection, outcome: tuple[bool, Any]) -> None:
+    """Send a batch's outcome: its pickle, then each of its out-of-band buffers (a `write.Blob`'s chunks: the
+    big pages' bytes) as a message of its own, never copied into the pickle. Nothing is sent if it cannot be
+    pickled."""
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(outcome, protocol=5, buffer_callback=buffers.append)
+    connection.send(len(buffers))
+    connection.send_bytes(data)
+    for buffer in buffers:
+        connection.send_bytes(buffer.raw())
+
+
+def _receive(connection: Connection) -> tuple[bool, Any]:
+    """What `_send` sent: each out-of-band buffer is taken in as the bytes of its message."""
+    count: int = connection.recv()
+    data = connection.recv_bytes()
+    return pickle.loads(data, buffers=[connection.recv_bytes() for _ in range(count)])
 
 
 def _portable(error: Exception) -> Exception:

@@ -24,7 +24,7 @@ from generator.model import Briefing, Entity, Issue, Language, Origin, Page, Sta
 from generator.search import INDEX_FOLDER
 from generator.urls import entity_path, in_language
 from generator.views import PageSpec
-from generator.write import MARKER, PROTECTED, STAGING_MARKER
+from generator.write import MARKER, PROTECTED, STAGING_MARKER, Blob, FileData
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 if not BUILTIN_TEMPLATES.is_dir():  # running from a source checkout: templates/ sits beside generator/
@@ -67,7 +67,7 @@ class Route:
     path: str
     origin: Origin | None  # the content behind it, for collision messages; None for built-in pages
     page: PageSpec | None = None
-    export: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes] | None = None
+    export: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], FileData] | None = None
     language: str = ""
     local: str = ""
 
@@ -88,7 +88,7 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     def page(path: str, kind: str, heading: str, description: str, **more: str) -> Route:
         return _page(language, path, kind, heading, description, **more)
 
-    def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes]) -> Route:
+    def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], FileData]) -> Route:
         return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
     table = [page("index.html", "home", title, config.summary)]
@@ -284,12 +284,12 @@ class Renderer:
         pickle.Pickler(_Hashing(digest), protocol=5).dump(built)  # the pickle's bytes, never held whole
         return digest.hexdigest(), built, reads
 
-    def render_view(self, route: Route, built: object) -> bytes:
+    def render_view(self, route: Route, built: object) -> FileData:
         assert route.page is not None
         chrome, view = built  # type: ignore[misc]
         return render_template(self.env, TEMPLATE_OF[route.page.kind], chrome, view)
 
-    def export(self, route: Route) -> bytes:
+    def export(self, route: Route) -> FileData:
         assert route.export is not None
         return route.export(self.briefing, self.sitemap, self.pieces)
 
@@ -352,7 +352,7 @@ def preload_templates(env: jinja2.Environment) -> None:
             raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
 
 
-def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, view: object) -> bytes:
+def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, view: object) -> FileData:
     try:
         html = env.get_template(name).render(chrome=chrome, view=view)
     except jinja2.TemplateSyntaxError as exc:
@@ -365,9 +365,10 @@ def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, vi
     return _spliced(html.encode("utf-8"), view)
 
 
-def _spliced(data: bytes, view: object) -> bytes:
+def _spliced(data: bytes, view: object) -> FileData:
     """The page's bytes with the bytes of each `Spliced` value of its view laid in where the template showed
-    it, in one join (never the whole page as a string)."""
+    it: a Blob of the template's bytes and the values' own chunks, never joined (nor the page ever held as a
+    string)."""
     values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
     if not values:
         return data
@@ -379,7 +380,7 @@ def _spliced(data: bytes, view: object) -> bytes:
             chunks.extend(value.parts)
         else:  # not one of this view's (cannot come from content, which holds no NUL): left as it was
             chunks.append(b"\x00spliced:" + part + b"\x00")
-    return b"".join(chunks)
+    return Blob(tuple(chunk for chunk in chunks if chunk))
 
 
 def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:

@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import secrets
 import shutil
 from abc import ABC, abstractmethod
@@ -31,7 +32,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, SupportsIndex
 
 MARKER = ".briefing-build"
 TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
@@ -48,8 +49,48 @@ class OutputProblem(Exception):
         self.message, self.hint = message, hint
 
 
-def digest_of(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+@dataclass(frozen=True, eq=False)
+class Blob:
+    """A file's bytes as the chunks they were made in, never joined into one: the print page's articles and
+    `briefing.json`'s kinds (42 and 32 MB at 11,000 pages). They are hashed and written chunk by chunk, and a
+    worker sends them back beside its result's pickle, not copied into it (pickle's out-of-band buffers:
+    parallel.py); a joined copy would be held beside the chunks, on both sides of the pipe."""
+
+    chunks: tuple[bytes, ...]
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        if int(protocol) < 5:
+            return Blob, (self.chunks,)
+        return _blob_of, tuple(pickle.PickleBuffer(chunk) for chunk in self.chunks)
+
+    def joined(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _blob_of(*chunks: bytes) -> Blob:
+    return Blob(tuple(chunks))
+
+
+FileData = bytes | Blob  # what a file of the site is made of
+
+
+def digest_of(data: FileData) -> str:
+    if isinstance(data, bytes):
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = hashlib.blake2b(digest_size=16)
+    for chunk in data.chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_file(path: Path, data: FileData) -> None:
+    """Create or truncate `path` and write `data` to it, a Blob chunk by chunk."""
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+        return
+    with path.open("wb") as file:
+        for chunk in data.chunks:
+            file.write(chunk)
 
 
 def output_target(out: Path) -> Path:
@@ -309,7 +350,7 @@ class Writer(ABC):
     def keep(self, path: str, entry: Entry) -> None: ...
 
     @abstractmethod
-    def write(self, path: str, data: bytes, key: str = "", digest: str = "") -> None:
+    def write(self, path: str, data: FileData, key: str = "", digest: str = "") -> None:
         """Write `data` at `path` (`digest`: its digest_of, if the caller has it already)."""
 
     @abstractmethod
@@ -360,12 +401,12 @@ class StagingWriter(Writer):
             entry = _entry(target, entry.digest, entry.key)
         self.manifest[path] = entry
 
-    def write(self, path: str, data: bytes, key: str = "", digest: str = "") -> None:
+    def write(self, path: str, data: FileData, key: str = "", digest: str = "") -> None:
         if path in self.manifest:
             raise OutputProblem(f"two files for {path}")
         target = self.staging / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        _write_file(target, data)
         self.manifest[path] = _entry(target, digest or digest_of(data), key)
         self.written += 1
 
@@ -462,13 +503,13 @@ class InPlaceWriter(Writer):
     def __init__(self, out: Path, previous: Previous) -> None:
         super().__init__(out, previous)
         self.staging = out
-        self.pending: dict[str, tuple[bytes, str, str]] = {}
+        self.pending: dict[str, tuple[FileData, str, str]] = {}
         self.removed: set[str] = set()  # by an earlier commit of this writer
 
     def keep(self, path: str, entry: Entry) -> None:
         self.manifest[path] = entry
 
-    def write(self, path: str, data: bytes, key: str = "", digest: str = "") -> None:
+    def write(self, path: str, data: FileData, key: str = "", digest: str = "") -> None:
         if path in self.manifest or path in self.pending:
             raise OutputProblem(f"two files for {path}")
         self.pending[path] = (data, key, digest)
@@ -510,12 +551,12 @@ def standing_for(path: Path) -> Path:
     return path.with_name(name[1 : -len(TEMPORARY_SUFFIX) - len(pid) - 1])
 
 
-def _replace(target: Path, data: bytes) -> None:
+def _replace(target: Path, data: FileData) -> None:
     """Write `target` whole or not at all: a reader sees the old file or the new one."""
     _make_room(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
     try:
-        temporary.write_bytes(data)
+        _write_file(temporary, data)
         os.replace(temporary, target)
     except BaseException:  # a full disk, say: no half-written temporary is left for the next build to find
         temporary.unlink(missing_ok=True)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import threading
 from pathlib import Path
 from types import FrameType
 
 import pytest
 
+from generator import parallel
+from generator.build import BuildOptions, build
 from generator.diagnostics import from_exception
 from generator.parallel import WorkerLost, batches, imap_ordered, map_ordered
-from tests.helpers import assert_workers_fork
+from generator.write import Blob
+from tests.helpers import LargeBriefing, assert_workers_fork, describe_difference, make_large_content, read_site
 
 
 class TookTooLong(Exception):
@@ -93,6 +98,54 @@ def test_big_items_and_big_results_never_block_each_other() -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
+
+
+def test_a_files_chunks_travel_beside_the_results_pickle_never_copied_into_it() -> None:
+    """A big file comes back from a worker as a Blob (the print page: 42 MB at 11,000 pages): its chunks are
+    sent as messages of their own and taken in as they come, never copied into the result's pickle, which
+    would hold the whole file once more on each side of the pipe."""
+    chunks = tuple(bytes([number]) * 100_000 for number in range(30))
+    ours, theirs = multiprocessing.Pipe()
+    sent: list[int] = []
+    send_bytes = theirs.send_bytes
+
+    def recording(buffer: bytes | memoryview) -> None:
+        sent.append(memoryview(buffer).nbytes)
+        send_bytes(buffer)
+
+    theirs.send_bytes = recording  # type: ignore[method-assign]
+    sender = threading.Thread(target=parallel._send, args=(theirs, (True, [("print", Blob(chunks))])))
+    sender.start()  # (a pipe holds less than the file: the other end must read meanwhile)
+    ok, [(name, back)] = parallel._receive(ours)
+    sender.join()
+    ours.close(), theirs.close()
+    assert ok and name == "print" and back.chunks == chunks
+    assert sent[0] < 1000, f"the result's pickle holds the file: {sent[0]} bytes"
+    assert sent[1:] == [100_000] * 30
+
+
+def test_blobs_made_by_workers_come_back_whole_and_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blobs come back from workers chunk for chunk, in order, empty chunks too; and a build with workers
+    writes what a build without them writes, the print page and `briefing.json` (Blobs) included."""
+    assert_workers_fork()
+
+    def chunks(number: int) -> tuple[bytes, ...]:
+        return (bytes([number % 256]) * 1000, b"", str(number).encode())
+
+    back = map_ordered(lambda number: Blob(chunks(number)), list(range(600)))
+    assert [blob.chunks for blob in back] == [chunks(number) for number in range(600)]
+
+    content = tmp_path / "content"
+    make_large_content(content, LargeBriefing.generate())
+    received, receive = [], parallel._receive
+    monkeypatch.setattr(parallel, "_receive", lambda connection: received.append(1) or receive(connection))
+    build(BuildOptions(content, tmp_path / "with-workers", search=False))
+    assert received, "no worker sent anything back"
+    monkeypatch.setattr(parallel, "workers_available", lambda: 1)
+    build(BuildOptions(content, tmp_path / "here", search=False))
+    expected, actual = read_site(tmp_path / "here"), read_site(tmp_path / "with-workers")
+    assert len(expected["print/index.html"]) > 100_000
+    assert expected == actual, describe_difference(expected, actual)
 
 
 def test_a_task_that_fails_in_a_worker_fails_as_it_would_here() -> None:

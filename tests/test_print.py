@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from generator import render
 from generator.views import Spliced
+from generator.write import Blob
 from tests.helpers import BUNDLED, serve_static
 
 SHORT = "print/short/index.html"
@@ -106,4 +107,5 @@ def test_the_articles_are_laid_into_the_page_as_bytes_where_the_template_shows_t
         "{{ view.note }}—"
     )
     page = render._spliced(template.render(view=view).encode("utf-8"), view)
-    assert page.decode("utf-8") == "<main><p>a</p><p>é ✓</p>||<p>a</p><p>é ✓</p></main>\x00spliced:1\x00—"
+    assert isinstance(page, Blob)  # never joined: its chunks are written one by one
+    assert page.joined().decode("utf-8") == "<main><p>a</p><p>é ✓</p>||<p>a</p><p>é ✓</p></main>\x00spliced:1\x00—"
