@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -208,6 +208,23 @@ class Pieces:
         """The pieces of `entities` (`make`, each reading `reads`) joined by `separator`."""
         if not self.keep:
             return separator.join(make(entity) for entity in entities)
+        known = self._kept(key, entities, reads, make)
+        if not known.text:
+            known.text = separator.join(known.parts)
+        return known.text
+
+    def parts(
+        self, key: str, entities: list[Any], reads: Callable[[Any], frozenset[str]], make: Callable[[Any], str]
+    ) -> Iterable[str]:
+        """The pieces of `entities`, in order, each made as it is taken when nothing is kept."""
+        if not self.keep:
+            return (make(entity) for entity in entities)
+        return self._kept(key, entities, reads, make).parts
+
+    def _kept(
+        self, key: str, entities: list[Any], reads: Callable[[Any], frozenset[str]], make: Callable[[Any], str]
+    ) -> Joined:
+        """A kind's pieces as kept, made anew where what they read changed."""
         known = self.joined.get(key)
         changed = self.changed
         # list equality is identity here (entities compare by identity): the same entities in the same order
@@ -224,9 +241,7 @@ class Pieces:
                     self.entries[f"{key}:{entity.id}"] = (now, part)
             known.everything = frozenset().union(*known.reads)
             known.text = ""
-        if not known.text:
-            known.text = separator.join(known.parts)
-        return known.text
+        return known
 
 
 @dataclass
@@ -359,14 +374,30 @@ def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> Blob:
         ("quotes", briefing.quotes, _quote_json),
         ("pages", briefing.pages, _page_json),
     ]
-    # the same bytes as one json.dumps of the whole, `{…,"issues":[{…},…],…}`, each kind encoded once and never
-    # joined: at 11,000 pages the file is 32 MB, and every copy of it would be held beside the others
-    parts = [_json(settings)[:-1].encode("utf-8")]
+    # the same bytes as one json.dumps of the whole, `{…,"issues":[{…},…],…}`, encoded a few hundred pieces at a
+    # time and never joined: at 11,000 pages the file is 32 MB, and a copy of it as text or bytes would be held
+    # beside the pieces
+    chunks = [_json(settings)[:-1].encode("utf-8")]
     for name, entities, make in kinds:
-        items = pieces.join(f"json:{name}", entities, _own, partial(_piece_json, make), ",")
-        parts += [f',"{name}":['.encode(), items.encode("utf-8"), b"]"]
-    parts.append(b"}\n")
-    return Blob(tuple(parts))
+        chunks.append(f',"{name}":['.encode())
+        chunks += _utf8_chunks(pieces.parts(f"json:{name}", entities, _own, partial(_piece_json, make)), ",")
+        chunks.append(b"]")
+    chunks.append(b"}\n")
+    return Blob(tuple(chunks))
+
+
+def _utf8_chunks(texts: Iterable[str], separator: str, size: int = 1 << 19) -> Iterator[bytes]:
+    """`separator.join(texts)` as UTF-8, in chunks of about `size` characters or more: never the whole at once."""
+    group: list[str] = []
+    length, lead = 0, ""
+    for text in texts:
+        group.append(text)
+        length += len(text)
+        if length >= size:
+            yield (lead + separator.join(group)).encode("utf-8")
+            group, length, lead = [], 0, separator
+    if group:
+        yield (lead + separator.join(group)).encode("utf-8")
 
 
 def _piece_json(make: Callable[[Any], dict[str, Any]], entity: Entity) -> str:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from generator.build import BuildOptions, build
+from generator.exports import _utf8_chunks
 from tests.helpers import edit
 
 
@@ -113,3 +114,16 @@ def test_the_404_page_links_are_absolute_with_a_base_url(mini: Path, tmp_path: P
     assert 'href="https://example.org/bridge/assets/style.css"' in page
     links = re.findall(r'(?:href|src)="([^"]+)"', page)
     assert links and all(link.startswith(("https://", "#")) for link in links), links
+
+
+def test_a_kinds_pieces_are_encoded_in_chunks_that_join_to_the_whole() -> None:
+    """briefing.json's pieces are encoded a few hundred at a time (never the whole 32 MB of an 11,000-page
+    briefing as one text): the chunks, joined, are the pieces joined and encoded, whatever the chunk size."""
+    texts = [f'{{"id":"p-{n}","name":"Zhāng {n} 张"}}' for n in range(50)]
+    whole = ",".join(texts).encode("utf-8")
+    for size in (1, 7, 100, 1 << 19):
+        assert b"".join(_utf8_chunks(iter(texts), ",", size)) == whole
+    assert len(list(_utf8_chunks(iter(texts), ",", 1))) == 50
+    assert len(list(_utf8_chunks(iter(texts), ",", 1 << 19))) == 1
+    assert list(_utf8_chunks(iter([]), ",")) == []
+    assert b"".join(_utf8_chunks(iter(["only"]), ",", 1)) == b"only"
