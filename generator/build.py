@@ -26,7 +26,7 @@ from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
 from generator.load import FileMemo, Loaded, Record, Translation, load_content
 from generator.model import Briefing, Language
-from generator.parallel import imap_ordered
+from generator.parallel import imap
 from generator.render import (
     Renderer,
     Route,
@@ -463,7 +463,7 @@ class Engine:
         # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
         weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
         lists = sum(1 for index in order if table[index].origin is None)  # the big pages, which come first
-        yield from imap_ordered(produce, order, report, weight, alone=lists)
+        yield from imap(produce, order, report, weight, alone=lists, in_order=False)  # the writer takes any order
 
     def _write(
         self,

@@ -104,20 +104,22 @@ def map_ordered(
     """`[task(item) for item in items]`, in parallel when there is enough work and more than one core.
     `weight`: how much work one item is, in items of the usual size (a few pages of a huge briefing are
     worth the workers)."""
-    return list(imap_ordered(task, items, on_progress, weight))
+    return list(imap(task, items, on_progress, weight))
 
 
-def imap_ordered(
+def imap(
     task: Callable[[T], R],
     items: Sequence[T],
     on_progress: Callable[[int], None] | None = None,
     weight: int = 1,
     alone: int = 0,
+    in_order: bool = True,
 ) -> Iterator[R]:
-    """`map_ordered`, each result given as soon as it and those before it are done: a caller that writes
-    them out one by one never holds them all. The first `alone` items are big ones: each goes to a worker,
-    and its result comes back, on its own (never a batch of the biggest results in one message). Raises
-    what a task raised, or WorkerLost if a worker ended in the middle."""
+    """`map_ordered`, each result given as soon as it is done — and those before it, if `in_order` — so that a
+    caller that writes them out one by one never holds them all (nor, out of order, a big result that waits
+    for a slower one before it). The first `alone` items are big ones: each goes to a worker, and its result
+    comes back, on its own (never a batch of the biggest results in one message). Raises what a task raised,
+    or WorkerLost if a worker ended in the middle."""
     processes = workers_available()
     if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
         for done, item in enumerate(items, 1):
@@ -139,22 +141,22 @@ def imap_ordered(
                 if handed < len(chunks):
                     worker.hand(handed)
                     handed += 1
-        back: dict[int, list[Any]] = {}  # results come back in any order, and are given in order
+        back: dict[int, list[Any]] = {}  # results come back in any order: those to be given in order wait here
         given = done = 0
         while given < len(chunks):
             for worker in _ready(workers):
                 index, results = worker.take()
-                back[index] = results
                 if handed < len(chunks):
                     worker.hand(handed)
                     handed += 1
-            while given in back:
-                results = back.pop(given)
-                given += 1
-                yield from results
-                done += len(results)
-                if on_progress:
-                    on_progress(done)
+                back[index if in_order else given] = results
+                while given in back:
+                    results = back.pop(given)
+                    given += 1
+                    yield from results
+                    done += len(results)
+                    if on_progress:
+                        on_progress(done)
         finished = True
     finally:
         for worker in workers:

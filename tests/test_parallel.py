@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -14,7 +15,7 @@ import pytest
 from generator import parallel
 from generator.build import BuildOptions, build
 from generator.diagnostics import from_exception
-from generator.parallel import WorkerLost, batches, imap_ordered, map_ordered
+from generator.parallel import WorkerLost, batches, imap, map_ordered
 from generator.write import Blob
 from tests.helpers import LargeBriefing, assert_workers_fork, describe_difference, make_large_content, read_site
 
@@ -71,7 +72,7 @@ def test_a_build_that_stops_early_never_waits_for_its_workers() -> None:
     signal.alarm(120)
     try:
         for attempt in range(200):
-            pages = imap_ordered(page, list(range(400)))
+            pages = imap(page, list(range(400)))
             for taken, _page in enumerate(pages):
                 if taken == 5 + attempt % 7:
                     break
@@ -146,6 +147,21 @@ def test_blobs_made_by_workers_come_back_whole_and_in_order(tmp_path: Path, monk
     expected, actual = read_site(tmp_path / "here"), read_site(tmp_path / "with-workers")
     assert len(expected["print/index.html"]) > 100_000
     assert expected == actual, describe_difference(expected, actual)
+
+
+def test_out_of_order_each_result_is_given_as_soon_as_it_is_back() -> None:
+    """The build writes each page as it comes back, in any order: a big page done early (the JSON export)
+    is not held while a slower one before it (the print page) is still being made."""
+    assert_workers_fork()
+
+    def task(number: int) -> int:
+        if number == 0:
+            time.sleep(1)  # the first item is the slowest
+        return number
+
+    given = list(imap(task, list(range(400)), in_order=False))
+    assert sorted(given) == list(range(400)) and given[0] != 0
+    assert list(imap(task, list(range(400)))) == list(range(400))
 
 
 def test_a_task_that_fails_in_a_worker_fails_as_it_would_here() -> None:
