@@ -39,6 +39,7 @@ TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
 STAGING_MARKER = ".briefing-staging"
 LOST_AND_FOUND = "lost+found"
 INSIDE_STAGING_PREFIX = ".briefing-new-"  # a staging folder inside an output that is a mount point
+INSIDE_LOCK = ".briefing-lock"  # the lock inside an output whose folder above cannot be written
 RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
 PROTECTED = (".git", ".hg", ".svn")
 
@@ -130,7 +131,11 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
                 "build into a folder of its own and copy or publish from there (files to publish as they are, "
                 "such as CNAME or .nojekyll, go in the project's `static/` folder)",
             )
-    theirs = [child for child in out.iterdir() if not _our_staging(child) and not _file_systems_own(out, child)]
+    theirs = [
+        child
+        for child in out.iterdir()
+        if not _our_staging(child) and not _file_systems_own(out, child) and not _our_lock(child)
+    ]
     if theirs and not (out / MARKER).is_file():
         raise OutputProblem(
             f"refusing to replace {out}: it was not made by `briefing build` (no {MARKER} file)",
@@ -167,6 +172,11 @@ def _file_systems_own(out: Path, child: Path) -> bool:
     return child.name == LOST_AND_FOUND and child.is_dir() and not child.is_symlink() and is_mount_point(out)
 
 
+def _our_lock(child: Path) -> bool:
+    """The lock file a build made inside an output whose folder above cannot be written (see OutputLock)."""
+    return child.name == INSIDE_LOCK and child.is_file() and not child.is_symlink()
+
+
 def _our_staging(child: Path) -> bool:
     """A staging folder a build made inside the output (only a mount point's), marked as ours."""
     return child.name.startswith(INSIDE_STAGING_PREFIX) and (child / STAGING_MARKER).is_file()
@@ -175,10 +185,15 @@ def _our_staging(child: Path) -> bool:
 class OutputLock:
     """The lock file beside the output, held by one build at a time. It also names the staging folder the
     holder is about to make, before the folder exists: a build killed at any moment leaves a name the next
-    build can clean up, so no folder is ever removed on the strength of its name pattern alone."""
+    build can clean up, so no folder is ever removed on the strength of its name pattern alone.
 
-    def __init__(self, handle: BinaryIO) -> None:
+    Where nothing can be made beside the output (a web server's `/var/www/html`, the user's own, in a folder
+    only root may change), the lock file is inside it (`inside`): then no staging folder can be swapped in
+    either, and the build stages inside the output, as for a mount point."""
+
+    def __init__(self, handle: BinaryIO, inside: bool = False) -> None:
         self.handle = handle
+        self.inside = inside
 
     def claim(self, names: list[str]) -> None:
         self.handle.seek(0)
@@ -197,8 +212,8 @@ class OutputLock:
 def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[OutputLock]:
     """Hold the output's lock (a file beside it); call `waiting` once if another build holds it first."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "a+b") as handle:
+    handle, inside = _open_lock(out)
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
@@ -207,9 +222,23 @@ def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[OutputLock]:
             waiting()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield OutputLock(handle)
+            yield OutputLock(handle, inside)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(out: Path) -> tuple[BinaryIO, bool]:
+    """The output's lock file, opened: beside it, or inside it when the folder above refuses (see OutputLock).
+    If neither can be opened, the error is the first one's."""
+    try:
+        return open(out.parent / f".{out.name}.lock", "a+b"), False
+    except OSError as beside:
+        if beside.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or not out.is_dir():
+            raise
+        try:
+            return open(out / INSIDE_LOCK, "a+b"), True
+        except OSError:
+            raise beside from None
 
 
 @dataclass(frozen=True)
@@ -328,6 +357,8 @@ class Previous:
         passed_over = {child.name + "/" for child in self.out.glob(f"{INSIDE_STAGING_PREFIX}*") if _our_staging(child)}
         if _file_systems_own(self.out, self.out / LOST_AND_FOUND):
             passed_over.add(LOST_AND_FOUND + "/")
+        if _our_lock(self.out / INSIDE_LOCK):
+            found.remove(INSIDE_LOCK)
         return [path for path in found if not path.startswith(tuple(passed_over))] if passed_over else found
 
     def strangers(self, made: set[str]) -> list[str]:
@@ -381,7 +412,7 @@ class StagingWriter(Writer):
         self.lock = previous.lock
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out, self.lock.claimed())
-        self.inside = is_mount_point(out)
+        self.inside = self.lock.inside or is_mount_point(out)
         token = secrets.token_hex(8)
         self.staging = (
             out / f"{INSIDE_STAGING_PREFIX}{token}" if self.inside else out.parent / f".{out.name}.new-{token}"

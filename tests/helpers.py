@@ -528,6 +528,12 @@ def _inside(path: object, root: Path) -> bool:
     return Path(os.fsdecode(path)).absolute().is_relative_to(root)
 
 
+def _entry_of(path: object, folder: Path) -> bool:
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return False
+    return Path(os.fsdecode(path)).absolute().parent == folder
+
+
 class _FailingFile:
     """A file opened for writing whose every write fails, as on a full disk (the error names no file)."""
 
@@ -552,12 +558,23 @@ class _FailingFile:
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
 
 
-def fail_writes(monkeypatch: pytest.MonkeyPatch, under: Path, code: int, at_write: bool = False) -> None:
+def fail_writes(
+    monkeypatch: pytest.MonkeyPatch, under: Path, code: int, at_write: bool = False, only_in: bool = False
+) -> None:
     """Make the file system under `under` refuse changes with `code` (an errno). With `at_write`, files open
     but every write fails and names no file, as on a full disk; otherwise creating, linking or renaming any
-    file or folder there fails naming it, as on a read-only or forbidden folder. Permissions cannot show this
-    to root, and a full disk cannot be had on demand."""
+    file or folder there fails naming it, as on a read-only or forbidden folder. With `only_in`, only the
+    entries of `under` itself refuse (a folder the user may not write, holding one the user may). Permissions
+    cannot show this to root, and a full disk cannot be had on demand."""
     root = under.absolute()
+
+    def refused_at(path: object, root: Path, opening: bool = False) -> bool:
+        if not only_in:
+            return _inside(path, root)
+        # a folder the user may not write: its entries cannot be made, renamed or linked; an existing file opens
+        # as its own permissions say, and an existing folder is said to exist
+        return _entry_of(path, root) and not (opening and Path(os.fsdecode(path)).exists())  # type: ignore[arg-type]
+
     real_open, real_os_open, real_write = io.open, os.open, os.write
     failing_fds: set[int] = set()
 
@@ -565,14 +582,14 @@ def fail_writes(monkeypatch: pytest.MonkeyPatch, under: Path, code: int, at_writ
         raise OSError(code, os.strerror(code), os.fsdecode(path))  # type: ignore[arg-type]
 
     def fake_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if any(flag in mode for flag in "wax+") and _inside(file, root):
+        if any(flag in mode for flag in "wax+") and refused_at(file, root, opening=True):
             if not at_write:
                 refuse(file)
             return _FailingFile(real_open(file, mode, *args, **kwargs), code)
         return real_open(file, mode, *args, **kwargs)
 
     def fake_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        if flags & _WRITE_FLAGS and _inside(path, root):
+        if flags & _WRITE_FLAGS and refused_at(path, root, opening=True):
             if not at_write:
                 refuse(path)
             fd = real_os_open(path, flags, *args, **kwargs)
@@ -594,9 +611,9 @@ def fail_writes(monkeypatch: pytest.MonkeyPatch, under: Path, code: int, at_writ
     for name in ("mkdir", "link", "symlink", "rename", "replace"):
         real = getattr(os, name)
 
-        def fake(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+        def fake(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
             for path in args[:2]:
-                if _inside(path, root):
+                if refused_at(path, root, opening=_name == "mkdir"):
                     refuse(path)
             return _real(*args, **kwargs)
 

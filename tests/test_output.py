@@ -485,6 +485,31 @@ def test_a_mounted_disks_lost_and_found_is_left_alone(mini: Path, monkeypatch: p
     assert site == expected, describe_difference(expected, site)
 
 
+def test_an_output_in_a_folder_the_user_may_not_write_is_built_inside_it(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web server's /var/www/html: the user's own, in a folder only root may change. Nothing can be made
+    beside it (the lock file, a staging folder to swap in), so the build locks and stages inside it and moves
+    its files into place, as for a mount point: built, rebuilt after an edit, by the preview's writer too, and
+    equal to a clean build, with nothing left beside it and its lock file never named as a stranger."""
+    www = mini.parent / "www"
+    out = www / "html"
+    out.mkdir(parents=True)
+    fail_writes(monkeypatch, www, errno.EACCES, only_in=True)
+    first = build(BuildOptions(content=mini, out=out, search=False))
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
+    second = build(BuildOptions(content=mini, out=out, search=False))
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz-Ortega", "name: Ana Ruiz-Ortiz")
+    third = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW)).build()
+    assert not [w.message for w in first.warnings + second.warnings + third.warnings if "not made by" in w.message]
+    assert os.listdir(www) == ["html"]
+    site = read_site(out)
+    assert site.pop(".briefing-lock") is not None  # (read_site leaves out only the manifest)
+    monkeypatch.undo()
+    expected = clean_build(mini, mini.parent / "clean")
+    assert site == expected, describe_difference(expected, site)
+
+
 def test_a_folder_that_only_looks_like_a_staging_folder_inside_the_output_is_named(mini: Path) -> None:
     """Only a staging folder marked as ours is passed over in the output (a mount point's, being filled);
     one that merely has the name is someone's files: named in the warning, like any other."""
