@@ -11,6 +11,7 @@ import hashlib
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import jinja2
@@ -50,6 +51,7 @@ TEMPLATE_OF = {
 }
 NOT_IN_SITEMAP = frozenset({"search", "print", "print-short", "404"})
 WHOLE_BRIEFING_PAGES = frozenset({"print", "print-short"})
+PIECES_PER_CHUNK = 16384  # of a template's output: a page of more is encoded in chunks (of a few hundred KB)
 
 
 class TemplateProblem(Exception):
@@ -353,8 +355,13 @@ def preload_templates(env: jinja2.Environment) -> None:
 
 
 def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, view: object) -> FileData:
+    """The page's bytes. The template's output is taken a few thousand pieces at a time and encoded, so that a
+    huge page (the timeline of 100,000 events: 73 MB) is never held whole as a string, nor joined."""
+    chunks: list[bytes] = []
     try:
-        html = env.get_template(name).render(chrome=chrome, view=view)
+        pieces = env.get_template(name).generate(chrome=chrome, view=view)
+        while batch := list(islice(pieces, PIECES_PER_CHUNK)):
+            chunks.append("".join(batch).encode("utf-8"))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
@@ -362,25 +369,25 @@ def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, vi
     except jinja2.UndefinedError as exc:
         file, line = _template_position(exc, name)
         raise TemplateProblem(file, line, f"template error: {exc.message}") from None
-    return _spliced(html.encode("utf-8"), view)
+    return _spliced(chunks, view)
 
 
-def _spliced(data: bytes, view: object) -> FileData:
+def _spliced(chunks: list[bytes], view: object) -> FileData:
     """The page's bytes with the bytes of each `Spliced` value of its view laid in where the template showed
-    it: a Blob of the template's bytes and the values' own chunks, never joined (nor the page ever held as a
-    string)."""
+    it: one chunk as it is, several as a Blob with the values' own chunks between them (never joined)."""
     values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
     if not values:
-        return data
-    chunks: list[bytes] = []
-    for index, part in enumerate(views.SPLICED.split(data)):
-        if index % 2 == 0:
-            chunks.append(part)
-        elif (value := values.get(int(part))) is not None:
-            chunks.extend(value.parts)
-        else:  # not one of this view's (cannot come from content, which holds no NUL): left as it was
-            chunks.append(b"\x00spliced:" + part + b"\x00")
-    return Blob(tuple(chunk for chunk in chunks if chunk))
+        return chunks[0] if len(chunks) == 1 else Blob(tuple(chunks))
+    out: list[bytes] = []
+    for chunk in chunks:  # (a value's marker is one piece of the template's output, so within one chunk)
+        for index, part in enumerate(views.SPLICED.split(chunk)):
+            if index % 2 == 0:
+                out.append(part)
+            elif (value := values.get(int(part))) is not None:
+                out.extend(value.parts)
+            else:  # not one of this view's (cannot come from content, which holds no NUL): left as it was
+                out.append(b"\x00spliced:" + part + b"\x00")
+    return Blob(tuple(chunk for chunk in out if chunk))
 
 
 def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:

@@ -90,10 +90,13 @@ def test_the_editions_link_each_other_and_every_page_links_both(bundled_site: Pa
         assert f'href="{prefix}print/index.html"' in html and f'href="{prefix}print/short/index.html"' in html
 
 
-def test_the_articles_are_laid_into_the_page_as_bytes_where_the_template_shows_them() -> None:
+def test_the_articles_are_laid_into_the_page_as_bytes_where_the_template_shows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The print page's articles are kept as UTF-8 bytes (at 11,000 pages, 42 MB; a text of them would take
     twice that): the page equals the template rendered with them as text, wherever and however often it shows
-    them, and a marker that is not one of the view's stays as it was."""
+    them, and a marker that is not one of the view's stays as it was — whether the template's output is
+    encoded in one chunk or in many (a huge page's)."""
 
     @dataclass
     class View:
@@ -102,10 +105,28 @@ def test_the_articles_are_laid_into_the_page_as_bytes_where_the_template_shows_t
         note: Markup
 
     view = View(Spliced((b"<p>a</p>", "<p>é ✓</p>".encode())), Spliced(()), Markup("\x00spliced:1\x00"))
-    template = jinja2.Environment(autoescape=True).from_string(
+    template = (
         "<main>{{ view.issues }}|{% if view.events %}x{% endif %}{{ view.events }}|{{ view.issues }}</main>"
         "{{ view.note }}—"
     )
-    page = render._spliced(template.render(view=view).encode("utf-8"), view)
-    assert isinstance(page, Blob)  # never joined: its chunks are written one by one
-    assert page.joined().decode("utf-8") == "<main><p>a</p><p>é ✓</p>||<p>a</p><p>é ✓</p></main>\x00spliced:1\x00—"
+    env = jinja2.Environment(autoescape=True, loader=jinja2.DictLoader({"print.html": template}))
+    for pieces in (2, 1, render.PIECES_PER_CHUNK):
+        monkeypatch.setattr(render, "PIECES_PER_CHUNK", pieces)
+        page = render.render_template(env, "print.html", None, view)  # type: ignore[arg-type]
+        assert isinstance(page, Blob)  # never joined: its chunks are written one by one
+        assert page.joined().decode() == "<main><p>a</p><p>é ✓</p>||<p>a</p><p>é ✓</p></main>\x00spliced:1\x00—"
+
+
+def test_a_huge_page_is_encoded_in_chunks_never_held_whole_as_text() -> None:
+    """A page of more than a few thousand pieces of template output (the timeline of a briefing of 100,000
+    events is 73 MB) is a Blob of chunks, which joined are the page as rendered whole."""
+    env = jinja2.Environment(
+        autoescape=True,
+        loader=jinja2.DictLoader({"list.html": "<ol>{% for n in view %}<li>{{ n }} — é</li>{% endfor %}</ol>"}),
+    )
+    items = list(range(3 * render.PIECES_PER_CHUNK))
+    page = render.render_template(env, "list.html", None, items)  # type: ignore[arg-type]
+    assert isinstance(page, Blob) and len(page.chunks) > 2
+    assert page.joined() == env.get_template("list.html").render(view=items).encode()
+    small = render.render_template(env, "list.html", None, [1, 2])  # type: ignore[arg-type]
+    assert small == "<ol><li>1 — é</li><li>2 — é</li></ol>".encode()
