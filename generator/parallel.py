@@ -3,10 +3,10 @@
 Workers are forked, so they inherit the loaded model, the compiled templates, the task and the batches of
 items instead of receiving them pickled; through its own pipe each is sent the numbers of the batches to do,
 and sends back plain results — a worker never writes a file or changes state the parent relies on. A big
-file's chunks (a `write.Blob`) travel beside the results' pickle as messages of their own, never copied into it. Forking
-a process that runs other threads is unsafe (a lock held by another thread stays held in the child), so a
-process with threads works serially (the preview server keeps its builds in a process of their own:
-builder.py).
+file's chunks (a `write.Blob`) travel beside the results' pickle as messages of their own, never copied into
+it. Forking a process that runs other threads is unsafe (a lock held by another thread stays held in the
+child), so a process with threads works serially (the preview server keeps its builds in a process of their
+own: builder.py).
 
 Not multiprocessing.Pool: its workers share queues guarded by locks, read by threads of the parent. When a
 build stops early (an error, Ctrl+C, SIGTERM), the pool kills its workers, and one killed while sending a

@@ -5,14 +5,16 @@ size, modification time, inode and the key of the view it was rendered from. It 
 blindly: a file is reused only if what is on disk still matches its entry (stat, and the bytes' hash
 where the stat cannot tell: a file changed within the clock tick of the build that wrote it). Anything
 else on disk is either ours and stale (rewritten or removed) or someone else's (named in a warning, then
-removed). One build at a time: a lock file beside the output makes a second build wait.
+removed). One build at a time: a lock file beside the output (inside it, when the folder above cannot be
+written) makes a second build wait.
 
-A one-off build writes a staging folder beside the output (marked as ours), hard-links the files it
-reuses, and swaps it in with one atomic exchange of names; a killed build leaves the old site and a
-staging folder the next build removes. An output that is a mount point (a container's volume, a disk of its
-own) cannot be swapped: its staging folder is made inside it, and its files are moved into place one by
-one, each atomically. The preview writes in place. Both ways of writing in place first record in the
-manifest which files they are about to touch, so a kill midway leaves files the next build knows to redo.
+A one-off build writes a staging folder beside the output (marked as ours), hard-links the files it reuses,
+and swaps it in with one atomic exchange of names; a killed build leaves the old site and a staging folder the
+next build removes. An output that is a mount point (a container's volume, a disk of its own) cannot be
+swapped, nor can one in a folder the user may not write: its staging folder is made inside it, and its files
+are moved into place one by one, each atomically. The preview writes in place. Both ways of writing in place
+first record in the manifest which files they are about to touch, so a kill midway leaves files the next build
+knows to redo.
 """
 
 from __future__ import annotations
@@ -210,7 +212,8 @@ class OutputLock:
 
 @contextmanager
 def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[OutputLock]:
-    """Hold the output's lock (a file beside it); call `waiting` once if another build holds it first."""
+    """Hold the output's lock (a file beside it, or inside it: see OutputLock); call `waiting` once if another
+    build holds it first."""
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, inside = _open_lock(out)
     with handle:
