@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 
@@ -581,7 +581,7 @@ def _links_shown(route: Route) -> int:
     """How many entities link to the entity a page is about (its page lists them): a measure of its work."""
     entity = route.page.entity if route.page is not None else None
     links = getattr(entity, "links", None)
-    return sum(len(linked) for linked in vars(links).values()) if links is not None else 0
+    return sum(len(getattr(links, f.name)) for f in fields(links)) if links is not None else 0
 
 
 def _warn_strangers(previous: Previous, made: set[str], diags: Diagnostics) -> None:

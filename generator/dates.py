@@ -10,7 +10,7 @@ _PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 MONTHS = tuple(calendar.month_name)  # locale-independent: calendar uses English names by default
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
     year: int
     month: int = 0  # 0 = unknown

@@ -58,7 +58,7 @@ def is_editor_junk(name: str) -> bool:
     return bool(_EDITOR_JUNK.search(name))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """One validated entry: its fields as the schema typed them, its Markdown body (if a file), its origin,
     and a digest of everything of it a page can show (and of its neighbours in a list file, whose order

@@ -28,14 +28,14 @@ MARKER = re.compile(r"\x00([EC])([^\x00]*)\x00")
 _ENTITY_MAX = 200
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     target: str
     line: int
     label: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Markdown:
     """A compiled Markdown text: HTML with markers, and what it refers to."""
 

@@ -14,7 +14,7 @@ from generator.dates import PartialDate
 from generator.markdown import Markdown
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a record came from, for diagnostics."""
 
@@ -61,11 +61,13 @@ ORIGINAL = Translated("original", "")
 class _Short:
     """Linked objects refer to each other in cycles: show them by kind and id only."""
 
+    __slots__ = ()
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {getattr(self, 'id', '')}>"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Backlinks(_Short):
     """What links to one entity, in the order pages show it; computed once by resolve()."""
 
@@ -80,7 +82,7 @@ class Backlinks(_Short):
     sources: list[Source] = field(default_factory=list)
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Position(_Short):
     issue: Issue
     stakeholder: Stakeholder
@@ -89,7 +91,7 @@ class Position(_Short):
     leaning: str = ""  # a choice of schema.POSITION_LEANINGS, "" when the content does not say
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Issue(_Short):
     id: str
     title: str
@@ -112,7 +114,7 @@ class Issue(_Short):
         return self.title
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Stakeholder(_Short):
     id: str
     name: str
@@ -133,7 +135,7 @@ class Stakeholder(_Short):
         return self.name
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Event(_Short):
     id: str
     date: PartialDate
@@ -155,7 +157,7 @@ class Event(_Short):
         return self.title
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Source(_Short):
     id: str
     title: str
@@ -176,7 +178,7 @@ class Source(_Short):
         return self.title
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Quote(_Short):
     id: str
     text: str
@@ -196,7 +198,7 @@ class Quote(_Short):
         return f"“{self.text}”"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Period(_Short):
     id: str
     start: PartialDate
@@ -212,7 +214,7 @@ class Period(_Short):
     kind: str = "period"
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Page(_Short):
     id: str
     title: str
@@ -232,14 +234,14 @@ class Page(_Short):
 Entity = Issue | Stakeholder | Event | Source | Quote | Period | Page
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class NextDate(_Short):
     date: PartialDate
     label: str
     event: Event | None
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Config(_Short):
     title: str
     summary: str
@@ -256,7 +258,7 @@ class Config(_Short):
     translated: Translated = ORIGINAL
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Briefing(_Short):
     config: Config
     issues: list[Issue]

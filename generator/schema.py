@@ -106,7 +106,7 @@ TRANSLATION_STATUSES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """An id written in content, with its line, checked later by resolve()."""
 
