@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 INDEX_FOLDER = "pagefind"  # in the site
+ENTRY = "pagefind-entry.json"  # in INDEX_FOLDER: the index's languages
 
 
 class SearchProblem(Exception):
@@ -28,3 +30,16 @@ def index_site(site: Path) -> None:
             + (detail[-1] if detail else f"exit {completed.returncode}")
             + " (is the `pagefind[bin]` package installed? `--no-search` skips indexing)"
         )
+    settle_entry(site / INDEX_FOLDER / ENTRY)
+
+
+def settle_entry(entry: Path) -> None:
+    """Pagefind lists a bilingual site's languages in its entry file in no set order (one run `en` first, the
+    next `zh-hans`): sorted here, so that the same content always gives the same bytes. The rest is written
+    as Pagefind writes it (compact, characters as they are); a file not as expected is left alone."""
+    try:
+        data = json.loads(entry.read_text("utf-8"))
+        data["languages"] = dict(sorted(data["languages"].items()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return
+    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from generator.build import BuildOptions, build
+from generator.search import ENTRY, INDEX_FOLDER, settle_entry
 from tests.helpers import BUNDLED, MINI, build_errors, edit, read_site, run, serve_static
 
 ZH = "zh-Hans"
@@ -331,3 +332,25 @@ def test_marking_a_list_file_changes_only_the_fingerprints(capsys: pytest.Captur
 def test_marking_refuses_a_file_that_is_not_a_translation(capsys: pytest.CaptureFixture[str], bilingual: Path) -> None:
     code, _, err = run(capsys, "translations", "mark", str(bilingual / "timeline.yaml"), "--content", str(bilingual))
     assert code == 1 and "content/timeline.yaml: error: not a translation file" in err
+
+
+def test_the_search_index_lists_the_languages_in_one_order_whatever_pagefind_chose(
+    bundled_site: Path, tmp_path: Path
+) -> None:
+    """Pagefind writes a bilingual site's languages into its entry file in no set order (one run `en` first,
+    the next `zh-hans`), so two builds of the same content differed there: the build sorts them, and leaves the
+    rest of the file as Pagefind wrote it."""
+    written = (bundled_site / INDEX_FOLDER / ENTRY).read_text("utf-8")
+    assert re.search(r'"languages":\{"en":\{.*\},"zh-hans":\{', written)
+    entry = tmp_path / ENTRY
+    entry.write_text(written, "utf-8")
+    settle_entry(entry)
+    assert entry.read_text("utf-8") == written  # as Pagefind writes it: compact, characters as they are
+    swapped = re.sub(r'"languages":\{("en":\{.*?\}),("zh-hans":\{.*?\})\}', r'"languages":{\2,\1}', written)
+    assert swapped != written
+    entry.write_text(swapped, "utf-8")
+    settle_entry(entry)
+    assert entry.read_text("utf-8") == written
+    entry.write_text("not json", "utf-8")
+    settle_entry(entry)
+    assert entry.read_text("utf-8") == "not json"
