@@ -133,12 +133,7 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
                 "build into a folder of its own and copy or publish from there (files to publish as they are, "
                 "such as CNAME or .nojekyll, go in the project's `static/` folder)",
             )
-    theirs = [
-        child
-        for child in out.iterdir()
-        if not _our_staging(child) and not _file_systems_own(out, child) and not _our_lock(child)
-    ]
-    if theirs and not (out / MARKER).is_file():
+    if any(not _not_the_sites(out, child) for child in out.iterdir()) and not (out / MARKER).is_file():
         raise OutputProblem(
             f"refusing to replace {out}: it was not made by `briefing build` (no {MARKER} file)",
             "remove it or choose another --out",
@@ -166,6 +161,12 @@ def _unescape_mount(field: bytes) -> bytes:
     for escape in (b"\\040", b"\\011", b"\\012", b"\\134"):
         field = field.replace(escape, bytes([int(escape[1:], 8)]))
     return field
+
+
+def _not_the_sites(out: Path, child: Path) -> bool:
+    """Whether `child`, at the output's top, belongs to something else than the site: a staging folder of ours
+    being filled, our lock, or the file system's `lost+found`. Never counted, listed, named or removed."""
+    return _our_staging(child) or _our_lock(child) or _file_systems_own(out, child)
 
 
 def _file_systems_own(out: Path, child: Path) -> bool:
@@ -357,12 +358,11 @@ class Previous:
 
         if self.out.is_dir():
             walk(str(self.out), "")
-        passed_over = {child.name + "/" for child in self.out.glob(f"{INSIDE_STAGING_PREFIX}*") if _our_staging(child)}
-        if _file_systems_own(self.out, self.out / LOST_AND_FOUND):
-            passed_over.add(LOST_AND_FOUND + "/")
-        if _our_lock(self.out / INSIDE_LOCK):
-            found.remove(INSIDE_LOCK)
-        return [path for path in found if not path.startswith(tuple(passed_over))] if passed_over else found
+        others = [child for child in self.out.iterdir() if _not_the_sites(self.out, child)] if found else []
+        if not others:
+            return found
+        names = {child.name for child in others}  # a file itself, or a folder and all it holds
+        return [path for path in found if path.partition("/")[0] not in names]
 
     def strangers(self, made: set[str]) -> list[str]:
         """Files in the output that no build of ours made, and that this build does not make (the temporary of a
