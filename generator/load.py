@@ -12,15 +12,16 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.characters import forbidden_in_file
 from generator.dates import PartialDate
 from generator.diagnostics import ContentError, Diagnostic, Diagnostics, describe_encoding, file_name_problem
 from generator.markdown import Markdown, compile_markdown
 from generator.model import Origin
-from generator.parallel import map_ordered
+from generator.parallel import imap
 from generator.schema import (
     BRIEFING,
     EVENT,
@@ -39,6 +40,7 @@ from generator.schema import (
     is_language_tag,
     validate,
 )
+from generator.spool import Spool
 from generator.write import digest_of
 from generator.yamltext import YamlList, YamlProblem, parse_yaml
 
@@ -208,6 +210,7 @@ class FileMemo:
 
     entries: dict[tuple[Path, str], tuple[str, FileResult]] = field(default_factory=dict)  # (digest of bytes, result)
     listing: Listing | None = None
+    spool: Spool = field(default_factory=Spool)  # the results' bodies
 
     def put(self, path: Path, kind: str, digest: str, result: FileResult) -> None:
         self.entries[(path, kind)] = (digest, result)
@@ -431,7 +434,7 @@ def load_content(
     if memo is not None and listing is not None and rereads is not None:
         diags.items.extend(listing.warnings)
         present = listing.present
-        reads = [(job, _read_bytes(job[0])) for job in rereads]
+        reads = ((job, _read_bytes(job[0])) for job in rereads)
         results = list(listing.results)  # the last load's, in the listing's order: only the files read change
     else:
         jobs = content_jobs(root, diags)
@@ -448,14 +451,14 @@ def load_content(
             elif kind in (SOURCE.kind, QUOTE.kind):
                 diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
         present = [job for job in jobs if job not in missing]
-        reads = [(job, _read_bytes(job[0])) for job in present]
+        reads = ((job, _read_bytes(job[0])) for job in present)
         results = [None] * len(present)
         listing = Listing(root, present, warnings)
         if memo is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
             memo.listing = listing if not diags.errors else None
-    todo: list[tuple[Path, str, bytes | None]] = []
+    todo: list[FileToLoad] = []
     digests: dict[tuple[Path, str], str] = {}  # of the bytes read, when a memo keeps results
-    for job, data in reads:
+    for job, data in reads:  # (each file's bytes dropped once looked at, unless it may be loaded in pieces)
         known = None
         if memo is not None and data is not None:
             digests[job] = digest_of(data)
@@ -463,11 +466,14 @@ def load_content(
         if known is not None:
             results[listing.index[job]] = known
         else:
-            todo.append((*job, data))
-    for (path, kind, _data), result in zip(todo, _load_files(todo, diags.root), strict=True):
-        results[listing.index[(path, kind)]] = result
-        if memo is not None and (path, kind) in digests:
-            memo.put(path, kind, digests[(path, kind)], result)
+            todo.append(FileToLoad(*job, data if _may_be_cut(job[0], job[1], data) else None, len(data or b"")))
+    for file, result in zip(todo, _load_files(todo, diags.root), strict=True):
+        job = (file.path, file.kind)
+        results[listing.index[job]] = result
+        if memo is not None:
+            _spool_bodies(result[0], memo.spool)
+            if job in digests:
+                memo.put(*job, digests[job], result)
     listing.results = results
     config = None
     for (_path, kind), (part, problems) in zip(present, results, strict=True):  # type: ignore[misc]
@@ -504,22 +510,41 @@ class FileJob:
     first_line: int = 1
 
 
-def _load_files(files: list[tuple[Path, str, bytes | None]], root: Path | None) -> Iterator[FileResult]:
-    """Each file's records and problems, in order. A long list file (a timeline of thousands of events) is
+class FileToLoad(NamedTuple):
+    path: Path
+    kind: str
+    data: bytes | None  # its bytes, if it is a list file long enough to be loaded in pieces
+    size: int
+
+
+def _may_be_cut(path: Path, kind: str, data: bytes | None) -> bool:
+    """Whether a file may be loaded in pieces (`_list_pieces` says), so that its bytes must be kept till then."""
+    return data is not None and len(data) > LIST_PIECE_CHARS and kind in LIST_KINDS and path.suffix == ".yaml"
+
+
+def _spool_bodies(part: Loaded, spool: Spool) -> None:
+    for item in [*part.records, *part.translations]:
+        if item.body is not None:
+            item.body.spool(spool)
+
+
+def _load_files(files: list[FileToLoad], root: Path | None) -> Iterator[FileResult]:
+    """Each file's records and problems, in order, each file's as soon as they are made (so that the caller
+    never holds every file's before it has seen them). A long list file (a timeline of thousands of events) is
     loaded in pieces by all the workers, and its pieces' records joined; if a piece is not plain YAML on its
     own, the whole file is loaded as one, for the messages a whole-file parse gives."""
     jobs: list[FileJob] = []
     spans: list[tuple[int, int]] = []  # each file's jobs: jobs[start:end]
-    for path, kind, data in files:
+    for path, kind, data, _size in files:
         pieces = _list_pieces(path, kind, data, root)
         start = len(jobs)
         jobs.extend([FileJob(path, kind, root, piece, line) for line, piece in pieces] or [FileJob(path, kind, root)])
         spans.append((start, len(jobs)))
-    sizes = sum(len(data or b"") for _path, _kind, data in files)
+    sizes = sum(file.size for file in files)
     weight = max(1, sizes // (max(1, len(jobs)) * TYPICAL_FILE_BYTES))
-    done = map_ordered(_load_job, jobs, weight=weight)
-    for (start, end), (path, kind, _data) in zip(spans, files, strict=True):
-        results = done[start:end]
+    done = imap(_load_job, jobs, weight=weight)
+    for (start, end), (path, kind, _data, _size) in zip(spans, files, strict=True):
+        results = list(islice(done, end - start))
         if jobs[start].piece is None:
             yield results[0]  # type: ignore[misc]
         elif any(result is None for result in results):
@@ -535,7 +560,7 @@ def _list_pieces(path: Path, kind: str, data: bytes | None, root: Path | None) -
     the line it starts on; [] for any other file, and for a list file that is not plainly a block list
     (every line at the left margin starting an item `- `, or a comment) or that `read_text` would refuse:
     only a whole-file load says what is wrong with it."""
-    if data is None or len(data) <= LIST_PIECE_CHARS or kind not in LIST_KINDS or path.suffix != ".yaml":
+    if data is None or not _may_be_cut(path, kind, data):
         return []
     if (root is not None and outside(path, root)) or _NOT_AN_ITEM.search(data):
         return []

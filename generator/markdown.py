@@ -21,6 +21,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.safeurl import is_safe_url
+from generator.spool import Spool, Spooled, text_of
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MARKUP = re.compile(r"[\\`*_\[\]<>&!~|#=+\-{}()\n\d.:]|^\s|\s$|  ")  # anything that could be syntax
@@ -37,19 +38,33 @@ class Reference:
 
 @dataclass(eq=False, slots=True)
 class Markdown:
-    """A compiled Markdown text: HTML with markers, and what it refers to."""
+    """A compiled Markdown text: HTML with markers, and what it refers to. Its source and HTML may be kept in
+    a `Spool` (a long body, once loaded): read them as `text` and `html`."""
 
-    text: str
+    source: str | Spooled
     file: Path
     line: int
     inline: bool
-    html: str = ""
+    rendered: str | Spooled = ""
     links: list[Reference] = field(default_factory=list)
     citations: list[Reference] = field(default_factory=list)
     too_deep: int = 0  # line where nesting reached markdown-it's limit (and text beyond it would be lost)
 
+    @property
+    def text(self) -> str:
+        return text_of(self.source)
+
+    @property
+    def html(self) -> str:
+        return text_of(self.rendered)
+
+    def spool(self, spool: Spool) -> None:
+        """Keep the source and HTML in `spool`'s file, if they are long and not blank (a blank text is false)."""
+        if isinstance(self.source, str) and self.source.strip():
+            self.source, self.rendered = spool.keep(self.source), spool.keep(text_of(self.rendered))
+
     def __bool__(self) -> bool:
-        return bool(self.text.strip())
+        return not isinstance(self.source, str) or bool(self.source.strip())
 
 
 def _entity_link_rule(state: StateInline, silent: bool) -> bool:
@@ -157,11 +172,11 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
         cached = (html.strip() if inline else html, links, citations, deepest)
     html, links, citations, deepest = cached
     return Markdown(
-        text=text,
+        source=text,
         file=file,
         line=line,
         inline=inline,
-        html=html,
+        rendered=html,
         links=[Reference(target, line + offset, label) for target, offset, label in links],
         citations=[Reference(target, line + offset) for target, offset in citations],
         too_deep=line + deepest if deepest >= 0 else 0,

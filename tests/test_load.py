@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
-from generator import load
-from generator.load import FileJob, FileResult, canonical
-from generator.markdown import Markdown
+from generator import load, spool
+from generator.build import BuildOptions, build
+from generator.diagnostics import Diagnostics
+from generator.load import FileJob, FileMemo, FileResult, canonical, load_content
+from generator.markdown import Markdown, compile_markdown
+from generator.spool import SPOOLED_MIN_CHARS, Spooled
+from tests.helpers import BUNDLED, describe_difference, read_site
 
 
 def _event(number: int) -> str:
@@ -49,7 +55,7 @@ def _loaded_in_pieces(path: Path, monkeypatch: pytest.MonkeyPatch, pieces_at_lea
     monkeypatch.setattr(load, "TYPICAL_FILE_BYTES", 1)  # weigh the pieces enough to go to the workers
     data = path.read_bytes()
     assert len(load._list_pieces(path, "event", data, path.parent)) >= pieces_at_least
-    (result,) = load._load_files([(path, "event", data)], path.parent)
+    (result,) = load._load_files([load.FileToLoad(path, "event", data, len(data))], path.parent)
     return result
 
 
@@ -163,3 +169,45 @@ def test_a_load_joins_the_files_read_again_as_a_whole_join_would(
     assert _as_lists(kept.loaded()) == _as_lists(load.Loaded.joined(None, again))
     assert _as_lists(joined.loaded()) == _as_lists(load.Loaded.joined(None, parts))  # the last join is untouched
     assert _as_lists(kept.again(None, parts).loaded()) == _as_lists(load.Loaded.joined(None, parts))
+
+
+def test_long_bodies_are_kept_in_the_spool_and_read_back_whole() -> None:
+    """Each long body's Markdown and HTML leave the heap for the engine's spool file; reading them gives what
+    was compiled, a copy sent to another process carries the text itself, and short or blank texts stay."""
+    memo = FileMemo()
+    loaded = load_content(BUNDLED, Diagnostics(root=BUNDLED.parent), memo)
+    bodies = [item.body for item in [*loaded.records, *loaded.translations] if item.body is not None]
+    long = [body for body in bodies if len(body.text) >= SPOOLED_MIN_CHARS]
+    assert len(long) > 20 and all(isinstance(body.source, Spooled) for body in long)
+    assert all(isinstance(body.rendered, Spooled) for body in long if len(body.html) >= SPOOLED_MIN_CHARS)
+    assert any(not body.text.isascii() for body in long)  # the Chinese edition's, too
+    for body in long:
+        fresh = compile_markdown(body.text, body.file, body.line)
+        assert body.html == fresh.html and body and body.text.strip()
+        copy = pickle.loads(pickle.dumps(body))
+        assert isinstance(copy.source, str) and (copy.text, copy.html) == (body.text, body.html)
+    short = [body for body in bodies if len(body.text) < SPOOLED_MIN_CHARS]
+    assert short and all(isinstance(body.source, str) for body in short)
+
+    blank = compile_markdown(" \n" * SPOOLED_MIN_CHARS, BUNDLED / "x.md", 1)
+    blank.spool(memo.spool)
+    assert isinstance(blank.source, str) and not blank
+
+
+def test_a_spool_that_cannot_be_written_leaves_the_texts_where_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spool is an economy, never a cause of failure: with no room for its file (a full disk), the bodies
+    stay in the heap and the site is the same."""
+    build(BuildOptions(BUNDLED, tmp_path / "spooled", search=False))
+
+    def no_room(*args: Any, **kwargs: Any) -> NoReturn:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spool.tempfile, "TemporaryFile", no_room)
+    memo = FileMemo()
+    loaded = load_content(BUNDLED, Diagnostics(root=BUNDLED.parent), memo)
+    assert memo.spool.failed and all(isinstance(r.body.source, str) for r in loaded.records if r.body is not None)
+    build(BuildOptions(BUNDLED, tmp_path / "in-memory", search=False))
+    expected, actual = read_site(tmp_path / "spooled"), read_site(tmp_path / "in-memory")
+    assert expected == actual, describe_difference(expected, actual)
