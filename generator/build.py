@@ -43,6 +43,7 @@ from generator.render import (
 )
 from generator.resolve import Linker, record_targets, target_ids
 from generator.search import INDEX_FOLDER, SearchProblem, index_site
+from generator.spool import Spool
 from generator.views import Fragments
 from generator.write import (
     Entry,
@@ -317,12 +318,15 @@ class Engine:
         """Per language, what makes its pages' views and bytes. `digest`: what every page's look depends on,
         besides its view (the templates' and catalogues' bytes)."""
         renderers, sitemap = {}, sitemap_entries(table)
+        # a one-off build keeps its big files' chunks out of every process's heap; a long-lived engine keeps the
+        # print page's articles in its memo anyway, and the preview wants its files at once
+        spool = Spool() if not self.views.keep else None
         for edition in editions:
             code = edition.language.code
             fragments = self.fragments.setdefault(code, Fragments(keep=self.views.keep))
             pieces = self.pieces.setdefault(code, Pieces(keep=self.views.keep))
             env = self._environment(dirs, digest, texts[code])
-            renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces)
+            renderers[code] = Renderer(env, digest, edition, sitemap, texts[code], fragments, pieces, spool)
         return renderers
 
     def _unchanged_views(self, loaded: Loaded, original: Renderer) -> dict[str, str]:
@@ -463,7 +467,9 @@ class Engine:
         # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
         weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
         lists = sum(1 for index in order if table[index].origin is None)  # the big pages, which come first
-        yield from imap(produce, order, report, weight, alone=lists, in_order=False)  # the writer takes any order
+        spools = {id(r.spool): r.spool for r in renderers.values() if r.spool is not None}
+        # (the writer takes any order)
+        yield from imap(produce, order, report, weight, alone=lists, in_order=False, shared=list(spools.values()))
 
     def _write(
         self,

@@ -24,7 +24,6 @@ from generator.i18n import Texts
 from generator.markdown import Markdown
 from generator.model import Briefing, Entity, Event, Issue, Page, Quote, Source, Stakeholder, Update
 from generator.urls import absolute, entity_path, in_language, page_path
-from generator.write import Blob
 
 SitemapEntry = tuple[str, list[tuple[str, str]]]  # a page's site path, and its versions: (language, path)
 
@@ -341,8 +340,9 @@ def _page_json(p: Page) -> dict[str, Any]:
     return {"id": p.id, "url": entity_path(p), "title": p.title, "body": _md(p.body)}
 
 
-def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> Blob:
-    """The whole briefing as JSON: the settings, then each kind's entities, each object a piece of its own."""
+def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> Iterator[bytes]:
+    """The whole briefing as JSON: the settings, then each kind's entities, each object a piece of its own; as
+    UTF-8 chunks, made as they are taken."""
     pieces = pieces if pieces is not None else Pieces()
     config = briefing.config
     settings: dict[str, Any] = {
@@ -377,13 +377,12 @@ def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> Blob:
     # the same bytes as one json.dumps of the whole, `{…,"issues":[{…},…],…}`, encoded a few hundred pieces at a
     # time and never joined: at 11,000 pages the file is 32 MB, and a copy of it as text or bytes would be held
     # beside the pieces
-    chunks = [_json(settings)[:-1].encode("utf-8")]
+    yield _json(settings)[:-1].encode("utf-8")
     for name, entities, make in kinds:
-        chunks.append(f',"{name}":['.encode())
-        chunks += _utf8_chunks(pieces.parts(f"json:{name}", entities, _own, partial(_piece_json, make)), ",")
-        chunks.append(b"]")
-    chunks.append(b"}\n")
-    return Blob(tuple(chunks))
+        yield f',"{name}":['.encode()
+        yield from _utf8_chunks(pieces.parts(f"json:{name}", entities, _own, partial(_piece_json, make)), ",")
+        yield b"]"
+    yield b"}\n"
 
 
 def _utf8_chunks(texts: Iterable[str], separator: str, size: int = 1 << 19) -> Iterator[bytes]:

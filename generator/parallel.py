@@ -2,11 +2,12 @@
 
 Workers are forked, so they inherit the loaded model, the compiled templates, the task and the batches of
 items instead of receiving them pickled; through its own pipe each is sent the numbers of the batches to do,
-and sends back plain results — a worker never writes a file or changes state the parent relies on. A big
-file's chunks (a `write.Blob`) travel beside the results' pickle as messages of their own, never copied into
-it. Forking a process that runs other threads is unsafe (a lock held by another thread stays held in the
-child), so a process with threads works serially (the preview server keeps its builds in a process of their
-own: builder.py).
+and sends back plain results — a worker never writes the output or changes state the parent relies on. A
+big file's chunks (a `write.Blob`) travel beside the results' pickle as messages of their own, never copied
+into it; or, if a worker appended them to a spool the parent made for it and shares with it, as their place
+in that file. Forking a process that runs other threads is unsafe (a lock held by another thread stays held
+in the child), so a process with threads works serially (the preview server keeps its builds in a process
+of their own: builder.py).
 
 Not multiprocessing.Pool: its workers share queues guarded by locks, read by threads of the parent. When a
 build stops early (an error, Ctrl+C, SIGTERM), the pool kills its workers, and one killed while sending a
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import io
 import math
 import multiprocessing
 import os
@@ -28,9 +30,10 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,6 +42,16 @@ MIN_ITEMS = 300  # below this, starting workers costs more than it saves
 FINALIZER_WAIT_S = 0.005  # how long a signal that came during a finalizer is put off, at a time
 IN_HAND = 2  # batches a worker holds at a time: it starts the next while the parent takes in the last
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
+
+
+class Shared(Protocol):
+    """An object the workers inherit, that results may refer into (a spool: `spool.Spool`). What it holds
+    travels back as a reference (`reference` gives it, None for anything not its own) and comes back as the
+    parent's own (`resolve`)."""
+
+    def reference(self, value: object) -> Any: ...
+
+    def resolve(self, reference: Any) -> object: ...
 
 
 def workers_available() -> int:
@@ -115,12 +128,14 @@ def imap(
     weight: int = 1,
     alone: int = 0,
     in_order: bool = True,
+    shared: Sequence[Shared] = (),
 ) -> Iterator[R]:
     """`map_ordered`, each result given as soon as it is done — and those before it, if `in_order` — so that a
     caller that writes them out one by one never holds them all (nor, out of order, a big result that waits
     for a slower one before it). The first `alone` items are big ones: each goes to a worker, and its result
-    comes back, on its own (never a batch of the biggest results in one message). Raises what a task raised,
-    or WorkerLost if a worker ended in the middle."""
+    comes back, on its own (never a batch of the biggest results in one message). `shared`: what results may
+    refer into, made before the workers (see `Shared`). Raises what a task raised, or WorkerLost if a worker
+    ended in the middle."""
     processes = workers_available()
     if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
         for done, item in enumerate(items, 1):
@@ -135,7 +150,7 @@ def imap(
     finished = False
     try:
         for _ in range(min(processes, len(chunks))):
-            workers.append(_Worker(task, chunks))  # one by one: if a fork fails, those started are ended below
+            workers.append(_Worker(task, chunks, shared))  # one by one: if a fork fails, those started are ended below
         handed = 0
         for _ in range(IN_HAND):
             for worker in workers:
@@ -171,10 +186,11 @@ class _Worker:
     the batches themselves went through the pipe, the parent could block sending a big one to a worker that
     was itself blocked sending a big result to the parent, and the build hung.)"""
 
-    def __init__(self, task: Callable[[Any], Any], batches: list[list[Any]]) -> None:
+    def __init__(self, task: Callable[[Any], Any], batches: list[list[Any]], shared: Sequence[Shared]) -> None:
         context = multiprocessing.get_context("fork")
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(task, batches, theirs, os.getpid()), daemon=True)
+        self.shared = shared
+        self.process = context.Process(target=_serve, args=(task, batches, theirs, os.getpid(), shared), daemon=True)
         self.process.start()
         theirs.close()
         self.handed: list[int] = []  # the indices of the batches it holds, in the order it does them
@@ -190,7 +206,7 @@ class _Worker:
         """The index and results of its oldest batch; raises what the task raised, or WorkerLost if the
         worker ended (killed by the kernel when memory ran out, or by hand)."""
         try:
-            ok, outcome = _receive(self.connection)
+            ok, outcome = _receive(self.connection, self.shared)
         except (EOFError, ConnectionResetError):  # its end of the pipe is closed: it has ended
             self._lost()
         if not ok:
@@ -226,7 +242,13 @@ def _ready(workers: list[_Worker]) -> list[_Worker]:
     return [holding[connection] for connection in wait(list(holding))]  # type: ignore[index]
 
 
-def _serve(task: Callable[[Any], Any], batches: list[list[Any]], connection: Connection, parent: int) -> None:
+def _serve(
+    task: Callable[[Any], Any],
+    batches: list[list[Any]],
+    connection: Connection,
+    parent: int,
+    shared: Sequence[Shared] = (),
+) -> None:
     """A worker: do each batch the parent names and send back its results (or what the task raised), until
     the parent sends None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
@@ -239,30 +261,46 @@ def _serve(task: Callable[[Any], Any], batches: list[list[Any]], connection: Con
             except Exception as error:  # raised in the parent, as if the task had run there
                 outcome = (False, _portable(error))
             try:
-                _send(connection, outcome)
+                _send(connection, outcome, shared)
             except Exception as error:  # a result that cannot be pickled
                 _send(connection, (False, RuntimeError(f"a worker could not send back what it made: {error!r}")))
             del outcome
             give_back_freed_memory()  # a big page's copies, freed: not to stay counted till the worker ends
 
 
-def _send(connection: Connection, outcome: tuple[bool, Any]) -> None:
+def _send(connection: Connection, outcome: tuple[bool, Any], shared: Sequence[Shared] = ()) -> None:
     """Send a batch's outcome: its pickle, then each of its out-of-band buffers (a `write.Blob`'s chunks: the
-    big pages' bytes) as a message of its own, never copied into the pickle. Nothing is sent if it cannot be
-    pickled."""
+    big pages' bytes) as a message of its own, never copied into the pickle; what lies in a `shared` object,
+    as a reference into it. Nothing is sent if it cannot be pickled."""
     buffers: list[pickle.PickleBuffer] = []
-    data = pickle.dumps(outcome, protocol=5, buffer_callback=buffers.append)
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=5, buffer_callback=buffers.append)
+    if shared:
+        pickler.persistent_id = partial(_reference, shared)  # type: ignore[method-assign]
+    pickler.dump(outcome)
     connection.send(len(buffers))
-    connection.send_bytes(data)
+    connection.send_bytes(stream.getbuffer())
     for buffer in buffers:
         connection.send_bytes(buffer.raw())
 
 
-def _receive(connection: Connection) -> tuple[bool, Any]:
-    """What `_send` sent: each out-of-band buffer is taken in as the bytes of its message."""
+def _reference(shared: Sequence[Shared], value: object) -> tuple[int, Any] | None:
+    for index, owner in enumerate(shared):
+        reference = owner.reference(value)
+        if reference is not None:
+            return index, reference
+    return None
+
+
+def _receive(connection: Connection, shared: Sequence[Shared] = ()) -> tuple[bool, Any]:
+    """What `_send` sent: each out-of-band buffer is taken in as the bytes of its message, and each reference
+    into a shared object resolved by the parent's own."""
     count: int = connection.recv()
     data = connection.recv_bytes()
-    return pickle.loads(data, buffers=[connection.recv_bytes() for _ in range(count)])
+    buffers = [connection.recv_bytes() for _ in range(count)]
+    unpickler = pickle.Unpickler(io.BytesIO(data), buffers=buffers)
+    unpickler.persistent_load = lambda reference: shared[reference[0]].resolve(reference[1])  # type: ignore[method-assign]
+    return unpickler.load()
 
 
 def _portable(error: Exception) -> Exception:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import hashlib
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -23,6 +23,7 @@ from generator.i18n import Texts, template_gettext
 from generator.load import Loaded
 from generator.model import Briefing, Entity, Issue, Language, Origin, Page, Stakeholder
 from generator.search import INDEX_FOLDER
+from generator.spool import Extent, Spool
 from generator.urls import entity_path, in_language
 from generator.views import PageSpec
 from generator.write import MARKER, PROTECTED, STAGING_MARKER, Blob, FileData
@@ -60,6 +61,10 @@ class TemplateProblem(Exception):
         self.file, self.line, self.message = file, line, message
 
 
+# an export's bytes; a big one's as the chunks it makes them in (`briefing.json`), taken as they come
+Export = Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], bytes | Iterator[bytes]]
+
+
 @dataclass
 class Route:
     """One file of the site. `page` is set for HTML pages (rendered from a view); `export` for the rest.
@@ -69,7 +74,7 @@ class Route:
     path: str
     origin: Origin | None  # the content behind it, for collision messages; None for built-in pages
     page: PageSpec | None = None
-    export: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], FileData] | None = None
+    export: Export | None = None
     language: str = ""
     local: str = ""
 
@@ -90,7 +95,7 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     def page(path: str, kind: str, heading: str, description: str, **more: str) -> Route:
         return _page(language, path, kind, heading, description, **more)
 
-    def export(path: str, make: Callable[[Briefing, list[exports.SitemapEntry], exports.Pieces], FileData]) -> Route:
+    def export(path: str, make: Export) -> Route:
         return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
     table = [page("index.html", "home", title, config.summary)]
@@ -250,7 +255,9 @@ class Renderer:
         texts: Texts,
         fragments: views.Fragments | None = None,
         pieces: exports.Pieces | None = None,
+        spool: Spool | None = None,
     ) -> None:
+        """`spool`: where big files' chunks go as they are made (a one-off build's; see spool.py)."""
         self.env = env
         self.briefing = briefing
         self.texts = texts
@@ -258,7 +265,8 @@ class Renderer:
         self.sitemap = sitemap
         self.salt = f"{__version__}\0{templates_digest}".encode()  # templates_digest covers the catalogues too
         self.fragments = fragments if fragments is not None else views.Fragments()
-        self.fragments.render = self.render_piece
+        self.fragments.render, self.fragments.spool = self.render_piece, spool
+        self.spool = spool
         self.pieces = pieces if pieces is not None else exports.Pieces()
 
     def render_piece(self, macro: str, item: object) -> str:
@@ -289,11 +297,14 @@ class Renderer:
     def render_view(self, route: Route, built: object) -> FileData:
         assert route.page is not None
         chrome, view = built  # type: ignore[misc]
-        return render_template(self.env, TEMPLATE_OF[route.page.kind], chrome, view)
+        return render_template(self.env, TEMPLATE_OF[route.page.kind], chrome, view, self.spool)
 
     def export(self, route: Route) -> FileData:
         assert route.export is not None
-        return route.export(self.briefing, self.sitemap, self.pieces)
+        made = route.export(self.briefing, self.sitemap, self.pieces)
+        if isinstance(made, bytes):
+            return made
+        return Blob(self.spool.chunks(made) if self.spool is not None else tuple(made))
 
 
 class _Hashing:
@@ -354,14 +365,19 @@ def preload_templates(env: jinja2.Environment) -> None:
             raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
 
 
-def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, view: object) -> FileData:
+def render_template(
+    env: jinja2.Environment, name: str, chrome: views.Chrome, view: object, spool: Spool | None = None
+) -> FileData:
     """The page's bytes. The template's output is taken a few thousand pieces at a time and encoded, so that a
-    huge page (the timeline of 100,000 events: 73 MB) is never held whole as a string, nor joined."""
-    chunks: list[bytes] = []
+    huge page (the timeline of 100,000 events: 73 MB) is never held whole as a string, nor joined; with a
+    `spool`, its chunks go there as they are made — unless the view has `Spliced` values to lay in."""
+    values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
     try:
         pieces = env.get_template(name).generate(chrome=chrome, view=view)
-        while batch := list(islice(pieces, PIECES_PER_CHUNK)):
-            chunks.append("".join(batch).encode("utf-8"))
+        encoded = ("".join(batch).encode("utf-8") for batch in iter(lambda: list(islice(pieces, PIECES_PER_CHUNK)), []))
+        if values:
+            return _spliced(list(encoded), values)
+        chunks = spool.chunks(encoded) if spool is not None else tuple(encoded)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
@@ -369,16 +385,13 @@ def render_template(env: jinja2.Environment, name: str, chrome: views.Chrome, vi
     except jinja2.UndefinedError as exc:
         file, line = _template_position(exc, name)
         raise TemplateProblem(file, line, f"template error: {exc.message}") from None
-    return _spliced(chunks, view)
+    return chunks[0] if len(chunks) == 1 and isinstance(chunks[0], bytes) else Blob(chunks)
 
 
-def _spliced(chunks: list[bytes], view: object) -> FileData:
+def _spliced(chunks: list[bytes], values: dict[int, views.Spliced]) -> Blob:
     """The page's bytes with the bytes of each `Spliced` value of its view laid in where the template showed
-    it: one chunk as it is, several as a Blob with the values' own chunks between them (never joined)."""
-    values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
-    if not values:
-        return chunks[0] if len(chunks) == 1 else Blob(tuple(chunks))
-    out: list[bytes] = []
+    it, as a Blob with the values' own chunks between the template's (never joined)."""
+    out: list[bytes | Extent] = []
     for chunk in chunks:  # (a value's marker is one piece of the template's output, so within one chunk)
         for index, part in enumerate(views.SPLICED.split(chunk)):
             if index % 2 == 0:
@@ -387,7 +400,7 @@ def _spliced(chunks: list[bytes], view: object) -> FileData:
                 out.extend(value.parts)
             else:  # not one of this view's (cannot come from content, which holds no NUL): left as it was
                 out.append(b"\x00spliced:" + part + b"\x00")
-    return Blob(tuple(chunk for chunk in out if chunk))
+    return Blob(tuple(chunk for chunk in out if len(chunk)))
 
 
 def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:

@@ -8,6 +8,7 @@ view's digest is the key that lets a build skip rendering a page whose view has 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from generator.schema import (
     STAKEHOLDER_KINDS,
     TRANSLATION_STATUSES,
 )
+from generator.spool import Extent, Spool
 from generator.urls import absolute, entity_path, in_language, relative
 
 HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
@@ -875,16 +877,27 @@ SPLICED = re.compile(rb"\x00spliced:([0-9]+)\x00")  # where a template showed a 
 @dataclass(frozen=True, eq=False)
 class Spliced:
     """HTML too big to hold as text: the print page's articles (42 MB at 11,000 pages, and twice that as a
-    Python string once one character is not ASCII), kept as their UTF-8 bytes. A template shows it as it
-    shows any Markup; the page's bytes get its bytes where it stands (`render.render_template`)."""
+    Python string once one character is not ASCII), kept as their UTF-8 bytes — in a one-off build's spool,
+    as they are made. A template shows it as it shows any Markup; the page's bytes get its bytes where it
+    stands (`render.render_template`)."""
 
-    parts: tuple[bytes, ...]
+    parts: tuple[bytes | Extent, ...]
 
     def __html__(self) -> str:
         return f"\x00spliced:{id(self)}\x00"
 
     def __bool__(self) -> bool:
-        return any(self.parts)
+        return any(len(part) for part in self.parts)
+
+    def __reduce__(self) -> tuple[type[Spliced], tuple[tuple[bytes]]]:
+        """A view is pickled only to be hashed (its digest, `render.Renderer.view_key`): a Spliced value is
+        pickled as the digest of its bytes, read a piece at a time (a pickle of its parts themselves would
+        keep a copy of each part in a spool, 42 MB at 11,000 pages, till the whole view is pickled)."""
+        digest = hashlib.blake2b(digest_size=32)
+        for part in self.parts:
+            for piece in (part,) if isinstance(part, bytes) else part.pieces():
+                digest.update(piece)
+        return Spliced, ((digest.digest(),),)
 
 
 @dataclass
@@ -931,6 +944,11 @@ class Fragments:
     changed: set[str] | None = None
     render: Callable[[str, object], str] | None = None  # (macro of print_items.html, item) → HTML
     keep: bool = True
+    spool: Spool | None = None  # this build's, where the articles go as they are made (a one-off build's)
+
+    def spliced(self, pieces: Iterable[bytes]) -> Spliced:
+        """Articles as one `Spliced` value: in the spool, if there is one, as they are made."""
+        return Spliced(self.spool.chunks(pieces) if self.spool is not None else tuple(pieces))
 
     def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> bytes:
         known = self.entries.get(key)
@@ -1624,14 +1642,12 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     def event_piece(e: Event) -> Callable[[PageText], EventItem]:
         return lambda piece: event_item(piece, e, anchor=False)
 
-    issues = Spliced(tuple(pieces.piece(text, f"issue:{i.id}", "print_issue", issue_piece(i)) for i in briefing.issues))
-    stakeholders = Spliced(
-        tuple(
-            pieces.piece(text, f"stakeholder:{s.id}", "print_stakeholder", stakeholder_piece(s))
-            for s in briefing.stakeholders
-        )
+    issues = pieces.spliced(pieces.piece(text, f"issue:{i.id}", "print_issue", issue_piece(i)) for i in briefing.issues)
+    stakeholders = pieces.spliced(
+        pieces.piece(text, f"stakeholder:{s.id}", "print_stakeholder", stakeholder_piece(s))
+        for s in briefing.stakeholders
     )
-    events = Spliced(tuple(pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events))
+    events = pieces.spliced(pieces.piece(text, f"event:{e.id}", "print_event", event_piece(e)) for e in briefing.events)
     strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
     return PrintView(
         config.title,

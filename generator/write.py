@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, SupportsIndex
 
+from generator.spool import Extent
+
 MARKER = ".briefing-build"
 TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
 STAGING_MARKER = ".briefing-staging"
@@ -55,22 +57,31 @@ class OutputProblem(Exception):
 @dataclass(frozen=True, eq=False)
 class Blob:
     """A file's bytes as the chunks they were made in, never joined into one: the print page's articles and
-    `briefing.json`'s kinds (42 and 32 MB at 11,000 pages). They are hashed and written chunk by chunk, and a
-    worker sends them back beside its result's pickle, not copied into it (pickle's out-of-band buffers:
-    parallel.py); a joined copy would be held beside the chunks, on both sides of the pipe."""
+    `briefing.json`'s kinds (42 and 32 MB at 11,000 pages). A one-off build keeps a big file's chunks in its
+    scratch spool as they are made (`spool.Extent`): then no process holds the file, and a worker sends back
+    only where its chunks lie. They are hashed and written a piece at a time. Chunks still in the heap travel
+    from a worker beside its result's pickle, not copied into it (pickle's out-of-band buffers: parallel.py)."""
 
-    chunks: tuple[bytes, ...]
+    chunks: tuple[bytes | Extent, ...]
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         if int(protocol) < 5:
             return Blob, (self.chunks,)
-        return _blob_of, tuple(pickle.PickleBuffer(chunk) for chunk in self.chunks)
+        return _blob_of, tuple(pickle.PickleBuffer(c) if isinstance(c, bytes) else c for c in self.chunks)
+
+    def pieces(self) -> Iterator[bytes]:
+        """The file's bytes, in order, a chunk (or a piece of an extent) at a time."""
+        for chunk in self.chunks:
+            if isinstance(chunk, bytes):
+                yield chunk
+            else:
+                yield from chunk.pieces()
 
     def joined(self) -> bytes:
-        return b"".join(self.chunks)
+        return b"".join(self.pieces())
 
 
-def _blob_of(*chunks: bytes) -> Blob:
+def _blob_of(*chunks: bytes | Extent) -> Blob:
     return Blob(tuple(chunks))
 
 
@@ -81,19 +92,19 @@ def digest_of(data: FileData) -> str:
     if isinstance(data, bytes):
         return hashlib.blake2b(data, digest_size=16).hexdigest()
     digest = hashlib.blake2b(digest_size=16)
-    for chunk in data.chunks:
-        digest.update(chunk)
+    for piece in data.pieces():
+        digest.update(piece)
     return digest.hexdigest()
 
 
 def _write_file(path: Path, data: FileData) -> None:
-    """Create or truncate `path` and write `data` to it, a Blob chunk by chunk."""
+    """Create or truncate `path` and write `data` to it, a Blob a piece at a time."""
     if isinstance(data, bytes):
         path.write_bytes(data)
         return
     with path.open("wb") as file:
-        for chunk in data.chunks:
-            file.write(chunk)
+        for piece in data.pieces():
+            file.write(piece)
 
 
 def output_target(out: Path) -> Path:

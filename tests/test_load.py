@@ -199,6 +199,7 @@ def test_a_spool_that_cannot_be_written_leaves_the_texts_where_they_were(
 ) -> None:
     """The spool is an economy, never a cause of failure: with no room for its file (a full disk), the bodies
     stay in the heap and the site is the same."""
+    monkeypatch.setattr(spool, "EXTENT_BYTES", 4096)  # the print pages, briefing.json: spooled too
     build(BuildOptions(BUNDLED, tmp_path / "spooled", search=False))
 
     def no_room(*args: Any, **kwargs: Any) -> NoReturn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import signal
@@ -9,10 +10,11 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 import pytest
 
-from generator import parallel
+from generator import parallel, spool
 from generator.build import BuildOptions, build
 from generator.diagnostics import from_exception
 from generator.parallel import WorkerLost, batches, imap, map_ordered
@@ -139,7 +141,7 @@ def test_blobs_made_by_workers_come_back_whole_and_in_order(tmp_path: Path, monk
     content = tmp_path / "content"
     make_large_content(content, LargeBriefing.generate())
     received, receive = [], parallel._receive
-    monkeypatch.setattr(parallel, "_receive", lambda connection: received.append(1) or receive(connection))
+    monkeypatch.setattr(parallel, "_receive", lambda pipe, shared: received.append(1) or receive(pipe, shared))
     build(BuildOptions(content, tmp_path / "with-workers", search=False))
     assert received, "no worker sent anything back"
     monkeypatch.setattr(parallel, "workers_available", lambda: 1)
@@ -147,6 +149,35 @@ def test_blobs_made_by_workers_come_back_whole_and_in_order(tmp_path: Path, monk
     expected, actual = read_site(tmp_path / "here"), read_site(tmp_path / "with-workers")
     assert len(expected["print/index.html"]) > 100_000
     assert expected == actual, describe_difference(expected, actual)
+
+
+def test_big_files_made_by_workers_in_the_spool_come_back_as_their_place_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-off build's workers lay a big file's chunks in the build's spool as they make them and send back
+    where they lie; the parent reads them from there. The site is the one a build that keeps everything in
+    the heap (no room for a spool) writes, here or with workers."""
+    assert_workers_fork()
+    content = tmp_path / "content"
+    make_large_content(content, LargeBriefing.generate())
+    monkeypatch.setattr(spool, "EXTENT_BYTES", 4096)  # the print page and briefing.json: extents of 4 kB
+    resolved, resolve = [], spool.Spool.resolve
+    monkeypatch.setattr(spool.Spool, "resolve", lambda self, place: resolved.append(place) or resolve(self, place))
+    build(BuildOptions(content, tmp_path / "spooled", search=False))
+    assert len(resolved) > 30, "the workers sent the big files' bytes, not their place in the spool"
+
+    monkeypatch.setattr(spool.tempfile, "TemporaryFile", _no_room)
+    build(BuildOptions(content, tmp_path / "in-memory", search=False))
+    monkeypatch.setattr(parallel, "workers_available", lambda: 1)
+    build(BuildOptions(content, tmp_path / "here", search=False))
+    spooled, in_memory, here = (read_site(tmp_path / name) for name in ("spooled", "in-memory", "here"))
+    assert len(here["print/index.html"]) > 100_000
+    assert spooled == here, describe_difference(here, spooled)
+    assert in_memory == here, describe_difference(here, in_memory)
+
+
+def _no_room(*args: object, **kwargs: object) -> NoReturn:
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def test_out_of_order_each_result_is_given_as_soon_as_it_is_back() -> None:

@@ -4,6 +4,7 @@ editions link each other from every page."""
 from __future__ import annotations
 
 import io
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
 from generator import render
+from generator.spool import Extent, Spool
 from generator.views import Spliced
 from generator.write import Blob
 from tests.helpers import BUNDLED, serve_static
@@ -130,3 +132,16 @@ def test_a_huge_page_is_encoded_in_chunks_never_held_whole_as_text() -> None:
     assert page.joined() == env.get_template("list.html").render(view=items).encode()
     small = render.render_template(env, "list.html", None, [1, 2])  # type: ignore[arg-type]
     assert small == "<ol><li>1 — é</li><li>2 — é</li></ol>".encode()
+
+
+def test_the_articles_count_in_the_page_views_digest_by_their_bytes_wherever_they_are_kept() -> None:
+    """A view is pickled to be hashed: its articles count by their bytes, in the heap or in a spool (and a
+    spool's are read a piece at a time, never all held), so that a changed article is a changed view."""
+    kept = Spool()
+    articles = [f"<article>{n} é</article>".encode() * 300 for n in range(400)]
+    in_heap, in_spool = Spliced(tuple(articles)), Spliced(kept.chunks(iter(articles)))
+    assert any(isinstance(part, Extent) for part in in_spool.parts)
+    assert pickle.dumps(in_heap) == pickle.dumps(in_spool)
+    changed = Spliced(kept.chunks(iter([*articles[:-1], b"<article>changed</article>"])))
+    assert pickle.dumps(changed) != pickle.dumps(in_spool)
+    assert len(pickle.dumps(in_spool)) < 200  # a digest, not the articles
