@@ -50,7 +50,8 @@ def reference() -> str:
         "to the page, texts already rendered (Markup: citations numbered, entity links resolved), labels taken "
         "from the content schema. Templates only read them: no lookups, no URL building. A `Spliced` value (the "
         "print page's articles, too big to hold as text) is HTML shown as Markup is, `{{ view.issues }}`, and "
-        "tested with `{% if view.issues %}`; it is kept as bytes, so filters that need text do not apply to it.",
+        "tested with `{% if view.issues %}`; it is kept as bytes (a one-off build keeps them in a temporary file, "
+        "as `Extent`s of it), so filters that need text do not apply to it.",
         "",
         "## `chrome` (every template)",
         "",
