@@ -243,8 +243,8 @@ class Engine:
         """`once`: this engine builds only once, so its memos keep nothing for a next build (at 11,000 pages
         they would hold the print page twice over, and every page's reads, for a build that never comes)."""
         self.options = options
-        self.files = FileMemo()
-        self.linker = Linker()
+        self.files = FileMemo(keep=not once)
+        self.linker = Linker(keep=not once)
         self.views = ViewMemo(keep=not once)
         self.routes: dict[str, RouteMemo] = {}  # per language: the route table
         self.fragments: dict[str, Fragments] = {}  # per language: the print page's pieces

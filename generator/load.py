@@ -211,6 +211,7 @@ class FileMemo:
     entries: dict[tuple[Path, str], tuple[str, FileResult]] = field(default_factory=dict)  # (digest of bytes, result)
     listing: Listing | None = None
     spool: Spool = field(default_factory=Spool)  # the results' bodies
+    keep: bool = True  # False: for an engine that builds once, it keeps only the spool
 
     def put(self, path: Path, kind: str, digest: str, result: FileResult) -> None:
         self.entries[(path, kind)] = (digest, result)
@@ -429,6 +430,7 @@ def load_content(
     """Read every content file (in worker processes when there are many), reusing `memo`'s results for
     files whose bytes are unchanged. A caller that watches the folder may name what `changed` since the last
     load with this memo: then only those files are read (unless the change may add or remove files)."""
+    keeping = memo is not None and memo.keep
     listing = memo.listing if memo is not None else None
     rereads = listing.rereads(root, changed) if listing is not None and changed is not None else None
     if memo is not None and listing is not None and rereads is not None:
@@ -454,13 +456,13 @@ def load_content(
         reads = ((job, _read_bytes(job[0])) for job in present)
         results = [None] * len(present)
         listing = Listing(root, present, warnings)
-        if memo is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
+        if memo is not None and keeping:  # (a missing optional file, such as periods.yaml, is reported when it appears)
             memo.listing = listing if not diags.errors else None
     todo: list[FileToLoad] = []
     digests: dict[tuple[Path, str], str] = {}  # of the bytes read, when a memo keeps results
     for job, data in reads:  # (each file's bytes dropped once looked at, unless it may be loaded in pieces)
         known = None
-        if memo is not None and data is not None:
+        if memo is not None and keeping and data is not None:
             digests[job] = digest_of(data)
             known = memo.get(*job, digests[job])
         if known is not None:
@@ -481,10 +483,10 @@ def load_content(
             diags.items.extend(problems)
         if kind == "briefing":
             config = part.config
-    if memo is not None and rereads is None:
+    if memo is not None and keeping and rereads is None:
         memo.keep_only(set(present))
     parts: list[Loaded] = [part for part, _problems in results]  # type: ignore[misc]
-    if memo is None:
+    if not keeping:
         return Loaded.joined(config, parts)
     joined = listing.joined
     listing.joined = joined.again(config, parts) if joined is not None else JoinedParts.of(config, parts)

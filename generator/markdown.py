@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -46,8 +46,8 @@ class Markdown:
     line: int
     inline: bool
     rendered: str | Spooled = ""
-    links: list[Reference] = field(default_factory=list)
-    citations: list[Reference] = field(default_factory=list)
+    links: tuple[Reference, ...] = ()
+    citations: tuple[Reference, ...] = ()
     too_deep: int = 0  # line where nesting reached markdown-it's limit (and text beyond it would be lost)
 
     @property
@@ -177,8 +177,8 @@ def compile_markdown(text: str, file: Path, line: int, inline: bool = False) -> 
         line=line,
         inline=inline,
         rendered=html,
-        links=[Reference(target, line + offset, label) for target, offset, label in links],
-        citations=[Reference(target, line + offset) for target, offset in citations],
+        links=tuple(Reference(target, line + offset, label) for target, offset, label in links),
+        citations=tuple(Reference(target, line + offset) for target, offset in citations),
         too_deep=line + deepest if deepest >= 0 else 0,
     )
 

@@ -7,8 +7,10 @@ entity up by id. The objects are built fresh by each resolve and only read after
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.dates import PartialDate
 from generator.markdown import Markdown
@@ -69,17 +71,26 @@ class _Short:
 
 @dataclass(eq=False, repr=False, slots=True)
 class Backlinks(_Short):
-    """What links to one entity, in the order pages show it; computed once by resolve()."""
+    """What links to one entity, in the order pages show it; computed once by resolve(). Most entities have
+    none of most kinds: those share the empty tuple (at 11,000 pages, 100,000 empty lists fewer)."""
 
-    events: list[Event] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    stakeholders: list[Stakeholder] = field(default_factory=list)
-    quotes: list[Quote] = field(default_factory=list)
-    positions: list[Position] = field(default_factory=list)
-    members: list[Stakeholder] = field(default_factory=list)
-    cited_on: list[Entity] = field(default_factory=list)
-    mentioned_on: list[Entity] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
+    events: Sequence[Event] = ()
+    issues: Sequence[Issue] = ()
+    stakeholders: Sequence[Stakeholder] = ()
+    quotes: Sequence[Quote] = ()
+    positions: Sequence[Position] = ()
+    members: Sequence[Stakeholder] = ()
+    cited_on: Sequence[Entity] = ()
+    mentioned_on: Sequence[Entity] = ()
+    sources: Sequence[Source] = ()
+
+    def add(self, name: str, item: Any) -> None:
+        """Append `item` to the backlinks called `name` (resolve, as it links)."""
+        items = getattr(self, name)
+        if isinstance(items, list):
+            items.append(item)
+        else:
+            setattr(self, name, [item])
 
 
 @dataclass(eq=False, repr=False, slots=True)

@@ -123,9 +123,11 @@ class Linker:
     the fields of a freshly made entity, in place, so everything that holds it sees the new texts. Any
     other edit (an id, a reference added, moved or removed, an order, a period, the settings, an error)
     resolves from scratch. Either way the model equals what `resolve` makes of the same records;
-    tests/test_incremental.py holds the patched model to that, field by field."""
+    tests/test_incremental.py holds the patched model to that, field by field. `keep` False: an engine that
+    builds once keeps nothing for a next resolve."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
         self.last: dict[str, _Linked] = {}  # per edition (language code)
         self.patched: dict[str, list[Entity] | None] = {}  # per edition: the entities the last resolve patched
         self.patches = 0  # how many resolves were patches (for tests and benchmarks)
@@ -143,6 +145,8 @@ class Linker:
         """`resolve(loaded, …)`. `sources[i]` names the objects `loaded.records[i]` was made from (by default
         the record itself), `config_from` those of the settings: a record made from the very same objects
         as last time is unchanged."""
+        if not self.keep:
+            return resolve(loaded, diags, today, translated)
         made_from = sources if sources is not None else [(record,) for record in loaded.records]
         config = config_from if config_from is not None else (loaded.config,)
         known = self.last.pop(edition, None)
@@ -506,42 +510,41 @@ def _already_reported(loaded: Loaded, target: str, expected: str) -> bool:
 def _backlinks(briefing: Briefing) -> None:
     """Fill every entity's `links` in one pass over every reference. A set of (list, item) beside the lists
     keeps each item once per list in constant time: a hub linked from thousands of pages stays linear."""
-    seen: set[tuple[int, str, str]] = set()
+    seen: set[tuple[int, str, str, str]] = set()
 
     def add(owner: Entity, name: str, item: Any) -> None:
-        items = getattr(owner.links, name)
-        key = (id(items), item.kind, item.id)
+        key = (id(owner), name, item.kind, item.id)
         if key not in seen:
             seen.add(key)
-            items.append(item)
+            owner.links.add(name, item)
 
     for issue in briefing.issues:
         for other in issue.related:
             add(other, "issues", issue)
             add(issue, "issues", other)
         for position in issue.positions:
-            position.stakeholder.links.positions.append(position)
+            position.stakeholder.links.add("positions", position)
             add(issue, "stakeholders", position.stakeholder)
             for source in position.sources:
                 add(source, "cited_on", issue)
                 add(issue, "sources", source)
     for event in briefing.events:
         for issue in event.issues:
-            issue.links.events.append(event)
+            issue.links.add("events", event)
         for stakeholder in event.stakeholders:
-            stakeholder.links.events.append(event)
+            stakeholder.links.add("events", event)
             for issue in event.issues:
                 add(issue, "stakeholders", stakeholder)
         for source in event.sources:
             add(source, "cited_on", event)
     for quote in briefing.quotes:
-        quote.speaker.links.quotes.append(quote)
+        quote.speaker.links.add("quotes", quote)
         add(quote.source, "cited_on", quote)
         for issue in quote.issues:
-            issue.links.quotes.append(quote)
+            issue.links.add("quotes", quote)
     for stakeholder in briefing.stakeholders:
         if isinstance(stakeholder.affiliation, Stakeholder):
-            stakeholder.affiliation.links.members.append(stakeholder)
+            stakeholder.affiliation.links.add("members", stakeholder)
     by_id = briefing.by_id
     for entity in [*briefing.issues, *briefing.stakeholders, *briefing.events, *briefing.quotes, *briefing.pages]:
         for text in markdown_of(entity):
@@ -555,7 +558,7 @@ def _backlinks(briefing: Briefing) -> None:
                     add(entity, "sources", source)
     for period in briefing.periods:
         for source in period.sources:
-            source.links.cited_on.append(period)
+            source.links.add("cited_on", period)
 
 
 def _today() -> dt.date:

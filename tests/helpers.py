@@ -27,6 +27,7 @@ import pytest
 
 from generator.cli import main
 from generator.linkcheck import LinkChecker
+from generator.spool import Spooled, text_of
 from generator.write import MARKER
 
 TESTS = Path(__file__).parent
@@ -368,6 +369,7 @@ def model_difference(expected: Any, actual: Any) -> str:
     seen: set[tuple[int, int]] = set()
 
     def walk(a: Any, b: Any, where: str) -> str:
+        a, b = (text_of(x) if isinstance(x, Spooled) else x for x in (a, b))  # a text, wherever it is kept
         if type(a) is not type(b):
             return f"{where}: {type(a).__name__} != {type(b).__name__}"
         if hasattr(a, "__dataclass_fields__"):

@@ -296,8 +296,9 @@ def test_a_link_dropped_from_a_translation_only(tmp_path: Path) -> None:
 @pytest.mark.parametrize("mode", [Mode.BUILD, Mode.PREVIEW])
 def test_an_engine_that_builds_once_keeps_nothing_for_a_next_build(tmp_path: Path, mode: Mode) -> None:
     """`briefing build` builds once: its memos would only hold the print page's pieces, the exports' pieces
-    and every page's reads (hundreds of MB at 11,000 pages) for nothing. An engine that builds again (the
-    preview, and `serve --search`, which builds in BUILD mode) keeps them, with the same output."""
+    and every page's reads (hundreds of MB at 11,000 pages) for nothing, nor the files' records and the last
+    model, for a next load and resolve. An engine that builds again (the preview, and `serve --search`, which
+    builds in BUILD mode) keeps them, with the same output."""
     options = BuildOptions(content=BUNDLED, out=tmp_path / "once", mode=mode, search=False)
     once = Engine(options, once=True)
     once.build()
@@ -307,7 +308,8 @@ def test_an_engine_that_builds_once_keeps_nothing_for_a_next_build(tmp_path: Pat
     kept = [
         [len(memo.entries) for memo in engine.fragments.values()]
         + [len(memo.entries) + len(memo.joined) for memo in engine.pieces.values()]
-        + [len(engine.views.reads)]
+        + [len(engine.views.reads), len(engine.files.entries), len(engine.linker.last)]
+        + [engine.files.listing is not None]
         for engine in (once, again)
     ]
     assert kept[0] == [0] * len(kept[0]) and all(kept[1]), kept
