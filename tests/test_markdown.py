@@ -29,13 +29,13 @@ def test_citations_single_and_grouped() -> None:
 
 def test_code_spans_and_blocks_stay_literal() -> None:
     md = compiled("`[[x]]` and `[@y]`\n\n    [[z]]\n")
-    assert md.links == [] and md.citations == []
+    assert md.links == () and md.citations == ()
     assert "<code>[[x]]</code>" in md.html
 
 
 def test_not_a_citation_when_malformed() -> None:
     md = compiled("[@] and [see @a] and [[]] and [[a\nb]]")
-    assert md.links == [] and md.citations == []
+    assert md.links == () and md.citations == ()
 
 
 def test_reference_lines_follow_the_file() -> None:
