@@ -429,11 +429,12 @@ def load_content(
 ) -> Loaded:
     """Read every content file (in worker processes when there are many), reusing `memo`'s results for
     files whose bytes are unchanged. A caller that watches the folder may name what `changed` since the last
-    load with this memo: then only those files are read (unless the change may add or remove files)."""
-    keeping = memo is not None and memo.keep
-    listing = memo.listing if memo is not None else None
+    load with this memo: then only those files are read (unless the change may add or remove files). The
+    long bodies of what is read go to `memo`'s spool as each file's records come back."""
+    kept = memo if memo is not None and memo.keep else None  # a memo that keeps results for a next load
+    listing = kept.listing if kept is not None else None
     rereads = listing.rereads(root, changed) if listing is not None and changed is not None else None
-    if memo is not None and listing is not None and rereads is not None:
+    if kept is not None and listing is not None and rereads is not None:
         diags.items.extend(listing.warnings)
         present = listing.present
         reads = ((job, _read_bytes(job[0])) for job in rereads)
@@ -456,15 +457,15 @@ def load_content(
         reads = ((job, _read_bytes(job[0])) for job in present)
         results = [None] * len(present)
         listing = Listing(root, present, warnings)
-        if memo is not None and keeping:  # (a missing optional file, such as periods.yaml, is reported when it appears)
-            memo.listing = listing if not diags.errors else None
+        if kept is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
+            kept.listing = listing if not diags.errors else None
     todo: list[FileToLoad] = []
     digests: dict[tuple[Path, str], str] = {}  # of the bytes read, when a memo keeps results
     for job, data in reads:  # (each file's bytes dropped once looked at, unless it may be loaded in pieces)
         known = None
-        if memo is not None and keeping and data is not None:
+        if kept is not None and data is not None:
             digests[job] = digest_of(data)
-            known = memo.get(*job, digests[job])
+            known = kept.get(*job, digests[job])
         if known is not None:
             results[listing.index[job]] = known
         else:
@@ -474,8 +475,8 @@ def load_content(
         results[listing.index[job]] = result
         if memo is not None:
             _spool_bodies(result[0], memo.spool)
-            if job in digests:
-                memo.put(*job, digests[job], result)
+        if kept is not None and job in digests:
+            kept.put(*job, digests[job], result)
     listing.results = results
     config = None
     for (_path, kind), (part, problems) in zip(present, results, strict=True):  # type: ignore[misc]
@@ -483,10 +484,10 @@ def load_content(
             diags.items.extend(problems)
         if kind == "briefing":
             config = part.config
-    if memo is not None and keeping and rereads is None:
-        memo.keep_only(set(present))
+    if kept is not None and rereads is None:
+        kept.keep_only(set(present))
     parts: list[Loaded] = [part for part, _problems in results]  # type: ignore[misc]
-    if not keeping:
+    if kept is None:
         return Loaded.joined(config, parts)
     joined = listing.joined
     listing.joined = joined.again(config, parts) if joined is not None else JoinedParts.of(config, parts)

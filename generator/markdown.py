@@ -59,9 +59,13 @@ class Markdown:
         return text_of(self.rendered)
 
     def spool(self, spool: Spool) -> None:
-        """Keep the source and HTML in `spool`'s file, if they are long and not blank (a blank text is false)."""
-        if isinstance(self.source, str) and self.source.strip():
-            self.source, self.rendered = spool.keep(self.source), spool.keep(text_of(self.rendered))
+        """Keep the source and HTML in `spool`'s file, each if it is long; a blank text stays (it is false)."""
+        if not self:
+            return
+        if isinstance(self.source, str):
+            self.source = spool.keep(self.source)
+        if isinstance(self.rendered, str):
+            self.rendered = spool.keep(self.rendered)
 
     def __bool__(self) -> bool:
         return not isinstance(self.source, str) or bool(self.source.strip())

@@ -186,8 +186,18 @@ def test_long_bodies_are_kept_in_the_spool_and_read_back_whole() -> None:
         assert body.html == fresh.html and body and body.text.strip()
         copy = pickle.loads(pickle.dumps(body))
         assert isinstance(copy.source, str) and (copy.text, copy.html) == (body.text, body.html)
+        handles = body.source, body.rendered
+        body.spool(memo.spool)  # kept once: spooled again, it stays where it is
+        assert (body.source, body.rendered) == handles
     short = [body for body in bodies if len(body.text) < SPOOLED_MIN_CHARS]
     assert short and all(isinstance(body.source, str) for body in short)
+
+    listed = compile_markdown("- a\n" * 200, BUNDLED / "x.md", 1)  # a short source, a long HTML
+    listed.spool(memo.spool)
+    handles = listed.source, listed.rendered
+    assert isinstance(listed.source, str) and isinstance(listed.rendered, Spooled)
+    listed.spool(memo.spool)
+    assert (listed.source, listed.rendered) == handles and listed.html.count("<li>a</li>") == 200
 
     blank = compile_markdown(" \n" * SPOOLED_MIN_CHARS, BUNDLED / "x.md", 1)
     blank.spool(memo.spool)
