@@ -23,7 +23,7 @@ from generator.i18n import Texts, template_gettext
 from generator.load import Loaded
 from generator.model import Briefing, Entity, Issue, Language, Origin, Page, Stakeholder
 from generator.search import INDEX_FOLDER
-from generator.spool import Extent, Spool
+from generator.spool import Extent, Spool, chunks_in
 from generator.urls import entity_path, in_language
 from generator.views import PageSpec
 from generator.write import MARKER, PROTECTED, STAGING_MARKER, Blob, FileData
@@ -304,7 +304,7 @@ class Renderer:
         made = route.export(self.briefing, self.sitemap, self.pieces)
         if isinstance(made, bytes):
             return made
-        return Blob(self.spool.chunks(made) if self.spool is not None else tuple(made))
+        return Blob(chunks_in(self.spool, made))
 
 
 class _Hashing:
@@ -377,7 +377,7 @@ def render_template(
         encoded = ("".join(batch).encode("utf-8") for batch in iter(lambda: list(islice(pieces, PIECES_PER_CHUNK)), []))
         if values:
             return _spliced(list(encoded), values)
-        chunks = spool.chunks(encoded) if spool is not None else tuple(encoded)
+        chunks = chunks_in(spool, encoded)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:

@@ -125,24 +125,35 @@ class Extent:
         return bytes, (bytes(self),)
 
 
-class Spooled:
-    """A text in a `Spool`'s file. A copy (pickle) is the text itself: a value sent to another process is
-    whole."""
+class Spooled(Extent):
+    """A text in a `Spool`'s file, as its UTF-8 bytes. A copy (pickle) is the text itself: a value sent to
+    another process is whole (never a reference, which only a plain `Extent` may travel as)."""
 
-    __slots__ = ("_place", "_spool")
-
-    def __init__(self, spool: Spool, offset: int, size: int) -> None:
-        self._spool, self._place = spool, (offset, size)
+    __slots__ = ()
 
     def __str__(self) -> str:
-        return self._spool.read(*self._place).decode("utf-8", "surrogatepass")
+        return bytes(self).decode("utf-8", "surrogatepass")
 
-    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:  # type: ignore[override]
         return str, (str(self),)
 
 
 def text_of(value: str | Spooled) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def chunks_in(spool: Spool | None, stream: Iterable[bytes]) -> tuple[bytes | Extent, ...]:
+    """`spool.chunks(stream)`; without a spool (an engine that builds again), the chunks as they are made."""
+    return spool.chunks(stream) if spool is not None else tuple(stream)
+
+
+def pieces_of(chunks: Iterable[bytes | Extent]) -> Iterator[bytes]:
+    """The bytes of `chunks`, in order, a chunk (or a piece of an extent) at a time."""
+    for chunk in chunks:
+        if isinstance(chunk, bytes):
+            yield chunk
+        else:
+            yield from chunk.pieces()
 
 
 def _gathered(stream: Iterable[bytes], size: int) -> Iterator[bytes]:

@@ -47,7 +47,7 @@ from generator.schema import (
     STAKEHOLDER_KINDS,
     TRANSLATION_STATUSES,
 )
-from generator.spool import Extent, Spool
+from generator.spool import Extent, Spool, chunks_in, pieces_of
 from generator.urls import absolute, entity_path, in_language, relative
 
 HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
@@ -894,9 +894,8 @@ class Spliced:
         pickled as the digest of its bytes, read a piece at a time (a pickle of its parts themselves would
         keep a copy of each part in a spool, 42 MB at 11,000 pages, till the whole view is pickled)."""
         digest = hashlib.blake2b(digest_size=32)
-        for part in self.parts:
-            for piece in (part,) if isinstance(part, bytes) else part.pieces():
-                digest.update(piece)
+        for piece in pieces_of(self.parts):
+            digest.update(piece)
         return Spliced, ((digest.digest(),),)
 
 
@@ -948,7 +947,7 @@ class Fragments:
 
     def spliced(self, pieces: Iterable[bytes]) -> Spliced:
         """Articles as one `Spliced` value: in the spool, if there is one, as they are made."""
-        return Spliced(self.spool.chunks(pieces) if self.spool is not None else tuple(pieces))
+        return Spliced(chunks_in(self.spool, pieces))
 
     def piece(self, text: PageText, key: str, macro: str, make: Callable[[PageText], object]) -> bytes:
         known = self.entries.get(key)

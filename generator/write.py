@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, SupportsIndex
 
-from generator.spool import Extent
+from generator.spool import Extent, pieces_of
 
 MARKER = ".briefing-build"
 TEMPORARY_SUFFIX = ".tmp"  # `_replace` writes `x` as `.x.PID.tmp` first
@@ -70,12 +70,7 @@ class Blob:
         return _blob_of, tuple(pickle.PickleBuffer(c) if isinstance(c, bytes) else c for c in self.chunks)
 
     def pieces(self) -> Iterator[bytes]:
-        """The file's bytes, in order, a chunk (or a piece of an extent) at a time."""
-        for chunk in self.chunks:
-            if isinstance(chunk, bytes):
-                yield chunk
-            else:
-                yield from chunk.pieces()
+        return pieces_of(self.chunks)
 
     def joined(self) -> bytes:
         return b"".join(self.pieces())
