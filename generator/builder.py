@@ -20,6 +20,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.connection import Connection
@@ -50,12 +51,18 @@ class BuilderProcess:
         self.open_pages = open_pages
         self.process: Any = None  # multiprocessing's SpawnProcess
         self.connection: Connection | None = None
+        self.stopped = False
+        # a build asked for while the server stops must not start a child that `stop` no longer sees
+        self._starting = threading.Lock()
 
     def __call__(self, changes: set[Path] | None) -> BuildResult:
-        if self.process is None or not self.process.is_alive():
-            self._start()
-            changes = None  # a new engine remembers nothing: it reads everything
-        connection = self.connection
+        with self._starting:
+            if self.stopped:
+                raise ContentError([Diagnostic("briefing", 0, "the preview is stopping: no build is started")])
+            if self.process is None or not self.process.is_alive():
+                self._start()
+                changes = None  # a new engine remembers nothing: it reads everything
+            connection = self.connection
         assert connection is not None
         try:
             connection.send((changes, self.open_pages()))
@@ -74,8 +81,10 @@ class BuilderProcess:
 
     def stop(self) -> None:
         """End the child, and any build it runs (which then stops as a failed build does). A thread waiting
-        for that build hears that the child is gone."""
-        process = self.process
+        for that build hears that the child is gone. No build is started afterwards."""
+        with self._starting:
+            self.stopped = True
+            process = self.process
         if process is not None and process.is_alive():
             process.terminate()
             process.join(timeout=10)

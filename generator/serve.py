@@ -20,13 +20,16 @@ import logging
 import mimetypes
 import os
 import re
+import signal
 import socket
 import sys
 import threading
 import time
+import typing
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -35,6 +38,7 @@ import livereload
 import watchfiles
 from livereload.handlers import LiveReloadHandler
 from tornado import httpserver, ioloop, web
+from tornado.platform.asyncio import BaseAsyncIOLoop
 
 from generator.build import BuildOptions, BuildResult, Mode, check_output
 from generator.builder import BuilderProcess
@@ -504,16 +508,35 @@ def serve(
         log(f"Serving {out} on {url} (Ctrl+C to stop)")
         if open_browser:
             webbrowser.open(url)
-        try:
+        with _signals_stop(loop):
             loop.start()
-        except KeyboardInterrupt:
-            log("stopped")
+        log("stopped")
     finally:
         watcher.stop()
         builder.stop()
         rebuilder.executor.shutdown(wait=False, cancel_futures=True)
         for bound in sockets:
             bound.close()
+
+
+@contextmanager
+def _signals_stop(loop: ioloop.IOLoop) -> Iterator[None]:
+    """While the server runs, Ctrl+C and SIGTERM stop its loop between two of its callbacks. Raised as an
+    exception into whatever the thread was doing, they could leave a lock held (one taken by a `with` whose
+    block had not begun), and the server's exit would wait for it forever."""
+    aio = typing.cast(BaseAsyncIOLoop, loop).asyncio_loop
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for signum in previous:
+            aio.add_signal_handler(signum, loop.stop)
+    except (ValueError, RuntimeError):  # not the main thread (a test's): the signals stay as they were
+        previous = {}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            aio.remove_signal_handler(signum)
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def listen(state: ServerState, host: str, sockets: list[socket.socket]) -> str:

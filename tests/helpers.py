@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -493,6 +494,7 @@ class Server:
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT then prints every thread's stack
         )
         threading.Thread(target=self._read, daemon=True).start()
         self.port = int(self.wait_for(r"Serving .* on http://127\.0\.0\.1:(\d+)/").group(1))
@@ -517,8 +519,16 @@ class Server:
         return sum(1 for line in self.lines if line.startswith(("built ", "build failed")))
 
     def stop(self) -> None:
+        """End the server as a service manager does. One that does not end within the time its own stop may
+        take (it waits up to 10 s for its build process) is made to print where each thread waits."""
         self.process.terminate()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=10)
+            time.sleep(0.2)  # the last lines, read by the other thread
+            raise AssertionError("the server did not stop on SIGTERM:\n" + "\n".join(self.lines)) from None
 
 
 # --- Faults of the machine, simulated: a full disk, a read-only or forbidden folder ------------------------

@@ -449,6 +449,23 @@ def test_builds_run_in_a_process_of_their_own_below_the_browser(tmp_path: Path) 
     assert builder.pid is None
 
 
+def test_a_build_asked_for_after_the_builder_stopped_starts_no_process(mini: Path, tmp_path: Path) -> None:
+    """Regression: a build the server had asked for just before it stopped started a new build process once
+    `stop` had ended the old one; the server's exit then waited for that build, and for the process."""
+    from generator.builder import BuilderProcess
+
+    options = BuildOptions(content=mini, out=tmp_path / "site", mode=Mode.PREVIEW, search=False)
+    builder = BuilderProcess(options, lambda written, later: None, set)
+    try:
+        assert builder(None).pages > 0
+        builder.stop()
+        with pytest.raises(ContentError, match="the preview is stopping"):
+            builder({mini / "briefing.yaml"})
+        assert builder.pid is None and not children(os.getpid(), b"spawn_main")
+    finally:
+        builder.stop()
+
+
 def listeners(page: Page) -> dict[str, list[str]]:
     """The event listeners on `window` and `document`, as Chromium's debugger lists them."""
     session = page.context.new_cdp_session(page)
@@ -529,6 +546,54 @@ def test_ctrl_c_during_the_first_build_stops_the_server_and_its_build_process(tm
             os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == 130 and "interrupted" in printed, printed
     assert "Traceback" not in printed and "Serving" not in printed, printed
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in builders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(running(pid) for pid in builders), "the build process outlived the server"
+
+
+SIGNAL_WHILE_BUSY = """
+import os, signal, time
+from tornado.platform.asyncio import AsyncIOLoop
+from generator.cli import _signals_interrupt
+from generator.serve import _signals_stop
+
+loop, finished = AsyncIOLoop(), []
+
+def busy():
+    os.kill(os.getpid(), signal.SIGTERM)
+    deadline = time.monotonic() + 0.2
+    while time.monotonic() < deadline:  # Python code, where a raising signal handler would break in
+        pass
+    finished.append(True)
+
+with _signals_interrupt(), _signals_stop(loop):
+    loop.add_callback(busy)
+    loop.start()
+print("finished" if finished else "interrupted", signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+"""
+
+
+def test_a_signal_while_serving_stops_the_loop_between_its_callbacks() -> None:
+    """Regression: SIGTERM was raised as an exception into whatever the server's thread was doing; one that
+    came inside a `with` before its block began left the lock held, and the server's exit then waited
+    forever (a test's server did not end in 10 s). Now the loop stops once the running callback is done, and
+    the handlers before it come back. (In a process of its own: Playwright runs a loop in the tests'.)"""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_BUSY], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "finished True\n"), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_while_serving_stops_the_server_and_its_build_process(
+    mini: Path, signum: signal.Signals
+) -> None:
+    server = Server(mini.parent)
+    builders = children(server.process.pid, b"spawn_main")
+    assert builders
+    server.process.send_signal(signum)
+    assert server.process.wait(timeout=30) == 0
+    server.wait_for("^stopped$")
+    assert not [line for line in server.lines if "Traceback" in line], server.lines
     deadline = time.monotonic() + 10
     while any(running(pid) for pid in builders) and time.monotonic() < deadline:
         time.sleep(0.05)
