@@ -590,8 +590,12 @@ def test_ctrl_c_or_sigterm_while_serving_stops_the_server_and_its_build_process(
     server = Server(mini.parent)
     builders = children(server.process.pid, b"spawn_main")
     assert builders
-    server.process.send_signal(signum)
-    assert server.process.wait(timeout=30) == 0
+    try:
+        server.process.send_signal(signum)
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
     server.wait_for("^stopped$")
     assert not [line for line in server.lines if "Traceback" in line], server.lines
     deadline = time.monotonic() + 10
