@@ -523,7 +523,7 @@ def serve(
 def _signals_stop(loop: ioloop.IOLoop) -> Iterator[None]:
     """While the server runs, Ctrl+C and SIGTERM stop its loop between two of its callbacks. Raised as an
     exception into whatever the thread was doing, they could leave a lock held (one taken by a `with` whose
-    block had not begun), and the server's exit would wait for it forever."""
+    block had not begun: CPython gh-148874), and the server's exit would wait for it forever."""
     aio = typing.cast(BaseAsyncIOLoop, loop).asyncio_loop
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
