@@ -8,7 +8,6 @@ view's digest is the key that lets a build skip rendering a page whose view has 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -47,8 +46,9 @@ from generator.schema import (
     STAKEHOLDER_KINDS,
     TRANSLATION_STATUSES,
 )
-from generator.spool import Extent, Spool, chunks_in, pieces_of
+from generator.spool import Extent, Spool, chunks_in
 from generator.urls import absolute, entity_path, in_language, relative
+from generator.write import Blob, digest_of
 
 HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
 HOME_LATEST = 6  # latest events on the home page
@@ -893,10 +893,7 @@ class Spliced:
         """A view is pickled only to be hashed (its digest, `render.Renderer.view_key`): a Spliced value is
         pickled as the digest of its bytes, read a piece at a time (a pickle of its parts themselves would
         keep a copy of each part in a spool, 42 MB at 11,000 pages, till the whole view is pickled)."""
-        digest = hashlib.blake2b(digest_size=32)
-        for piece in pieces_of(self.parts):
-            digest.update(piece)
-        return Spliced, ((digest.digest(),),)
+        return Spliced, ((digest_of(Blob(self.parts)).encode(),),)
 
 
 @dataclass
