@@ -24,10 +24,11 @@ from generator.diagnostics import ContentError, Diagnostic, Diagnostics
 from generator.exports import Pieces
 from generator.i18n import Texts, catalogues_digest
 from generator.linkcheck import LinkChecker, extract
-from generator.load import FileMemo, Loaded, Record, Translation, load_content
+from generator.load import FileMemo, Loaded, Record, Translation, canonical, load_content
 from generator.model import Briefing, Language
 from generator.parallel import imap
 from generator.render import (
+    NamesAt,
     Renderer,
     Route,
     RouteMemo,
@@ -104,6 +105,8 @@ class Produced:
     problem: TemplateProblem | None = None
     reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
     elsewhere: bool = False  # made in a worker: what it changed in its copy of the engine's memos is lost
+    view: tuple[str, frozenset[str]] | None = None  # its view's digest and name slots, where its view was built
+    names_at: NamesAt | None = None  # where the names lie in `data` (made here), if known
 
 
 @dataclass
@@ -125,25 +128,33 @@ class ViewMemo:
     # a build has taken in this build's records but not yet written what they show: if it fails now, this memo
     # no longer says what the output shows
     ahead: bool = False
+    views: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # page path → view digest, name slots
+    # page path → the key of the file whose names lie where this says (`render.NameSplicer`)
+    names_at: dict[str, tuple[str, NamesAt]] = field(default_factory=dict)
+    # pages whose view is unchanged but which show a name (`id!`) of an entity that changed: their key is made anew
+    renamed: set[str] = field(default_factory=set)
     records: list[Record] = field(default_factory=list)  # the last build's, to tell which are new objects
     translations: list[Translation] = field(default_factory=list)
     by_id: dict[str, Record] = field(default_factory=dict)
     translated: dict[str, list[Translation]] = field(default_factory=dict)  # record id → its translations
     keep: bool = True  # False: an engine that builds once remembers no page (nor do its other memos)
 
-    def unchanged_views(self, loaded: Loaded, globals_digest: str) -> dict[str, str]:
-        """Pages whose view cannot have changed since the last build, with their view digest.
+    def unchanged_views(self, loaded: Loaded, globals_digest: str, orders_kept: bool) -> dict[str, str]:
+        """Pages whose view cannot have changed since the last build, with their key; of those, `renamed` names
+        the pages that show a changed entity's name in a slot (their key is made anew, their names laid in).
 
-        What changed is named as views record what they read: `id` (an entity's fields), `id#body` (its
-        body) and `*kind` (which entities of a kind exist). A record whose references changed also changes
-        the backlinks of every entity it refers to, before or after."""
+        What changed is named as views record what they read (`views.PageText`): `id` (anything of an entity),
+        `id~` (anything but its name), `id#body` (its body) and `*kind` (which entities of a kind exist). A
+        record whose references changed also changes the backlinks of every entity it refers to, before or
+        after. `orders_kept`: the model was patched, so every list kept its order (a name that changed did not
+        move its entity in any list)."""
         self.ahead = True
         before_digests, before_by_id, before_translated = self.digests, self.by_id, self.translated
         fresh = self._fresh_records(loaded)
         # when the loads reused every other record as it was, only the fresh ones can have changed
         ids = self._look_at_all(loaded) if fresh is None else self._look_at(fresh)
         self.records, self.translations = loaded.records, loaded.translations
-        self.changed = None
+        self.changed, self.renamed = None, set()
         if globals_digest != self.globals:
             self.globals = globals_digest
             return {}
@@ -156,11 +167,14 @@ class ViewMemo:
                 changed.add("*" + (now or then)[0])  # type: ignore[index]
             if now is None or then is None or now[1] != then[1]:
                 changed.add(record_id)
+                if not (orders_kept and self._name_alone_changed(before_by_id, before_translated, record_id)):
+                    changed.add(record_id + "~")
             if now is None or then is None or now[2] != then[2]:
                 changed.add(record_id + "#body")
             # what it refers to, before and after: looked at only now, for the few records that changed
             now_targets = _targets_of(self.by_id, self.translated, record_id)
-            changed |= target_ids(now_targets ^ _targets_of(before_by_id, before_translated, record_id))
+            for target in target_ids(now_targets ^ _targets_of(before_by_id, before_translated, record_id)):
+                changed |= {target, target + "~"}
         self.changed = changed
         if self.readers is None:
             self.readers = {}
@@ -171,7 +185,25 @@ class ViewMemo:
         for name in changed:
             for path in self.readers.get(name, ()):
                 unchanged.pop(path, None)
+        for name in changed:
+            self.renamed.update(path for path in self.readers.get(name + "!", ()) if path in unchanged)
         return unchanged
+
+    def _name_alone_changed(
+        self, before_by_id: dict[str, Record], before_translated: dict[str, list[Translation]], record_id: str
+    ) -> bool:
+        """Whether the record's edit changed its name (or title) and nothing else of it: then a page that links
+        to it shows nothing new but the name in its slot. Only for entities of a file of their own (a list
+        file's digest also covers its neighbours), with no translation (whose age the edit changes)."""
+        now, then = self.by_id.get(record_id), before_by_id.get(record_id)
+        if now is None or then is None or now.kind != then.kind or now.kind not in NAME_FIELDS:
+            return False
+        if self.translated.get(record_id) or before_translated.get(record_id):
+            return False
+        name = NAME_FIELDS[now.kind]
+        return canonical({k: v for k, v in now.values.items() if k != name}) == canonical(
+            {k: v for k, v in then.values.items() if k != name}
+        )
 
     def _fresh_records(self, loaded: Loaded) -> list[Record] | None:
         """The records that are not the very objects of the last build, when nothing else can have changed:
@@ -218,10 +250,17 @@ class ViewMemo:
             path = table[item.index].path
             if item.reads is not None:
                 self._read(path, item.reads)
+            if item.view is not None:
+                self.views[path] = item.view
+            if path in self.reads and table[item.index].page is not None:
                 self.keys[path] = item.key
+            if item.names_at is not None:
+                self.names_at[path] = (item.key, item.names_at)
         for path in set(self.keys) - paths:
             self._read(path, frozenset())
             del self.keys[path], self.reads[path]
+            self.views.pop(path, None)
+            self.names_at.pop(path, None)
 
     def _read(self, path: str, reads: frozenset[str]) -> None:
         """Note that the page at `path` now shows `reads`."""
@@ -235,6 +274,8 @@ class ViewMemo:
             self.readers.setdefault(name, set()).add(path)
 
 
+# the field an entity's name (`label`) is, for the kinds that come a file each (model.py's `label`)
+NAME_FIELDS = {"issue": "title", "stakeholder": "name", "page": "title"}
 ENTITIES_PER_PAGE_OF_WORK = 1000  # in a briefing of n entities, rendering one page counts as n / this pages
 
 
@@ -332,7 +373,8 @@ class Engine:
     def _unchanged_views(self, loaded: Loaded, original: Renderer) -> dict[str, str]:
         """The pages whose view cannot have changed since this engine's last build, with their view digest;
         the whole-briefing files' memos are told what changed."""
-        unchanged = self.views.unchanged_views(loaded, original.globals_digest(loaded))
+        orders_kept = bool(self.linker.patched) and all(p is not None for p in self.linker.patched.values())
+        unchanged = self.views.unchanged_views(loaded, original.globals_digest(loaded), orders_kept)
         for memo in [*self.fragments.values(), *self.pieces.values()]:
             memo.changed = self.views.changed
         return unchanged
@@ -440,21 +482,37 @@ class Engine:
             try:
                 if route.page is None:
                     return Produced(index, data=renderer.export(route))
-                key, built, reads = renderer.view_key(route)
-                shown = frozenset(reads) if self.views.keep else None  # what the view memo remembers, if it does
+                view, built, reads, slots = renderer.view_key(route)
+                key = renderer.page_key(view, slots)
+                keep = self.views.keep  # what the view memo remembers, if it does
+                shown = frozenset(reads) if keep else None
+                made = (view, frozenset(slots)) if keep else None
                 if reusable.get(route.path) == key:
-                    return Produced(index, key, reads=shown)
-                return Produced(index, key, renderer.render_view(route, built), reads=shown)
+                    return Produced(index, key, reads=shown, view=made)
+                data, placed = renderer.render_view(route, built)
+                return Produced(index, key, data, reads=shown, view=made, names_at=placed)
             except TemplateProblem as problem:
                 return Produced(index, problem=problem)
 
         # pages known unchanged and intact on disk need no work: settle them here, so that workers are started
-        # (and the model copied into them) only for what must be built
+        # (and the model copied into them) only for what must be built; a page whose view is unchanged but
+        # whose names changed gets them laid into its file as the last build wrote it, where that build said
+        # they lie (here: reading a file and joining its pieces is less work than sending the bytes back)
         todo: list[int] = []
         for index in indices:
             route = table[index]
             known = unchanged.get(route.path) if route.page is not None else None
-            if known is not None and reusable.get(route.path) == known:
+            on_disk = reusable.get(route.path)
+            if known is not None and route.path in self.views.renamed:
+                renderer = renderers[route.language]
+                view, slots = self.views.views[route.path]
+                known = renderer.page_key(view, slots)
+                at = self.views.names_at.get(route.path)
+                if on_disk != known and at is not None and at[0] == on_disk and previous is not None:
+                    data, placed = renderer.relay_names((previous.out / route.path).read_bytes(), at[1])
+                    yield Produced(index, known, data, names_at=placed)
+                    continue
+            if known is not None and on_disk == known:
                 yield Produced(index, known)
             else:
                 todo.append(index)
@@ -492,7 +550,12 @@ class Engine:
         ready = self.options.ready if self.options.mode is Mode.PREVIEW else None
         steps = [list(range(len(table)))]
         if ready is not None:  # first the pages that may show something new; the rest after `ready`
-            first = [i for i, route in enumerate(table) if not route.whole_briefing and route.path not in unchanged]
+            renamed = self.views.renamed
+            first = [
+                i
+                for i, route in enumerate(table)
+                if not route.whole_briefing and (route.path not in unchanged or route.path in renamed)
+            ]
             watched = self.options.open_pages()  # of those, the pages open in a browser (if any): alone, at once
             first = [i for i in first if table[i].path in watched] or first
             chosen = set(first)

@@ -268,6 +268,40 @@ class Renderer:
         self.fragments.render, self.fragments.spool = self.render_piece, spool
         self.spool = spool
         self.pieces = pieces if pieces is not None else exports.Pieces()
+        self._names: dict[str, bytes] = {}  # a name slot → the HTML it stands for, as UTF-8
+
+    def name_bytes(self, slot: str) -> bytes:
+        """What a name slot (`views.PageText.name`) stands for on this language's site."""
+        known = self._names.get(slot)
+        if known is None:
+            known = self._names[slot] = views.name_html(self.briefing, slot).encode("utf-8")
+        return known
+
+    def page_key(self, view_digest: str, slots: Iterable[str]) -> str:
+        """A page's key: its view's digest and, when its view left names as slots, the names they stand for
+        now (equal keys mean byte-equal pages)."""
+        slots = sorted(slots)
+        if not slots:
+            return view_digest
+        digest = hashlib.blake2b(view_digest.encode(), digest_size=16)
+        for slot in slots:
+            digest.update(b"\0" + slot.encode() + b"\0" + self.name_bytes(slot))
+        return digest.hexdigest()
+
+    def relay_names(self, data: bytes, names_at: NamesAt) -> tuple[bytes, NamesAt]:
+        """A page's bytes, as a build that showed other names wrote them (`names_at`: where each name lies),
+        with the names as they are now: what rendering its view again would give."""
+        out, placed, end_before, length = [], [], 0, 0
+        for start, end, slot in names_at:
+            out.append(data[end_before:start])
+            length += start - end_before
+            name = self.name_bytes(slot)
+            out.append(name)
+            placed.append((length, length + len(name), slot))
+            length += len(name)
+            end_before = end
+        out.append(data[end_before:])
+        return b"".join(out), tuple(placed)
 
     def render_piece(self, macro: str, item: object) -> str:
         """One article of the print page, by its macro in print_items.html."""
@@ -285,19 +319,23 @@ class Renderer:
         parts += sorted(t.digest for t in loaded.translations if t.kind in ("briefing", "period"))
         return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
-    def view_key(self, route: Route) -> tuple[str, object, set[str]]:
-        """The page's view, its digest (equal digests mean byte-equal pages: templates are pure) and the
-        ids of the entities it shows."""
+    def view_key(self, route: Route) -> tuple[str, object, set[str], set[str]]:
+        """The page's view, its digest (with the names in its slots: `page_key`, equal digests mean
+        byte-equal pages, as templates are pure), what it shows (`views.PageText.reads`), and its name slots."""
         assert route.page is not None
-        built, reads = views.build_view(route.page, self.briefing, self.axis, self.texts, self.fragments)
+        built, reads, slots = views.build_view(route.page, self.briefing, self.axis, self.texts, self.fragments)
         digest = hashlib.blake2b(self.salt, digest_size=16)
         pickle.Pickler(_Hashing(digest), protocol=5).dump(built)  # the pickle's bytes, never held whole
-        return digest.hexdigest(), built, reads
+        return digest.hexdigest(), built, reads, slots
 
-    def render_view(self, route: Route, built: object) -> FileData:
+    def render_view(self, route: Route, built: object) -> tuple[FileData, NamesAt | None]:
+        """The page's bytes, with the names its view left as slots laid in, and where they lie (None where the
+        page is laid out of pieces that do not say)."""
         assert route.page is not None
         chrome, view = built  # type: ignore[misc]
-        return render_template(self.env, TEMPLATE_OF[route.page.kind], chrome, view, self.spool)
+        splicer = NameSplicer(self.name_bytes)
+        data = render_template(self.env, TEMPLATE_OF[route.page.kind], chrome, view, self.spool, splicer)
+        return data, splicer.placed()
 
     def export(self, route: Route) -> FileData:
         assert route.export is not None
@@ -365,17 +403,65 @@ def preload_templates(env: jinja2.Environment) -> None:
             raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
 
 
+NamesAt = tuple[tuple[int, int, str], ...]  # where a page's names lie in its bytes: start, end, name slot
+
+
+class NameSplicer:
+    """Lays entity names into a page's bytes where its view left them as slots (`views.PageText.name`), a
+    chunk at a time, noting where each lands: a later build lays a changed name in there without building the
+    page's view or rendering it again (`Renderer.relay_names`)."""
+
+    def __init__(self, names: Callable[[str], bytes]) -> None:
+        self.names = names
+        self.at: list[tuple[int, int, str]] = []
+        self.length = 0  # of the page's bytes so far
+        self.known = True  # False: pieces were laid in between the chunks (a Spliced value), so offsets are unknown
+
+    def __call__(self, chunk: bytes) -> bytes:
+        if b"\x00N" in chunk:
+            out, start = [], 0
+            for match in views.NAME_SLOT_BYTES.finditer(chunk):
+                before = chunk[start : match.start()]
+                name = self.names((match.group(1) + match.group(2)).decode("utf-8"))
+                place = self.length + len(before)
+                self.at.append((place, place + len(name), (match.group(1) + match.group(2)).decode("utf-8")))
+                self.length = place + len(name)
+                out += [before, name]
+                start = match.end()
+            out.append(chunk[start:])
+            chunk = b"".join(out)
+            self.length += len(out[-1])
+        else:
+            self.length += len(chunk)
+        return chunk
+
+    def placed(self) -> NamesAt | None:
+        return tuple(self.at) if self.known else None
+
+
 def render_template(
-    env: jinja2.Environment, name: str, chrome: views.Chrome, view: object, spool: Spool | None = None
+    env: jinja2.Environment,
+    name: str,
+    chrome: views.Chrome,
+    view: object,
+    spool: Spool | None = None,
+    splicer: NameSplicer | None = None,
 ) -> FileData:
     """The page's bytes. The template's output is taken a few thousand pieces at a time and encoded, so that a
     huge page (the timeline of 100,000 events: 73 MB) is never held whole as a string, nor joined; with a
-    `spool`, its chunks go there as they are made — unless the view has `Spliced` values to lay in."""
+    `spool`, its chunks go there as they are made — unless the view has `Spliced` values to lay in. A
+    `splicer` lays names into each chunk as it is made."""
     values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
+    lay = splicer if splicer is not None else (lambda chunk: chunk)
     try:
         pieces = env.get_template(name).generate(chrome=chrome, view=view)
-        encoded = ("".join(batch).encode("utf-8") for batch in iter(lambda: list(islice(pieces, PIECES_PER_CHUNK)), []))
+        batches = iter(lambda: list(islice(pieces, PIECES_PER_CHUNK)), [])
+        # (NUL is in no content, and in no chunk once its names are laid in, but for a Spliced value's marker)
+        stray = b"\x00N" if values else b"\x00"
+        encoded = (_named(lay("".join(batch).encode("utf-8")), name, stray) for batch in batches)
         if values:
+            if splicer is not None:
+                splicer.known = False
             return _spliced(list(encoded), values)
         chunks = chunks_in(spool, encoded)
     except jinja2.TemplateSyntaxError as exc:
@@ -386,6 +472,18 @@ def render_template(
         file, line = _template_position(exc, name)
         raise TemplateProblem(file, line, f"template error: {exc.message}") from None
     return chunks[0] if len(chunks) == 1 and isinstance(chunks[0], bytes) else Blob(chunks)
+
+
+def _named(chunk: bytes, template: str, stray: bytes) -> bytes:
+    """A chunk with its names laid in; a slot left (`stray`) means a template changed a name before showing it."""
+    if stray in chunk:
+        raise TemplateProblem(
+            template,
+            0,
+            "template error: the template changed an entity's name before showing it (a filter such as `lower`"
+            " on a name?): names are laid into the page after the template ran, so show them as they are",
+        )
+    return chunk
 
 
 def _spliced(chunks: list[bytes], values: dict[int, views.Spliced]) -> Blob:

@@ -279,12 +279,34 @@ class Chrome:
 # ---- finishing texts for one page ---------------------------------------------------------------------
 
 
+NAME_SLOT = re.compile(r"\x00N([we])([^\x00]+)\x00")  # where a view shows an entity's name (`PageText.name`)
+NAME_SLOT_BYTES = re.compile(rb"\x00N([we])([^\x00]+)\x00")
+# kinds whose page address is their id alone (a quotation's is its speaker's page): their links may leave the
+# name to be laid in later
+_NAMED_LATE = (Issue, Stakeholder, Event, Source, Page)
+
+
+def name_html(briefing: Briefing, slot: str) -> str:
+    """The HTML a name slot (`PageText.name`: its form, then the entity's id) stands for on `briefing`'s site:
+    `w` the name as words (its Chinese marked on a page in another language), `e` the name escaped."""
+    entity = briefing.by_id[slot[1:]]
+    return words_in(briefing, entity.label) if slot[0] == "w" else str(escape(entity.label))
+
+
+def words_in(briefing: Briefing, plain: str) -> str:
+    """Plain text (a name, a publisher), escaped, its Chinese marked on a page in another language."""
+    html = str(escape(plain))
+    return html if briefing.language.code.startswith("zh") else mark_chinese(html)
+
+
 class PageText:
     """Finishes texts for one page: entity links made relative to it, citations numbered in page order.
 
-    It also records which entities the page shows (`reads`): every entity a view links to, cites or
-    names passes through here, and views call `uses` for the rest. A later build re-builds the view only
-    if one of them changed (see build.Engine)."""
+    It also records what the page shows (`reads`): every entity a view links to, cites or names passes
+    through here, and views call `uses` for the rest. `id` is anything of the entity, `id~` anything but its
+    name (a link: its address, and its name left as a slot), `id!` its name shown in a slot, `id#body` its
+    body, `*kind` which entities of a kind exist. A later build re-builds the view only if something it read
+    changed, and lays the names in again where only names in slots changed (see build.ViewMemo)."""
 
     def __init__(
         self, path: str, briefing: Briefing, texts: Texts, fragments: Fragments | None = None, deferred: bool = False
@@ -297,6 +319,7 @@ class PageText:
         self.citations: dict[str, int] = {}
         self._cite_count: dict[str, int] = {}
         self.reads: set[str] = set()
+        self.slots: set[str] = set()  # the names left as slots: form and id (`name`)
         self.fragments = fragments if fragments is not None else Fragments()
         self.deferred = deferred  # citations left as markers, to be numbered where the piece lands on its page
 
@@ -310,6 +333,24 @@ class PageText:
         """A list that picks, orders or counts among every entity of a kind reads them all."""
         self.reads.add("*" + kind)
         self.reads.update(entity.id for entity in entities)
+
+    def name(self, entity: Entity, form: str = "w") -> Markup:
+        """The entity's name, left as a slot that the rendered page gets its name in (`render.NameSplicer`):
+        so a name changed elsewhere is laid into the pages that show it without building their views again.
+        `form` `w`: as `words`; `e`: escaped only."""
+        if not isinstance(entity, _NAMED_LATE):
+            self.reads.add(entity.id)
+            return Markup(self.words(entity.label) if form == "w" else escape(entity.label))
+        self.reads.update((entity.id + "~", entity.id + "!"))
+        self.slots.add(form + entity.id)
+        return Markup(f"\x00N{form}{entity.id}\x00")
+
+    def link_url(self, entity: Entity) -> str:
+        """A link to the entity's page, reading its address only (`id~`), where its name is shown as a slot."""
+        if not isinstance(entity, _NAMED_LATE):
+            return self.url(entity)
+        self.reads.add(entity.id + "~")
+        return self.site_url(in_language(entity_path(entity), self.briefing.language))
 
     def url(self, target: str | Entity) -> str:
         """A link to a page of this language's site (or to a file all languages share)."""
@@ -336,7 +377,7 @@ class PageText:
         return relative(path, self.path)
 
     def link(self, entity: Entity) -> Link:
-        return Link(self.url(entity), self.words(entity.label))
+        return Link(self.link_url(entity), self.name(entity))
 
     def md(self, text: Markdown | None, prefix: str = "", lang: str = "") -> Markup:
         """`prefix` namespaces a text's own ids (heading anchors, footnotes) where several bodies share a page.
@@ -372,8 +413,7 @@ class PageText:
 
     def words(self, plain: str) -> Markup:
         """Plain text (a name, a publisher), escaped, its Chinese marked on a page in another language."""
-        html = str(escape(plain))
-        return Markup(html if self.briefing.language.code.startswith("zh") else mark_chinese(html))
+        return Markup(words_in(self.briefing, plain))
 
     def cite(self, sources: Iterable[Source]) -> Markup:
         return Markup(runs("".join(self._citation(source.id) for source in sources)))
@@ -399,7 +439,8 @@ class PageText:
         target, _, label = payload.partition("|")
         entity = self.briefing.by_id[target]  # resolve checked every target
         own = f' lang="{self.briefing.language.code}"' if self._inside and not label else ""  # the entity's name
-        return f'<a href="{escape(self.url(entity))}"{own}>{escape(label or entity.label)}</a>'
+        shown = escape(label) if label else self.name(entity, "e")
+        return f'<a href="{escape(self.link_url(entity))}"{own}>{shown}</a>'
 
     def _citation(self, source_id: str) -> str:
         self.reads.add(source_id)
@@ -493,8 +534,8 @@ def body_toc(body: Markup, lang: str = "") -> list[TocEntry]:
 def event_item(text: PageText, event: Event, anchor: bool, page_of: Entity | None = None) -> EventItem:
     """`page_of`: the issue or stakeholder whose page lists the event, not tagged again on its own page."""
     text.uses(event)
-    tags = [Tag(text.url(i), i.title, True) for i in event.issues if i is not page_of]
-    tags += [Tag(text.url(s), s.name, False) for s in event.stakeholders if s is not page_of]
+    tags = [Tag(text.link_url(i), text.name(i, "e"), True) for i in event.issues if i is not page_of]
+    tags += [Tag(text.link_url(s), text.name(s, "e"), False) for s in event.stakeholders if s is not page_of]
     return EventItem(
         anchor=event.id if anchor else "",
         href="" if anchor else text.url(event),
@@ -587,7 +628,9 @@ def issue_card(text: PageText, issue: Issue, key_point: bool = False) -> IssueCa
 
 
 def stakeholder_item(text: PageText, stakeholder: Stakeholder) -> StakeholderItem:
-    return StakeholderItem(text.url(stakeholder), stakeholder.name, stakeholder.role, text.lang_of(stakeholder))
+    return StakeholderItem(
+        text.link_url(stakeholder), text.name(stakeholder, "e"), stakeholder.role, text.lang_of(stakeholder)
+    )
 
 
 def update_items(text: PageText, updates: list[Update]) -> list[UpdateItem]:
@@ -964,32 +1007,43 @@ class Fragments:
         self.entries = {} if changed is None else {k: p for k, p in self.entries.items() if p.reads.isdisjoint(changed)}
 
 
+_PIECE_MARKERS = re.compile(r"\x00(?:C([^\x00]*)|N([we][^\x00]+))\x00")
+
+
 class Piece:
-    """One rendered piece with its citations left as markers, and the last numbering it was given: a piece
-    whose citations get the same numbers as last time (most of them, after an edit elsewhere) is not
-    numbered again."""
+    """One rendered piece with its citations and names left as markers, and the last filling it was given: a
+    piece whose citations get the same numbers and whose names are the same as last time (most of them, after
+    an edit elsewhere) is not filled again. A name changed elsewhere is laid in without rendering the piece."""
 
     def __init__(self, html: str, reads: frozenset[str]) -> None:
         self.reads = reads
-        self.parts: list[str] = []  # text, cited source id, text, …, text
+        self.texts: list[str] = []  # the text around the markers
+        self.markers: list[tuple[str, str]] = []  # ("C", a cited source's id) or ("N", a name slot)
         start = 0
-        for match in MARKER.finditer(html):
-            if match.group(1) == "C":
-                self.parts += [html[start : match.start()], match.group(2)]
-                start = match.end()
-        self.parts.append(html[start:])
-        self.numbers: list[tuple[int, bool]] | None = None
+        for match in _PIECE_MARKERS.finditer(html):
+            source, slot = match.groups()
+            self.texts.append(html[start : match.start()])
+            self.markers.append(("C", source) if source is not None else ("N", slot))
+            start = match.end()
+        self.texts.append(html[start:])
+        self.fills: list[object] | None = None
         self.data = b""
 
     def numbered(self, text: PageText) -> bytes:
         """The piece, as UTF-8, with its citations numbered where it lands on `text`'s page (continuing its
-        numbering)."""
-        numbers = [text.cite_number(source_id) for source_id in self.parts[1::2]]
-        if numbers != self.numbers:
-            out = [part if index % 2 == 0 else "" for index, part in enumerate(self.parts)]
-            for index, (number, first) in enumerate(numbers):
-                out[2 * index + 1] = text.citation_html(number, first)
-            self.data, self.numbers = runs("".join(out)).encode("utf-8"), numbers
+        numbering) and its names laid in (which that page reads)."""
+        fills: list[object] = []
+        for kind, payload in self.markers:
+            if kind == "C":
+                fills.append(text.cite_number(payload))
+            else:
+                text.reads.add(payload[1:])
+                fills.append(name_html(text.briefing, payload))
+        if fills != self.fills:
+            out = [self.texts[0]]
+            for fill, after in zip(fills, self.texts[1:], strict=True):
+                out += [fill if isinstance(fill, str) else text.citation_html(*fill), after]  # type: ignore[misc]
+            self.data, self.fills = runs("".join(out)).encode("utf-8"), fills
         return self.data
 
 
@@ -1112,15 +1166,15 @@ class PageSpec:
 
 def build_view(
     spec: PageSpec, briefing: Briefing, axis: pictures.Axis, texts: Texts, fragments: Fragments | None = None
-) -> tuple[tuple[Chrome, View], set[str]]:
-    """The page's view and the chrome around it, and the ids of the entities they show. Citations are
-    numbered as the page shows them, so the view is built in page order, and the chrome (which lists the
-    references) last."""
+) -> tuple[tuple[Chrome, View], set[str], set[str]]:
+    """The page's view and the chrome around it, what they show (`PageText.reads`) and the names they left as
+    slots. Citations are numbered as the page shows them, so the view is built in page order, and the chrome
+    (which lists the references) last."""
     text = PageText(spec.path, briefing, texts, fragments)
     if spec.entity is not None:
         text.uses(spec.entity)
     view = BUILDERS[spec.kind](text, briefing, axis, spec)
-    return (chrome(spec, text, briefing), view), text.reads
+    return (chrome(spec, text, briefing), view), text.reads, text.slots
 
 
 def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
@@ -1296,7 +1350,7 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     rest_quotes = [q for q in links.quotes if q not in shown_quotes]
     more_quotes = [quote_item(text, q, show_speaker=True) for q in rest_quotes]
     holders = {id(p.stakeholder) for p in issue.positions}
-    ranked = sorted(links.stakeholders, key=lambda s: (id(s) not in holders, -_weight(s), s.name))
+    ranked = by_name_in_ties(text, links.stakeholders, lambda s: (id(s) not in holders, -_weight(s)))
     shown_people = ranked[:ISSUE_STAKEHOLDERS_SHOWN]
     rest_people = [s for s in links.stakeholders if s not in shown_people]
     related = [text.link(i) for i in links.issues]
@@ -1336,6 +1390,23 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         last_update=updates[0] if updates else None,
         toc=toc,
     )
+
+
+def by_name_in_ties(
+    text: PageText, stakeholders: list[Stakeholder], key: Callable[[Stakeholder], Any]
+) -> list[Stakeholder]:
+    """`stakeholders` sorted by `key`, ties broken by name: a name is read only where it breaks a tie, so that a
+    name changed elsewhere reorders no page that holds it alone in its place (such a page gets the new name in
+    its slot)."""
+    ordered: list[Stakeholder] = []
+    for _key, tied in groupby(sorted(stakeholders, key=key), key=key):
+        group = list(tied)
+        for s in group:
+            text.reads.add(s.id + "~")  # (`key` reads what links to it)
+            if len(group) > 1:
+                text.uses(s)
+        ordered += sorted(group, key=lambda s: s.name) if len(group) > 1 else group
+    return ordered
 
 
 def _weight(s: Stakeholder) -> int:
@@ -1610,15 +1681,13 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
             key_points = [piece.md(point, lang=lang) for point in issue.key_points]
             positions = [
                 PositionItem(
-                    Link("", p.stakeholder.name),
+                    Link("", piece.name(p.stakeholder, "e")),
                     piece.md(p.stance, lang=lang),
                     piece.cite(p.sources),
                     leaning_of(piece, p),
                 )
                 for p in issue.positions
             ]
-            for p in issue.positions:
-                piece.uses(p.stakeholder)
             body = demote_headings(piece.md(issue.body, issue.id, lang), 2)
             status = status_of(piece, issue)
             return PrintIssue(issue.id, issue.title, summary, status, key_points, positions, body, lang)

@@ -189,6 +189,23 @@ def test_template_error_names_template_and_line(capsys: pytest.CaptureFixture[st
     )
 
 
+def test_a_template_that_changes_a_name_is_told_to_show_it_as_it_is(
+    capsys: pytest.CaptureFixture[str], mini: Path
+) -> None:
+    """Names of linked entities are laid into a page after its template ran (so that a renamed entity is laid
+    into the pages that show it): a filter on one would change the slot, not the name. The build says so,
+    instead of publishing the slot."""
+    templates = mini.parent / "templates"
+    templates.mkdir()
+    (templates / "issue.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n'
+        "{% for p in view.positions %}{{ p.holder.label|lower }}{% endfor %}\n{% endblock %}\n"
+    )
+    errors = build_errors(capsys, mini)
+    assert errors and all("the template changed an entity's name before showing it" in e for e in errors)
+    assert errors[0].startswith("issue.html")
+
+
 def test_missing_content_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "build", "--content", str(tmp_path / "nope"), "--out", str(tmp_path / "site"))
     assert code == 1 and "content folder not found" in err

@@ -20,6 +20,7 @@ from generator.exports import Pieces
 from generator.load import FileMemo, Loaded, load_content
 from generator.mark import mark
 from generator.model import Briefing
+from generator.render import Renderer, Route
 from generator.resolve import Linker, resolve
 from generator.views import Fragments, Piece
 from tests.helpers import (
@@ -204,6 +205,29 @@ class PreviewEngineMachine(RuleBasedStateMachine):
     def rename_hub(self, text: str) -> None:
         self.model.hub_name = text
         self._apply(f"rename the hub to {text!r}")
+
+    @rule(index=indexes, hub=st.booleans())
+    def recase_a_name(self, index: int, hub: bool) -> None:
+        """A name changed so that it keeps its place in every list sorted by it (they sort in any case): the
+        pages that show it in a slot get it laid in without their views being built; pages where it breaks a
+        tie (sorted in its case) are built again."""
+        if hub:
+            self.model.hub_name = self.model.hub_name.swapcase()
+            self._apply("recase the hub's name")
+            return
+        entity = self._pick("stakeholder", index)
+        if entity is not None:
+            person = self.model.stakeholders[entity]
+            person.name = person.name.swapcase()
+            self._apply(f"recase the name of {entity}")
+
+    @rule(index=indexes, text=words)
+    def set_role(self, index: int, text: str) -> None:
+        """Another field than the name, shown where the stakeholder is listed by name (a slot)."""
+        entity = self._pick("stakeholder", index)
+        if entity is not None:
+            self.model.stakeholders[entity].role = text
+            self._apply(f"set the role of {entity} to {text!r}")
 
     @rule(text=words)
     def retitle_briefing(self, text: str) -> None:
@@ -526,3 +550,36 @@ def test_a_memo_keeps_only_what_a_build_elsewhere_reused() -> None:
         memo.changed = None  # anything may have changed: nothing was reused
         memo.forget_changed()
     assert (pieces.entries, pieces.joined, fragments.entries) == ({}, {}, {})
+
+
+def test_a_name_that_keeps_its_place_is_laid_into_the_pages_that_show_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub renamed so that it keeps its place in every list: the hundreds of pages that show its name in a
+    slot get the new name laid into their files, without their views being built or rendered, and the site
+    equals a clean build."""
+    content, out = tmp_path / "content", tmp_path / "site"
+    model = LargeBriefing.generate()
+    make_large_content(content, model)
+    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    showing = {path for path, data in read_site(out).items() if b"Harbour Board" in data}
+    built: list[str] = []
+    view_key = Renderer.view_key
+
+    def counted(renderer: Renderer, route: Route) -> object:
+        built.append(route.path)
+        return view_key(renderer, route)
+
+    monkeypatch.setattr(Renderer, "view_key", counted)
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 10**9)  # in this process, where the count is kept
+    model.hub_name = "HARBOUR BOARD"
+    model.write(content)
+    result = engine.build({content / "stakeholders" / f"{LargeBriefing.HUB}.md"})
+    rebuilt = list(built)
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
+    assert actual == expected, describe_difference(expected, actual)
+    assert {path for path, data in actual.items() if b"HARBOUR BOARD" in data} == showing
+    assert len(showing) > 300 and result.written >= len(showing)
+    # the hub's own page, and the few that list every stakeholder (and so read every name), are built again
+    assert len(rebuilt) < 10, rebuilt
