@@ -329,10 +329,12 @@ class PageText:
     def uses_body(self, entity: Entity) -> None:
         self.reads.add(entity.id + "#body")
 
-    def uses_all(self, kind: str, entities: Iterable[Entity]) -> None:
-        """A list that picks, orders or counts among every entity of a kind reads them all."""
+    def uses_all(self, kind: str, entities: Iterable[Entity], names_in_slots: bool = False) -> None:
+        """A list that picks, orders or counts among every entity of a kind reads them all. `names_in_slots`:
+        it reads anything of them but their names, which it shows only through `name` (and orders by nothing
+        that a name decides)."""
         self.reads.add("*" + kind)
-        self.reads.update(entity.id for entity in entities)
+        self.reads.update(entity.id + "~" if names_in_slots else entity.id for entity in entities)
 
     def name(self, entity: Entity, form: str = "w") -> Markup:
         """The entity's name, left as a slot that the rendered page gets its name in (`render.NameSplicer`):
@@ -1502,12 +1504,9 @@ def _period_row(text: PageText, period: Period) -> PeriodRow:
 
 
 def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> TimelineView:
-    for kind, entities in (
-        ("event", briefing.events),
-        ("issue", briefing.issues),
-        ("stakeholder", briefing.stakeholders),
-    ):
-        text.uses_all(kind, entities)
+    text.uses_all("event", briefing.events)
+    text.uses_all("issue", briefing.issues, names_in_slots=True)
+    text.uses_all("stakeholder", briefing.stakeholders, names_in_slots=True)
     strip = pictures.pact_strip(briefing, axis, text.url, "strip", text.texts) if briefing.periods else Markup("")
     periods = [_period_row(text, p) for p in briefing.periods]
     with_events = [s for s in briefing.stakeholders if s.links.events]
@@ -1516,11 +1515,15 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
         strip=strip,
         periods=periods,
         by_issue=[
-            Link(text.url(f"issues/{i.id}/index.html#events-title"), i.title) for i in briefing.issues if i.links.events
+            Link(text.url(f"issues/{i.id}/index.html#events-title"), text.name(i, "e"))
+            for i in briefing.issues
+            if i.links.events
         ],
-        by_stakeholder=[Link(text.url(f"stakeholders/{s.id}/index.html#events-title"), s.name) for s in with_events],
-        issue_options=[FilterOption(i.id, i.title) for i in briefing.issues],
-        stakeholder_options=[FilterOption(s.id, s.name) for s in with_events],
+        by_stakeholder=[
+            Link(text.url(f"stakeholders/{s.id}/index.html#events-title"), text.name(s, "e")) for s in with_events
+        ],
+        issue_options=[FilterOption(i.id, text.name(i, "e")) for i in briefing.issues],
+        stakeholder_options=[FilterOption(s.id, text.name(s, "e")) for s in with_events],
         years=[
             YearGroup(year, [event_item(text, e, anchor=True) for e in events])
             for year, events in groupby(briefing.events, key=lambda e: e.date.year)
@@ -1538,13 +1541,15 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
     MATRIX_MAX_CELLS cells is left out (it would grow with the square of the briefing): the table of who
     stands where, above it, already gives every position, issue by issue. So is the web of positions with
     more than WEB_MAX_ROWS names on a side."""
-    text.uses_all("issue", briefing.issues)
-    text.uses_all("stakeholder", briefing.stakeholders)
+    text.uses_all("issue", briefing.issues, names_in_slots=True)
+    text.uses_all("stakeholder", briefing.stakeholders, names_in_slots=True)
     issues = [i for i in briefing.issues if i.positions]
     holders = [s for s in briefing.stakeholders if s.links.positions]
     if max(len(issues), len(holders)) > WEB_MAX_ROWS:
         web, web_left_out = Markup(""), (len(holders), len(issues))
-    else:
+    else:  # the web draws the names, and places them by their length
+        text.uses_all("issue", issues)
+        text.uses_all("stakeholder", holders)
         web, web_left_out = pictures.positions_web(briefing, text.url, "web", text.texts), None
     csv, leanings = text.url("positions.csv"), leaning_legend(text)
     who = [
