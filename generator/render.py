@@ -306,10 +306,13 @@ class Renderer:
     def render_piece(self, macro: str, item: object) -> str:
         """One article of the print page, by its macro in print_items.html."""
         try:
-            return str(getattr(self.env.get_template("print_items.html").module, macro)(item))
+            html = str(getattr(self.env.get_template("print_items.html").module, macro)(item))
         except jinja2.TemplateError as exc:
             file, line = _template_position(exc, "print_items.html")
             raise TemplateProblem(file, line, f"template error: {exc.message}") from None
+        if "\x00" in views.PIECE_MARKERS.sub("", html):  # its citations and names are laid in later
+            raise _name_changed("print_items.html")
+        return html
 
     def globals_digest(self, loaded: Loaded) -> str:
         """What every page may show: the settings, the periods (sparklines), the templates, the time axis."""
@@ -457,8 +460,7 @@ def render_template(
         pieces = env.get_template(name).generate(chrome=chrome, view=view)
         batches = iter(lambda: list(islice(pieces, PIECES_PER_CHUNK)), [])
         # (NUL is in no content, and in no chunk once its names are laid in, but for a Spliced value's marker)
-        stray = b"\x00N" if values else b"\x00"
-        encoded = (_named(lay("".join(batch).encode("utf-8")), name, stray) for batch in batches)
+        encoded = (_named(lay("".join(batch).encode("utf-8")), name, bool(values)) for batch in batches)
         if values:
             if splicer is not None:
                 splicer.known = False
@@ -474,16 +476,21 @@ def render_template(
     return chunks[0] if len(chunks) == 1 and isinstance(chunks[0], bytes) else Blob(chunks)
 
 
-def _named(chunk: bytes, template: str, stray: bytes) -> bytes:
-    """A chunk with its names laid in; a slot left (`stray`) means a template changed a name before showing it."""
-    if stray in chunk:
-        raise TemplateProblem(
-            template,
-            0,
-            "template error: the template changed an entity's name before showing it (a filter such as `lower`"
-            " on a name?): names are laid into the page after the template ran, so show them as they are",
-        )
+def _named(chunk: bytes, template: str, spliced: bool) -> bytes:
+    """A chunk with its names laid in; a NUL left (but a `Spliced` value's marker) is what is left of a name
+    slot that a template changed before showing it."""
+    if b"\x00" in chunk and (not spliced or b"\x00" in views.SPLICED.sub(b"", chunk)):
+        raise _name_changed(template)
     return chunk
+
+
+def _name_changed(template: str) -> TemplateProblem:
+    return TemplateProblem(
+        template,
+        0,
+        "template error: the template changed an entity's name before showing it (a filter such as `lower`"
+        " on a name?): names are laid into the page after the template ran, so show them as they are",
+    )
 
 
 def _spliced(chunks: list[bytes], values: dict[int, views.Spliced]) -> Blob:

@@ -1009,7 +1009,7 @@ class Fragments:
         self.entries = {} if changed is None else {k: p for k, p in self.entries.items() if p.reads.isdisjoint(changed)}
 
 
-_PIECE_MARKERS = re.compile(r"\x00(?:C([^\x00]*)|N([we][^\x00]+))\x00")
+PIECE_MARKERS = re.compile(r"\x00(?:C([^\x00]*)|N([we][^\x00]+))\x00")  # a piece's citations and names
 
 
 class Piece:
@@ -1022,7 +1022,7 @@ class Piece:
         self.texts: list[str] = []  # the text around the markers
         self.markers: list[tuple[str, str]] = []  # ("C", a cited source's id) or ("N", a name slot)
         start = 0
-        for match in _PIECE_MARKERS.finditer(html):
+        for match in PIECE_MARKERS.finditer(html):
             source, slot = match.groups()
             self.texts.append(html[start : match.start()])
             self.markers.append(("C", source) if source is not None else ("N", slot))

@@ -206,6 +206,20 @@ def test_a_template_that_changes_a_name_is_told_to_show_it_as_it_is(
     assert errors[0].startswith("issue.html")
 
 
+def test_a_print_article_that_changes_a_name_is_told_so_too(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
+    """The print page's articles get their names laid in where each lands on the page: a filter on one is an
+    error there too, not a page with a stray slot in it."""
+    templates = mini.parent / "templates"
+    templates.mkdir()
+    built_in = (Path(__file__).parent.parent / "templates" / "print_items.html").read_text()
+    assert "{{ position.holder.label }}" in built_in
+    changed = built_in.replace("{{ position.holder.label }}", "{{ position.holder.label|upper }}")
+    (templates / "print_items.html").write_text(changed)
+    errors = build_errors(capsys, mini)
+    assert errors and all("the template changed an entity's name before showing it" in e for e in errors)
+    assert errors[0].startswith("print_items.html")
+
+
 def test_missing_content_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "build", "--content", str(tmp_path / "nope"), "--out", str(tmp_path / "site"))
     assert code == 1 and "content folder not found" in err
