@@ -499,6 +499,7 @@ class Engine:
         # whose names changed gets them laid into its file as the last build wrote it, where that build said
         # they lie (here: reading a file and joining its pieces is less work than sending the bytes back)
         todo: list[int] = []
+        out = str(previous.out) if previous is not None else ""
         for index in indices:
             route = table[index]
             known = unchanged.get(route.path) if route.page is not None else None
@@ -509,7 +510,8 @@ class Engine:
                 known = renderer.page_key(view, slots)
                 at = self.views.names_at.get(route.path)
                 if on_disk != known and at is not None and at[0] == on_disk and previous is not None:
-                    data, placed = renderer.relay_names((previous.out / route.path).read_bytes(), at[1])
+                    with open(os.path.join(out, route.path), "rb") as file:
+                        data, placed = renderer.relay_names(file.read(), at[1])
                     yield Produced(index, known, data, names_at=placed)
                     continue
             if known is not None and on_disk == known:

@@ -31,7 +31,7 @@ import secrets
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, SupportsIndex
@@ -92,14 +92,14 @@ def digest_of(data: FileData) -> str:
     return digest.hexdigest()
 
 
-def _write_file(path: Path, data: FileData) -> None:
+def _write_file(path: Path | str, data: FileData) -> None:
     """Create or truncate `path` and write `data` to it, a Blob a piece at a time."""
-    if isinstance(data, bytes):
-        path.write_bytes(data)
-        return
-    with path.open("wb") as file:
-        for piece in data.pieces():
-            file.write(piece)
+    with open(path, "wb") as file:
+        if isinstance(data, bytes):
+            file.write(data)
+        else:
+            for piece in data.pieces():
+                file.write(piece)
 
 
 def output_target(out: Path) -> Path:
@@ -263,8 +263,8 @@ class Entry:
         return [self.digest, self.size, self.mtime_ns, self.inode, self.key]
 
 
-def _entry(path: Path, digest: str, key: str) -> Entry:
-    st = path.stat()
+def _entry(path: Path | str, digest: str, key: str) -> Entry:
+    st = os.stat(path)
     return Entry(digest, st.st_size, st.st_mtime_ns, st.st_ino, key)
 
 
@@ -568,8 +568,9 @@ class InPlaceWriter(Writer):
             _replace(self.out / MARKER, self.manifest_json(pending=touched))
         for path in reversed(gone):  # first, so that a stray file never stands where a folder must go
             _remove(self.out, path)
+        out = str(self.out)
         for path, (data, key, digest) in self.pending.items():
-            target = self.out / path
+            target = os.path.join(out, path)
             _replace(target, data)
             self.manifest[path] = _entry(target, digest or digest_of(data), key)
             self.written += 1
@@ -591,15 +592,26 @@ def standing_for(path: Path) -> Path:
     return path.with_name(name[1 : -len(TEMPORARY_SUFFIX) - len(pid) - 1])
 
 
-def _replace(target: Path, data: FileData) -> None:
-    """Write `target` whole or not at all: a reader sees the old file or the new one."""
-    _make_room(target)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
+def _replace(target: Path | str, data: FileData) -> None:
+    """Write `target` whole or not at all: a reader sees the old file or the new one. (On str paths, with the
+    folder made and a folder standing in the way removed only when writing finds them: the preview replaces
+    thousands of files after a rename, most where a file of the same name was.)"""
+    folder, name = os.path.split(target)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}{TEMPORARY_SUFFIX}")
     try:
-        _write_file(temporary, data)
-        os.replace(temporary, target)
+        try:
+            _write_file(temporary, data)
+        except FileNotFoundError:  # its folder is not there yet
+            os.makedirs(folder, exist_ok=True)
+            _write_file(temporary, data)
+        try:
+            os.replace(temporary, target)
+        except IsADirectoryError:  # a folder of the last build's stands where the file goes
+            _make_room(Path(target))
+            os.replace(temporary, target)
     except BaseException:  # a full disk, say: no half-written temporary is left for the next build to find
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):
+            os.unlink(temporary)
         raise
 
 
