@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from generator import BUILD_PROCESS
 from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic, from_exception, internal_error
 from generator.parallel import end_with_parent, put_off_in_finalizer
@@ -101,15 +102,9 @@ class BuilderProcess:
         context = multiprocessing.get_context("spawn")  # never forked from a process that runs threads
         ours, theirs = context.Pipe()
         self.process = context.Process(
-            target=_serve_builds, args=(theirs, os.getpid(), *self.settings), name="briefing-build"
+            target=_serve_builds, args=(theirs, os.getpid(), *self.settings), name=BUILD_PROCESS
         )
-        # Ctrl+C is the server's: the child starts with it blocked (until it ignores it), so that one pressed
-        # while the child is still starting never ends it with a traceback
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self.process.start()  # (Ctrl+C is ignored in it from its first code of ours: see generator/__init__.py)
         theirs.close()
         self.connection = ours
 
@@ -129,7 +124,6 @@ def _serve_builds(connection: Connection, server: int, content: Path, out: Path,
     """The child: build whenever the server asks, until the pipe closes or the server ends."""
     end_with_parent(server, signal.SIGTERM)  # which stops a build as a failed build does
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's: it then stops this process
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while it started (now ignored)
     signal.signal(signal.SIGTERM, _leave)
     with contextlib.suppress(OSError):  # not allowed here: the builds keep the server's priority
         os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICENESS)

@@ -538,7 +538,10 @@ def test_ctrl_c_during_the_first_build_stops_the_server_and_its_build_process(tm
             builders = children(run.pid, b"spawn_main")
             time.sleep(0.01)
         assert builders, "the server never started its build process"
-        time.sleep(0.5)  # the build process has started, and is building
+        lock = tmp_path / ".site.lock"  # the build process has started, and is building (however busy the machine)
+        while not lock.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert lock.exists(), "the build process never started its build"
         os.killpg(run.pid, signal.SIGINT)
         printed, _ = run.communicate(timeout=30)
     finally:
