@@ -150,7 +150,8 @@ def imap(
     finished = False
     try:
         for _ in range(min(processes, len(chunks))):
-            workers.append(_Worker(task, chunks, shared))  # one by one: if a fork fails, those started are ended below
+            with _stopping_signals_held():  # one by one: if a fork fails, those started are ended below
+                workers.append(_Worker(task, chunks, shared))
         handed = 0
         for _ in range(IN_HAND):
             for worker in workers:
@@ -178,6 +179,22 @@ def imap(
         for worker in workers:
             worker.end(finished)
         gc.unfreeze()
+
+
+STOPPING_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _stopping_signals_held() -> Iterator[None]:
+    """Ctrl+C and SIGTERM held while a worker is forked and counted, and taken once it is. Arrived during the
+    fork, their handler would raise inside `os.fork`'s after-fork callbacks (logging's), where Python prints the
+    exception and drops it, and the build would go on; after it, the worker is among those ended on the way
+    out. (The worker, which inherits the held signals, lets them through once it has set its own handlers.)"""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 class _Worker:
@@ -253,6 +270,7 @@ def _serve(
     the parent sends None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle: no worker tracebacks
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING_SIGNALS)  # held while it was forked
     end_with_parent(parent, signal.SIGKILL)
     with contextlib.suppress(EOFError):  # (the parent's end closed: it is gone)
         while (index := connection.recv()) is not None:

@@ -53,6 +53,13 @@ def reference() -> str:
         "tested with `{% if view.issues %}`; it is kept as bytes (a one-off build keeps them in a temporary file, "
         "as `Extent`s of it), so filters that need text do not apply to it.",
         "",
+        "An entity's name shown as a link's label, a tag, a filter option or a position holder (an issue's title, "
+        "a stakeholder's, event's, source's or page's name) is Markup that stands for the name: the name itself "
+        "is laid into the page after the template has run, so that a renamed stakeholder reaches the hundreds of "
+        "pages that show it without their views being built again. Show such a name as it is "
+        "(`{{ link.label }}`); a filter that changes it (`{{ link.label | upper }}`, `truncate`, slicing) is a "
+        "build error naming the template. To style a name, use CSS (`text-transform`, `text-overflow`).",
+        "",
         "## `chrome` (every template)",
         "",
         "| field | type |",

@@ -6,6 +6,8 @@ import errno
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -82,6 +84,38 @@ def test_a_build_that_stops_early_never_waits_for_its_workers() -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
+
+
+_SIGNAL_DURING_FORK = """
+import os, signal, sys
+from generator.parallel import map_ordered
+
+def leave(signum, frame):
+    raise SystemExit(3)  # as the preview's build process leaves on SIGTERM
+
+signal.signal(signal.SIGTERM, leave)
+sent = []
+
+def after_fork_in_parent():  # as logging's after-fork callback runs, Python code inside os.fork
+    if not sent:
+        sent.append(os.kill(os.getpid(), signal.SIGTERM))
+        sum(range(100_000))  # time for the handler to run here, were the signal let through
+
+os.register_at_fork(after_in_parent=after_fork_in_parent)
+map_ordered(abs, list(range(1000)))
+print("the build went on")
+"""
+
+
+def test_a_signal_that_comes_while_a_worker_is_forked_still_stops_the_build() -> None:
+    """SIGTERM (or Ctrl+C) that arrived while a worker was being forked raised in os.fork's after-fork
+    callbacks, where Python prints the exception and drops it: the build went on, and printed a traceback
+    (seen when Ctrl+C stopped the preview in the middle of its first build). In a process of its own: the
+    after-fork callback cannot be taken back."""
+    assert_workers_fork()
+    run = subprocess.run([sys.executable, "-c", _SIGNAL_DURING_FORK], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "the build went on" not in run.stdout and "Exception ignored" not in run.stderr, run.stderr
 
 
 def test_big_items_and_big_results_never_block_each_other() -> None:
