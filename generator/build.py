@@ -510,8 +510,12 @@ class Engine:
                 known = renderer.page_key(view, slots)
                 at = self.views.names_at.get(route.path)
                 if on_disk != known and at is not None and at[0] == on_disk and previous is not None:
-                    with open(os.path.join(out, route.path), "rb") as file:
-                        data, placed = renderer.relay_names(file.read(), at[1])
+                    try:
+                        with open(os.path.join(out, route.path), "rb") as file:
+                            data, placed = renderer.relay_names(file.read(), at[1])
+                    except OSError:  # gone or unreadable since it was looked at: the page is built in full
+                        todo.append(index)
+                        continue
                     yield Produced(index, known, data, names_at=placed)
                     continue
             if known is not None and on_disk == known:

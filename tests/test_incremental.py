@@ -7,6 +7,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -552,12 +553,13 @@ def test_a_memo_keeps_only_what_a_build_elsewhere_reused() -> None:
     assert (pieces.entries, pieces.joined, fragments.entries) == ({}, {}, {})
 
 
+@pytest.mark.parametrize("unreadable", [False, True], ids=["files-read", "files-unreadable"])
 def test_a_name_that_keeps_its_place_is_laid_into_the_pages_that_show_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unreadable: bool
 ) -> None:
     """The hub renamed so that it keeps its place in every list: the hundreds of pages that show its name in a
     slot get the new name laid into their files, without their views being built or rendered, and the site
-    equals a clean build."""
+    equals a clean build. A file that cannot be read when its names are to be laid in is built in full."""
     content, out = tmp_path / "content", tmp_path / "site"
     model = LargeBriefing.generate()
     make_large_content(content, model)
@@ -573,6 +575,12 @@ def test_a_name_that_keeps_its_place_is_laid_into_the_pages_that_show_it(
 
     monkeypatch.setattr(Renderer, "view_key", counted)
     monkeypatch.setattr(parallel, "MIN_ITEMS", 10**9)  # in this process, where the count is kept
+    if unreadable:  # (as if each file were removed or made unreadable after the build looked at it)
+
+        def refused(renderer: Renderer, data: bytes, names_at: object) -> NoReturn:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(Renderer, "relay_names", refused)
     model.hub_name = "HARBOUR BOARD"
     model.write(content)
     result = engine.build({content / "stakeholders" / f"{LargeBriefing.HUB}.md"})
@@ -581,5 +589,8 @@ def test_a_name_that_keeps_its_place_is_laid_into_the_pages_that_show_it(
     assert actual == expected, describe_difference(expected, actual)
     assert {path for path, data in actual.items() if b"HARBOUR BOARD" in data} == showing
     assert len(showing) > 300 and result.written >= len(showing)
+    if unreadable:
+        assert len(rebuilt) > len(showing) - 10, len(rebuilt)
+        return
     # the hub's own page, and the few that list every stakeholder (and so read every name), are built again
     assert len(rebuilt) < 10, rebuilt
