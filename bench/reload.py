@@ -55,6 +55,7 @@ CHROMIUM_ARGS = [
 POLL_S = 0.05  # how often (b) looks at the output's files
 TIMEOUT_S = 900.0  # the longest the first build or one change may take (the engine before the rewrite needs minutes)
 SERVE_URL = re.compile(r"http://127\.0\.0\.1:(\d+)/")
+BUILT = re.compile(r"built \d+ pages \(\d+ files written\) in (\d+) ms")  # the server's line after each build
 NAME_LINE = re.compile(r"^name: .*$", re.M)
 
 
@@ -106,6 +107,17 @@ class Server:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
+
+    def build_ms(self, since: int, timeout: float = 5.0) -> int | None:
+        """The duration the server reported for the first build it finished after its line `since`, if it
+        reports one within `timeout` seconds (a server of another generator may never)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[since:]:
+                if match := BUILT.search(line):
+                    return int(match.group(1))
+            time.sleep(0.05)
+        return None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -254,6 +266,7 @@ def measure(
                 for number in range(renames):
                     new_name = f"US Government Rename{number:02d}x"
                     text = hub_file.read_text("utf-8")
+                    since = len(server.lines)
                     started = time.perf_counter()
                     hub_file.write_text(NAME_LINE.sub(f'name: "{new_name}"', text, count=1), "utf-8")
                     with ThreadPoolExecutor(max_workers=1) as poller:
@@ -266,9 +279,11 @@ def measure(
                             result.problems.append(f"hub rename {number + 1}: {type(error).__name__}: {error}")
                             say(f"  serve: {result.problems[-1]}")
                             break
+                    built = server.build_ms(since)
                     say(
                         f"  serve: hub rename {number + 1}: open page {result.rename_page[-1] * 1000:.0f} ms, "
                         f"all {len(paths)} pages {result.rename_all[-1] * 1000:.0f} ms"
+                        + (f" (the server's build: {built} ms)" if built is not None else "")
                     )
                     old_name = new_name
                     time.sleep(1.0)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -104,7 +105,6 @@ class Produced:
     data: FileData | None = None
     problem: TemplateProblem | None = None
     reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
-    elsewhere: bool = False  # made in a worker: what it changed in its copy of the engine's memos is lost
     view: tuple[str, frozenset[str]] | None = None  # its view's digest and name slots, where its view was built
     names_at: NamesAt | None = None  # where the names lie in `data` (made here), if known
 
@@ -393,7 +393,6 @@ class Engine:
         made = self._produce(table, renderers, None, unchanged, range(len(table)))
         produced = sorted(made, key=lambda p: p.index)
         self.views.remember(table, produced)
-        self._forget_pieces_made_elsewhere(table, produced)
         _report_problems(produced, diags)
         result.timings["render"] = time.perf_counter() - started
         _check_links(table, produced, extra, diags)
@@ -469,13 +468,6 @@ class Engine:
                 if entry is not None:
                     reusable[route.path] = entry.key
 
-        here = os.getpid()
-
-        def produce(index: int) -> Produced:
-            made = make(index)
-            made.elsewhere = os.getpid() != here
-            return made
-
         def make(index: int) -> Produced:
             route = table[index]
             renderer = renderers[route.language]
@@ -494,32 +486,38 @@ class Engine:
             except TemplateProblem as problem:
                 return Produced(index, problem=problem)
 
+        def relay(index: int, key: str, at: NamesAt) -> Produced:
+            """A page whose names alone changed, with them laid into its file as the last build wrote it."""
+            route = table[index]
+            try:
+                with open(os.path.join(out, route.path), "rb") as file:
+                    data, placed = renderers[route.language].relay_names(file.read(), at)
+            except OSError:  # gone or unreadable since it was looked at: the page is built in full
+                return make(index)
+            return Produced(index, key, data, names_at=placed)
+
         # pages known unchanged and intact on disk need no work: settle them here, so that workers are started
         # (and the model copied into them) only for what must be built; a page whose view is unchanged but
         # whose names changed gets them laid into its file as the last build wrote it, where that build said
         # they lie (here: reading a file and joining its pieces is less work than sending the bytes back)
-        todo: list[int] = []
         out = str(previous.out) if previous is not None else ""
+        todo: list[int] = []
+        here: list[Callable[[], Produced]] = []  # made in this process, while workers (if any) make the rest
         for index in indices:
             route = table[index]
             known = unchanged.get(route.path) if route.page is not None else None
             on_disk = reusable.get(route.path)
             if known is not None and route.path in self.views.renamed:
-                renderer = renderers[route.language]
                 view, slots = self.views.views[route.path]
-                known = renderer.page_key(view, slots)
+                known = renderers[route.language].page_key(view, slots)
                 at = self.views.names_at.get(route.path)
-                if on_disk != known and at is not None and at[0] == on_disk and previous is not None:
-                    try:
-                        with open(os.path.join(out, route.path), "rb") as file:
-                            data, placed = renderer.relay_names(file.read(), at[1])
-                    except OSError:  # gone or unreadable since it was looked at: the page is built in full
-                        todo.append(index)
-                        continue
-                    yield Produced(index, known, data, names_at=placed)
+                if on_disk != known and at is not None and at[0] == on_disk:
+                    here.append(partial(relay, index, known, at[1]))
                     continue
             if known is not None and on_disk == known:
                 yield Produced(index, known)
+            elif route.whole_briefing and self.views.keep:  # it fills memos that this process keeps
+                here.append(partial(make, index))
             else:
                 todo.append(index)
         total = len(todo)
@@ -531,9 +529,9 @@ class Engine:
         # a page lists up to every entity of its kind: in a huge briefing, a few pages are work enough for workers
         weight = max(1, max(len(r.briefing.by_id) for r in renderers.values()) // ENTITIES_PER_PAGE_OF_WORK)
         lists = sum(1 for index in order if table[index].origin is None)  # the big pages, which come first
-        spools = {id(r.spool): r.spool for r in renderers.values() if r.spool is not None}
+        spools = [*{id(r.spool): r.spool for r in renderers.values() if r.spool is not None}.values()]
         # (the writer takes any order)
-        yield from imap(produce, order, report, weight, alone=lists, in_order=False, shared=list(spools.values()))
+        yield from imap(make, order, report, weight, alone=lists, in_order=False, shared=spools, meanwhile=here)
 
     def _write(
         self,
@@ -585,7 +583,6 @@ class Engine:
                         written.add(path)
                     produced.append(replace(item, data=None) if item.data is not None else item)
                 self.views.remember(table, produced)
-                self._forget_pieces_made_elsewhere(table, produced)
                 _report_problems(produced, diags)
                 stage = f" {step + 1}" if len(steps) > 1 else ""  # the preview's steps, numbered
                 result.timings[f"render{stage}"] = time.perf_counter() - started
@@ -617,17 +614,6 @@ class Engine:
         assert writer is not None
         result.written, result.files = writer.written, len(writer.manifest)
         self.written = Written.of(writer)
-
-    def _forget_pieces_made_elsewhere(self, table: list[Route], produced: list[Produced]) -> None:
-        """A whole-briefing file made in a worker kept the pieces it made anew in the worker's copy of the memo:
-        this engine's older ones are dropped, so that the next build makes them anew too."""
-        languages = {
-            table[item.index].language for item in produced if item.elsewhere and table[item.index].whole_briefing
-        }
-        for language in languages:
-            for memo in (self.fragments.get(language), self.pieces.get(language)):
-                if memo is not None:
-                    memo.forget_changed()
 
     def _store(self, writer: Writer, previous: Previous, path: str, data: FileData | None, key: str) -> bool:
         """Hand a file to the writer: kept as it is on disk if its bytes are what the last build wrote (`data`

@@ -186,16 +186,6 @@ class Pieces:
             known = self.entries[key] = (reads, make())
         return known[1]
 
-    def forget_changed(self) -> None:
-        """Drop the pieces and joins a build made elsewhere (in a worker, whose copy of this memo is lost) made
-        anew: those that read what changed. The others are the very ones that build reused."""
-        changed = self.changed
-        if changed is None:
-            self.entries, self.joined = {}, {}
-            return
-        self.entries = {key: known for key, known in self.entries.items() if known[0].isdisjoint(changed)}
-        self.joined = {key: known for key, known in self.joined.items() if known.everything.isdisjoint(changed)}
-
     def join(
         self,
         key: str,

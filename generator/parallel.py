@@ -31,7 +31,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from multiprocessing.connection import Connection, wait
+from itertools import islice
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_for
 from types import FrameType
 from typing import Any, NoReturn, Protocol, TypeVar
 
@@ -40,6 +42,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 300  # below this, starting workers costs more than it saves
 FINALIZER_WAIT_S = 0.005  # how long a signal that came during a finalizer is put off, at a time
+JOBS_BETWEEN_LOOKS = 32  # of the parent's own (`imap`'s meanwhile), done between looks at the workers
 IN_HAND = 2  # batches a worker holds at a time: it starts the next while the parent takes in the last
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that made it ends
 
@@ -129,15 +132,24 @@ def imap(
     alone: int = 0,
     in_order: bool = True,
     shared: Sequence[Shared] = (),
+    meanwhile: Sequence[Callable[[], R]] = (),
 ) -> Iterator[R]:
     """`map_ordered`, each result given as soon as it is done — and those before it, if `in_order` — so that a
     caller that writes them out one by one never holds them all (nor, out of order, a big result that waits
     for a slower one before it). The first `alone` items are big ones: each goes to a worker, and its result
     comes back, on its own (never a batch of the biggest results in one message). `shared`: what results may
     refer into, made before the workers (see `Shared`). Raises what a task raised, or WorkerLost if a worker
-    ended in the middle."""
+    ended in the middle.
+
+    `meanwhile`: jobs this process does itself while the workers (if any) do the items, their results given
+    among the items' (so only with `in_order` False). They are not counted as work that pays for workers:
+    once it has forked, every object this process touches is copied, and it works the slower for it."""
+    if meanwhile and in_order:
+        raise ValueError("the results of jobs done meanwhile come in no particular order")
     processes = workers_available()
     if len(items) * weight < MIN_ITEMS or processes < 2 or not _can_fork():
+        for job in meanwhile:
+            yield job()
         for done, item in enumerate(items, 1):
             yield task(item)
             if on_progress and done % 100 == 0:
@@ -160,8 +172,14 @@ def imap(
                     handed += 1
         back: dict[int, list[Any]] = {}  # results come back in any order: those to be given in order wait here
         given = done = 0
+        own = iter(meanwhile)
+        left = len(meanwhile)  # of its own jobs
         while given < len(chunks):
-            for worker in _ready(workers):
+            if left:  # a few of its own jobs between looks at the workers, looks that do not wait
+                for job in islice(own, JOBS_BETWEEN_LOOKS):
+                    left -= 1
+                    yield job()
+            for worker in _ready(workers, wait=not left):
                 index, results = worker.take()
                 if handed < len(chunks):
                     worker.hand(handed)
@@ -174,6 +192,8 @@ def imap(
                     done += len(results)
                     if on_progress:
                         on_progress(done)
+        for job in own:  # the workers were done first
+            yield job()
         finished = True
     finally:
         for worker in workers:
@@ -253,10 +273,12 @@ class _Worker:
             self.process.close()
 
 
-def _ready(workers: list[_Worker]) -> list[_Worker]:
-    """The workers with something to read: a result, or the end of their pipe."""
+def _ready(workers: list[_Worker], wait: bool = True) -> list[_Worker]:
+    """The workers with something to read: a result, or the end of their pipe; `wait` False: those that have
+    something now, if any."""
     holding = {worker.connection: worker for worker in workers if worker.handed}
-    return [holding[connection] for connection in wait(list(holding))]  # type: ignore[index]
+    ready = wait_for(list(holding), timeout=None if wait else 0)
+    return [holding[connection] for connection in ready]  # type: ignore[index]
 
 
 def _serve(

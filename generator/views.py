@@ -1002,12 +1002,6 @@ class Fragments:
         text.reads |= known.reads
         return known.numbered(text)
 
-    def forget_changed(self) -> None:
-        """Drop the pieces a build made elsewhere (in a worker, whose copy of this memo is lost) made anew:
-        those that read what changed. The others are the very pieces that build reused."""
-        changed = self.changed
-        self.entries = {} if changed is None else {k: p for k, p in self.entries.items() if p.reads.isdisjoint(changed)}
-
 
 PIECE_MARKERS = re.compile(r"\x00(?:C([^\x00]*)|N([we][^\x00]+))\x00")  # a piece's citations and names
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,13 +16,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from generator import parallel
 from generator.build import BuildOptions, Engine, Mode, ViewMemo, build
 from generator.diagnostics import ContentError, Diagnostics
-from generator.exports import Pieces
 from generator.load import FileMemo, Loaded, load_content
 from generator.mark import mark
 from generator.model import Briefing
 from generator.render import Renderer, Route
 from generator.resolve import Linker, resolve
-from generator.views import Fragments, Piece
 from tests.helpers import (
     BUNDLED,
     LargeBriefing,
@@ -528,29 +525,36 @@ def test_pieces_a_worker_made_are_not_taken_for_the_engines_own(
     assert read_site(out) == expected, describe_difference(expected, read_site(out))
 
 
-def test_a_memo_keeps_only_what_a_build_elsewhere_reused() -> None:
-    """After a build made its whole-briefing files in a worker, the engine's memos keep only the pieces and
-    joins that build reused (they read nothing that changed): the worker made the others anew."""
+def test_the_preview_keeps_the_print_pages_articles_from_its_first_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's first build spreads its pages over workers, but makes the whole-briefing files itself, so
+    that its memos keep their pieces: the first rename after it renders only the print page's articles that
+    read the renamed entity (a worker's pieces would have been lost, and every article rendered anew)."""
+    assert_workers_fork()
+    content, out = tmp_path / "content", tmp_path / "site"
+    model = LargeBriefing.generate()
+    make_large_content(content, model)
+    options = BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False, ready=lambda *_: None)
+    engine = Engine(options)
+    with monkeypatch.context() as patched:
+        patched.setattr(parallel, "MIN_ITEMS", 2)  # the few whole-briefing files too would go to workers
+        engine.build()
+    articles: list[str] = []
+    render_piece = Renderer.render_piece
 
-    @dataclass(eq=False)
-    class Thing:
-        id: str
-        reads: frozenset[str]
+    def counted(renderer: Renderer, macro: str, item: object) -> str:
+        articles.append(getattr(item, "id", macro))
+        return render_piece(renderer, macro, item)
 
-    things = [Thing("a", frozenset({"a", "hub"})), Thing("b", frozenset({"b"}))]
-    pieces = Pieces()
-    pieces.join("list", things, lambda t: t.reads, lambda t: t.id)
-    pieces.join("others", things[1:], lambda t: t.reads, lambda t: t.id)
-    fragments = Fragments(entries={t.id: Piece(t.id, t.reads) for t in things})
-    for memo in (pieces, fragments):
-        memo.changed = {"hub"}
-        memo.forget_changed()
-    assert set(pieces.entries) == {"list:b", "others:b"} and set(pieces.joined) == {"others"}
-    assert set(fragments.entries) == {"b"}
-    for memo in (pieces, fragments):
-        memo.changed = None  # anything may have changed: nothing was reused
-        memo.forget_changed()
-    assert (pieces.entries, pieces.joined, fragments.entries) == ({}, {}, {})
+    monkeypatch.setattr(Renderer, "render_piece", counted)
+    model.hub_name = "HARBOUR BOARD"
+    model.write(content)
+    engine.build({content / "stakeholders" / f"{LargeBriefing.HUB}.md"})
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
+    assert actual == expected, describe_difference(expected, actual)
+    assert b"HARBOUR BOARD" in actual["print/index.html"]
+    assert articles == [LargeBriefing.HUB], articles
 
 
 @pytest.mark.parametrize("unreadable", [False, True], ids=["files-read", "files-unreadable"])

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
@@ -249,3 +250,19 @@ def test_a_lost_worker_is_reported_as_a_fault_of_the_machine_not_a_bug() -> None
         "briefing: error: a worker process was killed by signal 9 in the middle of the build "
         "(if memory ran out, close other programs or build on a larger machine)"
     )
+
+
+def test_jobs_done_meanwhile_run_here_while_the_workers_do_the_items() -> None:
+    """The parent's own jobs (the preview's whole-briefing files and the pages whose names it lays in) run in
+    the parent, their results given among the workers'; they start no workers by themselves."""
+    assert_workers_fork()
+    parent = os.getpid()
+    jobs = [partial(lambda number: (number, os.getpid()), -number) for number in range(1, 51)]
+    given = list(imap(lambda number: (number, os.getpid()), list(range(400)), in_order=False, meanwhile=jobs))
+    assert sorted(number for number, _pid in given) == list(range(-50, 400))
+    assert {pid for number, pid in given if number < 0} == {parent}
+    assert parent not in {pid for number, pid in given if number >= 0}
+    few = list(imap(lambda number: (number, os.getpid()), [1, 2], in_order=False, meanwhile=jobs * 10))
+    assert len(few) == 502 and {pid for _number, pid in few} == {parent}
+    with pytest.raises(ValueError, match="no particular order"):
+        list(imap(abs, [1], meanwhile=jobs))
