@@ -17,6 +17,8 @@ released). Elsewhere it leaves once the pipe is closed.
 from __future__ import annotations
 
 import contextlib
+import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -33,6 +35,7 @@ from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic, from_exception, internal_error
 from generator.parallel import end_with_parent, put_off_in_finalizer
 
+FULL_COLLECTION_BUILDS = 20  # builds between collections of every object (0.4 s at 4,400 pages), not only the young
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
 
 
@@ -137,7 +140,8 @@ def _serve_builds(connection: Connection, server: int, content: Path, out: Path,
         open_pages=lambda: open_pages,
     )
     engine = Engine(options)
-    while True:
+    gc.disable()  # garbage is collected between builds: `_collect`
+    for builds in itertools.count(1):
         try:
             changes, pages = connection.recv()
         except EOFError:  # the server closed the pipe
@@ -145,6 +149,15 @@ def _serve_builds(connection: Connection, server: int, content: Path, out: Path,
         open_pages.clear()
         open_pages.update(pages)
         connection.send(_outcome(engine, changes))
+        _collect(builds)
+
+
+def _collect(builds: int) -> None:
+    """Collect garbage once the server has a build's outcome, never during a build: at 4,400 pages, collecting
+    the objects a hub rename makes takes 60 ms (the collector visits all they refer to, across the model), a
+    twelfth of the build. Builds make next to no cyclic garbage (a cold build of 4,400 pages leaves 23 objects),
+    so the older objects, which take the collector longest, are looked at only every few builds."""
+    gc.collect(2 if builds % FULL_COLLECTION_BUILDS == 0 else 1)
 
 
 def _outcome(engine: Engine, changes: set[Path] | None) -> tuple[str, object]:

@@ -322,6 +322,10 @@ class PageText:
         self.slots: set[str] = set()  # the names left as slots: form and id (`name`)
         self.fragments = fragments if fragments is not None else Fragments()
         self.deferred = deferred  # citations left as markers, to be numbered where the piece lands on its page
+        # what citations and name slots come to on this page, made once each (the print page has tens of
+        # thousands of both, most of them the same few)
+        self._citations_html: dict[tuple[int, bool], str] = {}
+        self._names_html: dict[str, str] = {}
 
     def uses(self, entity: Entity) -> None:
         self.reads.add(entity.id)
@@ -457,10 +461,20 @@ class PageText:
         return number, use == 1
 
     def citation_html(self, number: int, first: bool) -> str:
-        anchor = f' id="cite-{number}"' if first else ""
-        label = escape(self._("Source %(number)s") % {"number": number})
-        link = f'<a href="#ref-{number}"{anchor} aria-label="{label}">[{number}]</a>'
-        return f'<sup class="cite">{link}</sup>'
+        known = self._citations_html.get((number, first))
+        if known is None:
+            anchor = f' id="cite-{number}"' if first else ""
+            label = escape(self._("Source %(number)s") % {"number": number})
+            link = f'<a href="#ref-{number}"{anchor} aria-label="{label}">[{number}]</a>'
+            known = self._citations_html[(number, first)] = f'<sup class="cite">{link}</sup>'
+        return known
+
+    def name_html(self, slot: str) -> str:
+        """What a name slot stands for on this page (`name_html`)."""
+        known = self._names_html.get(slot)
+        if known is None:
+            known = self._names_html[slot] = name_html(self.briefing, slot)
+        return known
 
 
 def runs(html: str) -> str:
@@ -1034,7 +1048,7 @@ class Piece:
                 fills.append(text.cite_number(payload))
             else:
                 text.reads.add(payload[1:])
-                fills.append(name_html(text.briefing, payload))
+                fills.append(text.name_html(payload))
         if fills != self.fills:
             out = [self.texts[0]]
             for fill, after in zip(fills, self.texts[1:], strict=True):

@@ -291,6 +291,7 @@ class Previous:
 
     def __init__(self, out: Path, lock: OutputLock, written: Written | None = None) -> None:
         self.out = out
+        self._out = str(out)
         self.lock = lock
         self.entries: dict[str, Entry] = {}
         self.pending: set[str] = set()  # files an interrupted in-place build may have touched
@@ -322,24 +323,27 @@ class Previous:
         hand edit that keeps size, inode and (restored) modification time is caught only by the bytes. Each
         file is looked at once a build: the build asks again before it writes, and its writes go elsewhere
         (a staging folder) or to files it does not ask about again (the preview's steps)."""
-        if (path, thorough) not in self._checked:
-            self._checked[(path, thorough)] = self._check(path, thorough)
-        return self._checked[(path, thorough)]
+        checked = self._checked.get((path, thorough), self)
+        if checked is self:
+            checked = self._checked[(path, thorough)] = self._check(path, thorough)
+        return checked  # type: ignore[return-value]
 
     def _check(self, path: str, thorough: bool) -> Entry | None:
         entry = self.entries.get(path)
         if entry is None or path in self.pending:
             return None
+        file = os.path.join(self._out, path)  # (a str: the preview looks at thousands of files after a rename)
         try:
-            st = os.lstat(self.out / path)
+            st = os.lstat(file)
         except OSError:
             return None
         if (st.st_size, st.st_mtime_ns, st.st_ino) != (entry.size, entry.mtime_ns, entry.inode):
             return None
         if thorough or st.st_mtime_ns >= self.written_ns - RACY_NS:
             try:
-                if digest_of((self.out / path).read_bytes()) != entry.digest:
-                    return None
+                with open(file, "rb") as opened:
+                    if digest_of(opened.read()) != entry.digest:
+                        return None
             except OSError:
                 return None
         return entry
@@ -374,7 +378,7 @@ class Previous:
         """Files in the output that no build of ours made, and that this build does not make (the temporary of a
         file of ours, left by a preview killed while writing it, is ours)."""
         ours = set(self.entries) | self.pending | made | {MARKER}
-        return [path for path in self.files_on_disk() if standing_for(Path(path)).as_posix() not in ours]
+        return [path for path in self.files_on_disk() if path not in ours and _stands_for(path) not in ours]
 
 
 class Writer(ABC):
@@ -581,6 +585,11 @@ class InPlaceWriter(Writer):
 
     def abort(self) -> None:
         self.pending.clear()
+
+
+def _stands_for(path: str) -> str:
+    """`standing_for` of a site path."""
+    return standing_for(Path(path)).as_posix() if path.endswith(TEMPORARY_SUFFIX) else path
 
 
 def standing_for(path: Path) -> Path:
