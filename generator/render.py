@@ -269,6 +269,7 @@ class Renderer:
         self.spool = spool
         self.pieces = pieces if pieces is not None else exports.Pieces()
         self._names: dict[str, bytes] = {}  # a name slot → the HTML it stands for, as UTF-8
+        self._slot_keys: dict[str, bytes] = {}  # a name slot → what it adds to a page's key (`page_key`)
 
     def name_bytes(self, slot: str) -> bytes:
         """What a name slot (`views.PageText.name`) stands for on this language's site."""
@@ -284,9 +285,14 @@ class Renderer:
         if not slots:
             return view_digest
         digest = hashlib.blake2b(view_digest.encode(), digest_size=16)
-        for slot in slots:
-            digest.update(b"\0" + slot.encode() + b"\0" + self.name_bytes(slot))
+        digest.update(b"".join(map(self._slot_key, slots)))
         return digest.hexdigest()
+
+    def _slot_key(self, slot: str) -> bytes:
+        known = self._slot_keys.get(slot)
+        if known is None:
+            known = self._slot_keys[slot] = b"\0" + slot.encode() + b"\0" + self.name_bytes(slot)
+        return known
 
     def relay_names(self, data: bytes, names_at: NamesAt) -> tuple[bytes, NamesAt]:
         """A page's bytes, as a build that showed other names wrote them (`names_at`: where each name lies),
