@@ -482,7 +482,7 @@ class Engine:
                 if reusable.get(route.path) == key:
                     return Produced(index, key, reads=shown, view=made)
                 data, placed = renderer.render_view(route, built)
-                return Produced(index, key, data, reads=shown, view=made, names_at=placed)
+                return Produced(index, key, data, reads=shown, view=made, names_at=placed if keep else None)
             except TemplateProblem as problem:
                 return Produced(index, problem=problem)
 
