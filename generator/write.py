@@ -291,7 +291,6 @@ class Previous:
 
     def __init__(self, out: Path, lock: OutputLock, written: Written | None = None) -> None:
         self.out = out
-        self._out = str(out)
         self.lock = lock
         self.entries: dict[str, Entry] = {}
         self.pending: set[str] = set()  # files an interrupted in-place build may have touched
@@ -323,16 +322,15 @@ class Previous:
         hand edit that keeps size, inode and (restored) modification time is caught only by the bytes. Each
         file is looked at once a build: the build asks again before it writes, and its writes go elsewhere
         (a staging folder) or to files it does not ask about again (the preview's steps)."""
-        checked = self._checked.get((path, thorough), self)
-        if checked is self:
-            checked = self._checked[(path, thorough)] = self._check(path, thorough)
-        return checked  # type: ignore[return-value]
+        if (path, thorough) not in self._checked:
+            self._checked[(path, thorough)] = self._check(path, thorough)
+        return self._checked[(path, thorough)]
 
     def _check(self, path: str, thorough: bool) -> Entry | None:
         entry = self.entries.get(path)
         if entry is None or path in self.pending:
             return None
-        file = os.path.join(self._out, path)  # (a str: the preview looks at thousands of files after a rename)
+        file = os.path.join(self.out, path)  # (no pathlib: the preview looks at thousands of files after a rename)
         try:
             st = os.lstat(file)
         except OSError:
@@ -378,7 +376,7 @@ class Previous:
         """Files in the output that no build of ours made, and that this build does not make (the temporary of a
         file of ours, left by a preview killed while writing it, is ours)."""
         ours = set(self.entries) | self.pending | made | {MARKER}
-        return [path for path in self.files_on_disk() if path not in ours and _stands_for(path) not in ours]
+        return [p for p in self.files_on_disk() if p not in ours and standing_for(Path(p)).as_posix() not in ours]
 
 
 class Writer(ABC):
@@ -585,11 +583,6 @@ class InPlaceWriter(Writer):
 
     def abort(self) -> None:
         self.pending.clear()
-
-
-def _stands_for(path: str) -> str:
-    """`standing_for` of a site path."""
-    return standing_for(Path(path)).as_posix() if path.endswith(TEMPORARY_SUFFIX) else path
 
 
 def standing_for(path: Path) -> Path:
