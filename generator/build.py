@@ -105,7 +105,7 @@ class Produced:
     data: FileData | None = None
     problem: TemplateProblem | None = None
     reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
-    view: tuple[str, frozenset[str]] | None = None  # its view's digest and name slots, where its view was built
+    view: tuple[str, tuple[str, ...]] | None = None  # its view digest and name slots (sorted), if built
     names_at: NamesAt | None = None  # where the names lie in `data` (made here), if known
 
 
@@ -128,7 +128,7 @@ class ViewMemo:
     # a build has taken in this build's records but not yet written what they show: if it fails now, this memo
     # no longer says what the output shows
     ahead: bool = False
-    views: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)  # page path → view digest, name slots
+    views: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # page path → view digest, slots
     # page path → the key of the file whose names lie where this says (`render.NameSplicer`)
     names_at: dict[str, tuple[str, NamesAt]] = field(default_factory=dict)
     # pages whose view is unchanged but which show a name (`id!`) of an entity that changed: their key is made anew
@@ -460,13 +460,21 @@ class Engine:
         unchanged and whose file is intact on disk. `unchanged` names pages whose view this engine knows to be
         the same as last time (not even built)."""
         indices = list(indices)
-        reusable = {}
+        written_as: dict[str, str] = {}  # each page's key when the last build wrote its file
         if previous is not None and not self.options.fresh:
             for index in indices:
                 route = table[index]
-                entry = previous.reusable(route.path, self._thorough) if route.page is not None else None
+                entry = previous.entries.get(route.path) if route.page is not None else None
                 if entry is not None:
-                    reusable[route.path] = entry.key
+                    written_as[route.path] = entry.key
+        thorough = self._thorough
+
+        def intact(path: str, key: str) -> bool:
+            """Whether the file at `path` is the page of `key`, exactly as the last build wrote it (looked at on
+            disk only when the key is the one wanted: a page to be written anew is never read or hashed)."""
+            if written_as.get(path) != key or previous is None:
+                return False
+            return previous.reusable(path, thorough) is not None
 
         def make(index: int) -> Produced:
             route = table[index]
@@ -478,8 +486,8 @@ class Engine:
                 key = renderer.page_key(view, slots)
                 keep = self.views.keep  # what the view memo remembers, if it does
                 shown = frozenset(reads) if keep else None
-                made = (view, frozenset(slots)) if keep else None
-                if reusable.get(route.path) == key:
+                made = (view, slots) if keep else None
+                if intact(route.path, key):
                     return Produced(index, key, reads=shown, view=made)
                 data, placed = renderer.render_view(route, built)
                 return Produced(index, key, data, reads=shown, view=made, names_at=placed if keep else None)
@@ -506,15 +514,14 @@ class Engine:
         for index in indices:
             route = table[index]
             known = unchanged.get(route.path) if route.page is not None else None
-            on_disk = reusable.get(route.path)
             if known is not None and route.path in self.views.renamed:
                 view, slots = self.views.views[route.path]
                 known = renderers[route.language].page_key(view, slots)
                 at = self.views.names_at.get(route.path)
-                if on_disk != known and at is not None and at[0] == on_disk:
+                if at is not None and at[0] != known and intact(route.path, at[0]):
                     here.append(partial(relay, index, known, at[1]))
                     continue
-            if known is not None and on_disk == known:
+            if known is not None and intact(route.path, known):
                 yield Produced(index, known)
             elif route.whole_briefing and self.views.keep:  # it fills memos that this process keeps
                 here.append(partial(make, index))
@@ -621,9 +628,11 @@ class Engine:
         if data is None:
             writer.keep(path, previous.entries[path])
             return False
-        entry = previous.reusable(path, self._thorough) if not self.options.fresh else None
-        digest = digest_of(data) if entry is not None else ""
-        if entry is not None and entry.digest == digest:
+        before = previous.entries.get(path) if not self.options.fresh else None
+        digest = digest_of(data) if before is not None else ""
+        # the file on disk is looked at only if the new bytes are the ones the last build wrote there
+        entry = previous.reusable(path, self._thorough) if before is not None and before.digest == digest else None
+        if entry is not None:
             writer.keep(path, Entry(entry.digest, entry.size, entry.mtime_ns, entry.inode, key))
             return False
         writer.write(path, data, key, digest)

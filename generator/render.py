@@ -268,43 +268,30 @@ class Renderer:
         self.fragments.render, self.fragments.spool = self.render_piece, spool
         self.spool = spool
         self.pieces = pieces if pieces is not None else exports.Pieces()
-        self._names: dict[str, bytes] = {}  # a name slot → the HTML it stands for, as UTF-8
-        self._slot_keys: dict[str, bytes] = {}  # a name slot → what it adds to a page's key (`page_key`)
+        # a name slot → the HTML it stands for, as UTF-8; → what it adds to a page's key (`page_key`)
+        self._names = _MadeOnce(lambda slot: views.name_html(self.briefing, slot).encode("utf-8"))
+        self._slot_keys = _MadeOnce(lambda slot: b"\0" + slot.encode() + b"\0" + self._names[slot])
+        # what a name slot (`views.PageText.name`) stands for on this language's site
+        self.name_bytes: Callable[[str], bytes] = self._names.__getitem__
 
-    def name_bytes(self, slot: str) -> bytes:
-        """What a name slot (`views.PageText.name`) stands for on this language's site."""
-        known = self._names.get(slot)
-        if known is None:
-            known = self._names[slot] = views.name_html(self.briefing, slot).encode("utf-8")
-        return known
-
-    def page_key(self, view_digest: str, slots: Iterable[str]) -> str:
-        """A page's key: its view's digest and, when its view left names as slots, the names they stand for
-        now (equal keys mean byte-equal pages)."""
-        slots = sorted(slots)
+    def page_key(self, view_digest: str, slots: tuple[str, ...]) -> str:
+        """A page's key: its view's digest and, when its view left names as slots (`slots`, sorted), the names
+        they stand for now (equal keys mean byte-equal pages)."""
         if not slots:
             return view_digest
         digest = hashlib.blake2b(view_digest.encode(), digest_size=16)
-        digest.update(b"".join(map(self._slot_key, slots)))
+        digest.update(b"".join(map(self._slot_keys.__getitem__, slots)))
         return digest.hexdigest()
-
-    def _slot_key(self, slot: str) -> bytes:
-        known = self._slot_keys.get(slot)
-        if known is None:
-            known = self._slot_keys[slot] = b"\0" + slot.encode() + b"\0" + self.name_bytes(slot)
-        return known
 
     def relay_names(self, data: bytes, names_at: NamesAt) -> tuple[bytes, NamesAt]:
         """A page's bytes, as a build that showed other names wrote them (`names_at`: where each name lies),
         with the names as they are now: what rendering its view again would give."""
-        out, placed, end_before, length = [], [], 0, 0
+        names, out, placed, end_before, shift = self._names, [], [], 0, 0
         for start, end, slot in names_at:
-            out.append(data[end_before:start])
-            length += start - end_before
-            name = self.name_bytes(slot)
-            out.append(name)
-            placed.append((length, length + len(name), slot))
-            length += len(name)
+            name = names[slot]
+            out += (data[end_before:start], name)
+            placed.append((start + shift, start + shift + len(name), slot))
+            shift += len(name) - end + start
             end_before = end
         out.append(data[end_before:])
         return b"".join(out), tuple(placed)
@@ -328,14 +315,15 @@ class Renderer:
         parts += sorted(t.digest for t in loaded.translations if t.kind in ("briefing", "period"))
         return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
-    def view_key(self, route: Route) -> tuple[str, object, set[str], set[str]]:
+    def view_key(self, route: Route) -> tuple[str, object, set[str], tuple[str, ...]]:
         """The page's view, its digest (with the names in its slots: `page_key`, equal digests mean
-        byte-equal pages, as templates are pure), what it shows (`views.PageText.reads`), and its name slots."""
+        byte-equal pages, as templates are pure), what it shows (`views.PageText.reads`), and its name slots
+        (sorted)."""
         assert route.page is not None
         built, reads, slots = views.build_view(route.page, self.briefing, self.axis, self.texts, self.fragments)
         digest = hashlib.blake2b(self.salt, digest_size=16)
         pickle.Pickler(_Hashing(digest), protocol=5).dump(built)  # the pickle's bytes, never held whole
-        return digest.hexdigest(), built, reads, slots
+        return digest.hexdigest(), built, reads, tuple(sorted(slots))
 
     def render_view(self, route: Route, built: object) -> tuple[FileData, NamesAt | None]:
         """The page's bytes, with the names its view left as slots laid in, and where they lie (None where the
@@ -352,6 +340,18 @@ class Renderer:
         if isinstance(made, bytes):
             return made
         return Blob(chunks_in(self.spool, made))
+
+
+class _MadeOnce(dict[str, bytes]):
+    """A value per key, made by `make` when first asked for (then looked up at the speed of a dict)."""
+
+    def __init__(self, make: Callable[[str], bytes]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> bytes:
+        value = self[key] = self.make(key)
+        return value
 
 
 class _Hashing:

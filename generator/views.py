@@ -1036,19 +1036,16 @@ class Piece:
             self.markers.append(("C", source) if source is not None else ("N", slot))
             start = match.end()
         self.texts.append(html[start:])
+        self.named = frozenset(payload[1:] for kind, payload in self.markers if kind == "N")  # ids
         self.fills: list[object] | None = None
         self.data = b""
 
     def numbered(self, text: PageText) -> bytes:
         """The piece, as UTF-8, with its citations numbered where it lands on `text`'s page (continuing its
         numbering) and its names laid in (which that page reads)."""
-        fills: list[object] = []
-        for kind, payload in self.markers:
-            if kind == "C":
-                fills.append(text.cite_number(payload))
-            else:
-                text.reads.add(payload[1:])
-                fills.append(text.name_html(payload))
+        cite, name = text.cite_number, text.name_html
+        fills: list[object] = [cite(payload) if kind == "C" else name(payload) for kind, payload in self.markers]
+        text.reads |= self.named
         if fills != self.fills:
             out = [self.texts[0]]
             for fill, after in zip(fills, self.texts[1:], strict=True):
