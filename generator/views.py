@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -79,21 +80,40 @@ NAV_TITLES = {
 # ---- pieces shared by many views ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Link:
+class _Item:
+    """A view's small value, of which a big page has thousands: a dataclass with slots (a third of the memory of
+    one with a dict), pickled — for the view's digest — as its class and its fields' values, taken in one call
+    (a dataclass with slots is otherwise pickled by a Python method that looks up its fields each time)."""
+
+    __slots__ = ()
+    _values: Callable[[object], tuple[object, ...]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = cls.__dict__.get("__slots__")
+        if names:  # the class `dataclass(slots=True)` makes: a slot per field, in their order
+            get = attrgetter(*names)
+            cls._values = staticmethod(get if len(names) > 1 else lambda item: (get(item),))  # type: ignore[method-assign]
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return type(self), self._values(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Link(_Item):
     href: str
     label: str  # Markup where it comes from `PageText.link` (Chinese in it marked with its language)
 
 
-@dataclass(frozen=True)
-class NavItem:
+@dataclass(frozen=True, slots=True)
+class NavItem(_Item):
     href: str
     label: str
     current: bool
 
 
-@dataclass(frozen=True)
-class Reference:
+@dataclass(frozen=True, slots=True)
+class Reference(_Item):
     number: int
     href: str
     title: str
@@ -102,29 +122,29 @@ class Reference:
     lang: str = ""  # the title's language, where it is not the page's
 
 
-@dataclass(frozen=True)
-class DateText:
+@dataclass(frozen=True, slots=True)
+class DateText(_Item):
     iso: str
     display: str
 
 
-@dataclass(frozen=True)
-class UpdateItem:
+@dataclass(frozen=True, slots=True)
+class UpdateItem(_Item):
     date: DateText
     text: Markup
     correction: bool
     lang: str = ""  # updates are not translated: their language on another language's site
 
 
-@dataclass(frozen=True)
-class Tag:
+@dataclass(frozen=True, slots=True)
+class Tag(_Item):
     href: str
     label: str
     is_issue: bool
 
 
-@dataclass(frozen=True)
-class EventItem:
+@dataclass(frozen=True, slots=True)
+class EventItem(_Item):
     anchor: str  # the event's id where this list is its home (the timeline), else ""
     href: str  # link to the event's home, where anchor is ""
     date: DateText
@@ -139,8 +159,8 @@ class EventItem:
     lang: str = ""  # the language of its title and summary, where it is not the page's (untranslated)
 
 
-@dataclass(frozen=True)
-class QuoteItem:
+@dataclass(frozen=True, slots=True)
+class QuoteItem(_Item):
     id: str
     text: str
     speaker: Link | None
@@ -153,16 +173,16 @@ class QuoteItem:
     context_lang: str = ""  # the context's language, where it is not the page's (untranslated)
 
 
-@dataclass(frozen=True)
-class StatusText:
+@dataclass(frozen=True, slots=True)
+class StatusText(_Item):
     value: str
     label: str
     note: str
     lang: str = ""  # the note's language, where it is not the page's (an untranslated issue)
 
 
-@dataclass(frozen=True)
-class IssueCard:
+@dataclass(frozen=True, slots=True)
+class IssueCard(_Item):
     href: str
     title: str
     status: StatusText
@@ -171,14 +191,14 @@ class IssueCard:
     lang: str = ""  # the language of its texts, where it is not the page's (untranslated)
 
 
-@dataclass(frozen=True)
-class LeaningText:
+@dataclass(frozen=True, slots=True)
+class LeaningText(_Item):
     value: str  # a choice of schema.POSITION_LEANINGS
     label: str
 
 
-@dataclass(frozen=True)
-class PositionItem:
+@dataclass(frozen=True, slots=True)
+class PositionItem(_Item):
     holder: Link
     stance: Markup
     cites: Markup
@@ -186,31 +206,31 @@ class PositionItem:
     lang: str = ""  # the stance's language, where it is not the page's (its issue is untranslated)
 
 
-@dataclass(frozen=True)
-class TocEntry:
+@dataclass(frozen=True, slots=True)
+class TocEntry(_Item):
     href: str  # "#section-id"
     label: str
     lang: str = ""  # a heading of an untranslated body: its language
 
 
-@dataclass(frozen=True)
-class More:
+@dataclass(frozen=True, slots=True)
+class More(_Item):
     """The rest of a long list, behind a <details>: its summary line says how many."""
 
     summary: str
     count: int
 
 
-@dataclass(frozen=True)
-class StakeholderItem:
+@dataclass(frozen=True, slots=True)
+class StakeholderItem(_Item):
     href: str
     name: str
     role: str
     lang: str = ""  # the language of its name and role, where it is not the page's (untranslated)
 
 
-@dataclass(frozen=True)
-class Alternate:
+@dataclass(frozen=True, slots=True)
+class Alternate(_Item):
     """The same page in one of the site's languages (for hreflang and the language switch)."""
 
     lang: str
@@ -220,8 +240,8 @@ class Alternate:
     current: bool
 
 
-@dataclass(frozen=True)
-class Notice:
+@dataclass(frozen=True, slots=True)
+class Notice(_Item):
     """Said above a page whose texts are not (or no longer) a translation of its original."""
 
     status: str  # outdated / missing
@@ -326,6 +346,7 @@ class PageText:
         # thousands of both, most of them the same few)
         self._citations_html: dict[tuple[int, bool], str] = {}
         self._names_html: dict[str, str] = {}
+        self._links: dict[str, Link] = {}  # a page of every issue links the same few hubs thousands of times
 
     def uses(self, entity: Entity) -> None:
         self.reads.add(entity.id)
@@ -383,7 +404,13 @@ class PageText:
         return relative(path, self.path)
 
     def link(self, entity: Entity) -> Link:
-        return Link(self.link_url(entity), self.name(entity))
+        """A link to the entity's page, with its name (one value per entity and page, where its name is a slot)."""
+        if not isinstance(entity, _NAMED_LATE):
+            return Link(self.link_url(entity), self.name(entity))
+        known = self._links.get(entity.id)
+        if known is None:
+            known = self._links[entity.id] = Link(self.link_url(entity), self.name(entity))
+        return known
 
     def md(self, text: Markdown | None, prefix: str = "", lang: str = "") -> Markup:
         """`prefix` namespaces a text's own ids (heading anchors, footnotes) where several bodies share a page.
@@ -720,8 +747,8 @@ class IssueView:
     toc: list[TocEntry]
 
 
-@dataclass
-class CountryGroup:
+@dataclass(slots=True)
+class CountryGroup(_Item):
     country: str
     members: list[StakeholderItem]
 
@@ -739,8 +766,8 @@ class StakeholdersView:
     groups: list[KindGroup]
 
 
-@dataclass
-class MentionItem:
+@dataclass(slots=True)
+class MentionItem(_Item):
     href: str
     label: str
     kind: str
@@ -773,8 +800,8 @@ class StakeholderView:
     toc: list[TocEntry]  # "On this page", for a page of at least TOC_MIN_SECTIONS sections; else empty
 
 
-@dataclass
-class PeriodRow:
+@dataclass(slots=True)
+class PeriodRow(_Item):
     id: str
     start: DateText
     end: DateText | None
@@ -785,14 +812,14 @@ class PeriodRow:
     note: Markup
 
 
-@dataclass
-class FilterOption:
+@dataclass(slots=True)
+class FilterOption(_Item):
     value: str
     label: str
 
 
-@dataclass
-class YearGroup:
+@dataclass(slots=True)
+class YearGroup(_Item):
     year: int
     events: list[EventItem]
 
@@ -810,22 +837,22 @@ class TimelineView:
     csv: str = ""
 
 
-@dataclass
-class MatrixCell:
+@dataclass(slots=True)
+class MatrixCell(_Item):
     stance: Markup
     cites: Markup
     leaning: LeaningText | None = None
     lang: str = ""  # the stance's language, where it is not the page's (its issue is untranslated)
 
 
-@dataclass
-class MatrixRow:
+@dataclass(slots=True)
+class MatrixRow(_Item):
     stakeholder: Link
     cells: list[MatrixCell | None]
 
 
-@dataclass
-class WhoStandsWhere:
+@dataclass(slots=True)
+class WhoStandsWhere(_Item):
     """One issue's row of the compact view: who holds a position, by leaning (columns as in `leanings`)."""
 
     issue: Link
@@ -845,8 +872,8 @@ class PositionsView:
     web_left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a web too tall to show
 
 
-@dataclass
-class SourceItem:
+@dataclass(slots=True)
+class SourceItem(_Item):
     id: str
     title: str
     url: str
@@ -878,8 +905,8 @@ class PageView:
     last_update: UpdateItem | None
 
 
-@dataclass
-class UpdateEntry:
+@dataclass(slots=True)
+class UpdateEntry(_Item):
     date: DateText
     href: str
     label: str
@@ -908,8 +935,8 @@ class SearchView:
     kinds: dict[str, str]  # the result kinds (Pagefind's `kind` metadata), as this language names them
 
 
-@dataclass
-class PrintIssue:
+@dataclass(slots=True)
+class PrintIssue(_Item):
     id: str
     title: str
     summary: Markup
@@ -920,8 +947,8 @@ class PrintIssue:
     lang: str = ""  # the language of its texts, where it is not the page's (untranslated)
 
 
-@dataclass
-class PrintStakeholder:
+@dataclass(slots=True)
+class PrintStakeholder(_Item):
     id: str
     name: str
     role: str
@@ -1054,8 +1081,8 @@ class Piece:
         return self.data
 
 
-@dataclass(frozen=True)
-class TranslationRow:
+@dataclass(frozen=True, slots=True)
+class TranslationRow(_Item):
     kind: str
     link: Link  # the page on the translated site
     status: str  # a choice of schema.TRANSLATION_STATUSES
