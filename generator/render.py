@@ -11,6 +11,7 @@ import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
@@ -268,9 +269,11 @@ class Renderer:
         self.fragments.render, self.fragments.spool = self.render_piece, spool
         self.spool = spool
         self.pieces = pieces if pieces is not None else exports.Pieces()
-        # a name slot → the HTML it stands for, as UTF-8; → what it adds to a page's key (`page_key`)
-        self._names = _MadeOnce(lambda slot: views.name_html(self.briefing, slot).encode("utf-8"))
-        self._slot_keys = _MadeOnce(lambda slot: b"\0" + slot.encode() + b"\0" + self._names[slot])
+        # a name slot → the HTML it stands for, as UTF-8; → what it adds to a page's key (`page_key`). (Made by
+        # functions that do not hold this renderer: a cycle would keep it, and the sitemap it holds, till the
+        # collector looks at old objects, which the preview does only every few builds.)
+        self._names = _MadeOnce(partial(_name_bytes, briefing))
+        self._slot_keys = _MadeOnce(partial(_slot_key, self._names))
         # what a name slot (`views.PageText.name`) stands for on this language's site
         self.name_bytes: Callable[[str], bytes] = self._names.__getitem__
 
@@ -340,6 +343,14 @@ class Renderer:
         if isinstance(made, bytes):
             return made
         return Blob(chunks_in(self.spool, made))
+
+
+def _name_bytes(briefing: Briefing, slot: str) -> bytes:
+    return views.name_html(briefing, slot).encode("utf-8")
+
+
+def _slot_key(names: dict[str, bytes], slot: str) -> bytes:
+    return b"\0" + slot.encode() + b"\0" + names[slot]
 
 
 class _MadeOnce(dict[str, bytes]):

@@ -3,6 +3,7 @@ writes must equal a clean build of the same content (a stateful property test, i
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -570,6 +571,34 @@ def test_the_preview_keeps_the_print_pages_articles_from_its_first_build(
     assert actual == expected, describe_difference(expected, actual)
     assert b"HARBOUR BOARD" in actual["print/index.html"]
     assert articles == [LargeBriefing.HUB], articles
+
+
+def test_builds_leave_next_to_no_cyclic_garbage(tmp_path: Path) -> None:
+    """The preview's build process collects only the young objects between builds, and every object only every
+    few builds (builder.py): a build must leave next to nothing that only the collector can free. Regression:
+    a renderer whose name memos held it in a cycle kept it, and the sitemap it holds (a tuple and a list per
+    page), alive till a full collection: 2.5 MiB more after each rename at 4,400 pages."""
+    content, out = tmp_path / "content", tmp_path / "site"
+    model = LargeBriefing.generate()
+    make_large_content(content, model)
+    engine = Engine(BuildOptions(content=content, out=out, mode=Mode.PREVIEW, search=False))
+    engine.build()
+    gc.collect()
+    found = []
+    gc.disable()
+    try:
+        for name in ["HARBOUR BOARD", "Harbour Board"]:  # laid into the pages that show it
+            model.hub_name = name
+            model.write(content)
+            engine.build({content / "stakeholders" / f"{LargeBriefing.HUB}.md"})
+            found.append(gc.collect())
+        model.set_text("issue", "i-001", "body", "A sentence said anew.")  # a body edit
+        model.write(content)
+        engine.build({content / "issues" / "i-001.md"})
+        found.append(gc.collect())
+    finally:
+        gc.enable()
+    assert max(found) < 100, found  # (the few closures that call themselves, in resolve and in the listing)
 
 
 @pytest.mark.parametrize("unreadable", [False, True], ids=["files-read", "files-unreadable"])
