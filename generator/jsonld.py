@@ -30,12 +30,13 @@ def article(briefing: Briefing, issue: Issue) -> dict[str, Any]:
     }
 
 
-def stakeholder(briefing: Briefing, entity: Stakeholder) -> dict[str, Any]:
+def stakeholder(briefing: Briefing, entity: Stakeholder, name: str) -> dict[str, Any]:
+    """`name`: what stands for its name (a slot the name is laid into: `views.PageText.name`)."""
     kind = "Person" if entity.kind_of == "person" else _ORGANISATION_TYPES[entity.kind_of]
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": kind,
-        "name": entity.name,
+        "name": name,
         "description": entity.role,
         **_url(briefing, page_path(entity, briefing.language)),
     }

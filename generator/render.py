@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import json
 import pickle
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import rcssmin
@@ -383,11 +386,23 @@ def make_environment(template_dirs: Iterable[Path], texts: Texts | None = None) 
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
+    env.policies["json.dumps_function"] = dumps_keeping_slots
     translations = texts.translations if texts is not None else gettext.NullTranslations()
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     fast_gettext, fast_ngettext = template_gettext(translations)  # the same results, looked up once
     env.globals.update(_=fast_gettext, gettext=fast_gettext, ngettext=fast_ngettext)
     return env
+
+
+# a `j` name slot (`views.PageText.name`) as JSON writes it: its NULs escaped (but not an escaped backslash
+# followed by the text "u0000")
+_JSON_NAME_SLOT = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000(Nj[^\\\"]+)\\u0000")
+
+
+def dumps_keeping_slots(value: Any, **options: Any) -> str:
+    """`json.dumps` for the templates' `tojson`, which leaves a `j` name slot in a JSON string as it is, for
+    the name to be laid in (escaped for JSON) after the template ran."""
+    return _JSON_NAME_SLOT.sub("\\1\x00\\2\x00", json.dumps(value, **options))
 
 
 def template_dirs(content_root: Path) -> list[Path]:

@@ -58,7 +58,10 @@ def reference() -> str:
         "is laid into the page after the template has run, so that a renamed stakeholder reaches the hundreds of "
         "pages that show it without their views being built again. Show such a name as it is "
         "(`{{ link.label }}`); a filter that changes it (`{{ link.label | upper }}`, `truncate`, slicing) is a "
-        "build error naming the template. To style a name, use CSS (`text-transform`, `text-overflow`).",
+        "build error naming the template. To style a name, use CSS (`text-transform`, `text-overflow`). So is a "
+        "stakeholder's own name on its page: `view.name`, and the start of `chrome.title`, `chrome.head_title` "
+        "and `chrome.description` (filters that count characters, such as `truncate` and `length`, count a "
+        "slot, not the name); the name in its `chrome.json_ld` is laid in escaped for JSON, as `tojson` shows it.",
         "",
         "## `chrome` (every template)",
         "",

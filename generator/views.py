@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from generator import exports, jsonld, pictures
@@ -299,8 +301,8 @@ class Chrome:
 # ---- finishing texts for one page ---------------------------------------------------------------------
 
 
-NAME_SLOT = re.compile(r"\x00N([we])([^\x00]+)\x00")  # where a view shows an entity's name (`PageText.name`)
-NAME_SLOT_BYTES = re.compile(rb"\x00N([we])([^\x00]+)\x00")
+NAME_SLOT = re.compile(r"\x00N([wejx])([^\x00]+)\x00")  # where a view shows an entity's name (`PageText.name`)
+NAME_SLOT_BYTES = re.compile(rb"\x00N([wejx])([^\x00]+)\x00")
 # kinds whose page address is their id alone (a quotation's is its speaker's page): their links may leave the
 # name to be laid in later
 _NAMED_LATE = (Issue, Stakeholder, Event, Source, Page)
@@ -308,9 +310,18 @@ _NAMED_LATE = (Issue, Stakeholder, Event, Source, Page)
 
 def name_html(briefing: Briefing, slot: str) -> str:
     """The HTML a name slot (`PageText.name`: its form, then the entity's id) stands for on `briefing`'s site:
-    `w` the name as words (its Chinese marked on a page in another language), `e` the name escaped."""
+    `w` the name as words (its Chinese marked on a page in another language), `e` the name escaped, `x` escaped
+    as the pictures escape their texts (`pictures.Canvas`), `j` inside a JSON string that a template's `tojson`
+    made (`render.dumps_keeping_slots`)."""
     entity = briefing.by_id[slot[1:]]
-    return words_in(briefing, entity.label) if slot[0] == "w" else str(escape(entity.label))
+    form = slot[0]
+    if form == "w":
+        return words_in(briefing, entity.label)
+    if form == "x":
+        return xml_escape(entity.label)
+    if form == "j":
+        return str(htmlsafe_json_dumps(entity.label))[1:-1]
+    return str(escape(entity.label))
 
 
 def words_in(briefing: Briefing, plain: str) -> str:
@@ -364,7 +375,7 @@ class PageText:
     def name(self, entity: Entity, form: str = "w") -> Markup:
         """The entity's name, left as a slot that the rendered page gets its name in (`render.NameSplicer`):
         so a name changed elsewhere is laid into the pages that show it without building their views again.
-        `form` `w`: as `words`; `e`: escaped only."""
+        `form` `w`: as `words`; `e`: escaped only; `x`, `j`: in a picture's text, in a JSON string (`name_html`)."""
         if not isinstance(entity, _NAMED_LATE):
             self.reads.add(entity.id)
             return Markup(self.words(entity.label) if form == "w" else escape(entity.label))
@@ -1205,7 +1216,9 @@ def build_view(
     slots. Citations are numbered as the page shows them, so the view is built in page order, and the chrome
     (which lists the references) last."""
     text = PageText(spec.path, briefing, texts, fragments)
-    if spec.entity is not None:
+    if isinstance(spec.entity, Stakeholder):  # its page shows its own name in slots only: see `chrome`
+        text.reads.add(spec.entity.id + "~")
+    elif spec.entity is not None:
         text.uses(spec.entity)
     view = BUILDERS[spec.kind](text, briefing, axis, spec)
     return (chrome(spec, text, briefing), view), text.reads, text.slots
@@ -1222,20 +1235,26 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         label = text._(NAV_TITLES[entry]) if page is None else page.label  # resolve checked every entry
         nav.append(NavItem(text.url(target), label, spec.path == target))
     json_ld = None
+    title, description = spec.title, spec.description
     if isinstance(spec.entity, Issue):
         json_ld = jsonld.article(briefing, spec.entity)
     elif isinstance(spec.entity, Stakeholder):
-        json_ld = jsonld.stakeholder(briefing, spec.entity)
+        # the page of a hub stakeholder lists thousands of positions: renamed, it gets its new name laid in, as
+        # the pages that link to it do, instead of being built again (`render.entity_route`'s title and
+        # description, in slots)
+        title = text.name(spec.entity, "e")
+        description = title + f": {spec.entity.role}"
+        json_ld = jsonld.stakeholder(briefing, spec.entity, str(text.name(spec.entity, "j")))
     translated = spec.entity.translated if spec.entity is not None else ORIGINAL
     if spec.kind == "home":
         translated = config.translated
     return Chrome(
         lang=briefing.language.code,
         kind=spec.kind,
-        head_title=config.title if spec.kind == "home" else f"{spec.title} · {config.title}",
-        title=spec.title,
+        head_title=config.title if spec.kind == "home" else title + f" · {config.title}",
+        title=title,
         site_title=config.title,
-        description=spec.description,
+        description=description,
         canonical=absolute(config.base_url, spec.path) if config.base_url else "",
         og_type="website" if spec.kind == "home" else "article",
         stylesheet=text.url("assets/style.css"),
@@ -1475,7 +1494,8 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     body = text.md(s.body, lang=text.lang_of(s))
     positions = [position_item(text, p, p.issue) for p in links.positions]
     quotes = [quote_item(text, q, show_speaker=False) for q in links.quotes]
-    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", s.name, text.texts)
+    name = text.name(s, "e")  # (its page's other parts that show it: `chrome`)
+    sparkline = pictures.sparkline(briefing, axis, links.events, text.url, "spark", text.name(s, "x"), text.texts)
     shown_events, rest_events = split_events(links.events, STAKEHOLDER_EVENTS_SHOWN)
     events = [event_item(text, e, anchor=False, page_of=s) for e in shown_events]
     more_events = [event_item(text, e, anchor=False, page_of=s) for e in rest_events]
@@ -1498,7 +1518,7 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     return StakeholderView(
         lang=text.lang_of(s),
         up=text.url("stakeholders/index.html"),
-        name=s.name,
+        name=name,
         original_name=original_name,
         original_lang=text.untranslated_lang if original_name else "",
         role=s.role,
