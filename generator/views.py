@@ -313,15 +313,17 @@ def name_html(briefing: Briefing, slot: str) -> str:
     `w` the name as words (its Chinese marked on a page in another language), `e` the name escaped, `x` escaped
     as the pictures escape their texts (`pictures.Canvas`), `j` inside a JSON string that a template's `tojson`
     made (`render.dumps_keeping_slots`)."""
-    entity = briefing.by_id[slot[1:]]
-    form = slot[0]
+    return name_in_form(briefing, briefing.by_id[slot[1:]].label, slot[0])
+
+
+def name_in_form(briefing: Briefing, name: str, form: str) -> str:
     if form == "w":
-        return words_in(briefing, entity.label)
+        return words_in(briefing, name)
     if form == "x":
-        return xml_escape(entity.label)
+        return xml_escape(name)
     if form == "j":
-        return str(htmlsafe_json_dumps(entity.label))[1:-1]
-    return str(escape(entity.label))
+        return str(htmlsafe_json_dumps(name))[1:-1]
+    return str(escape(name))
 
 
 def words_in(briefing: Briefing, plain: str) -> str:
@@ -378,7 +380,7 @@ class PageText:
         `form` `w`: as `words`; `e`: escaped only; `x`, `j`: in a picture's text, in a JSON string (`name_html`)."""
         if not isinstance(entity, _NAMED_LATE):
             self.reads.add(entity.id)
-            return Markup(self.words(entity.label) if form == "w" else escape(entity.label))
+            return Markup(name_in_form(self.briefing, entity.label, form))
         self.reads.update((entity.id + "~", entity.id + "!"))
         self.slots.add(form + entity.id)
         return Markup(f"\x00N{form}{entity.id}\x00")
