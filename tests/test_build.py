@@ -331,3 +331,21 @@ def test_long_lists_keep_the_rest_behind_details(bundled_site: Path) -> None:
     for section in ("quotes-title", "stakeholders-title"):
         assert "<details" in html.split(f'id="{section}"')[1].split("</section>")[0], section
     assert '<details class="more-references"' in html
+
+
+def test_tojson_keeps_a_json_name_slot_for_the_name_to_be_laid_in() -> None:
+    """A stakeholder's page shows its name in its JSON-LD through `tojson` as a `j` slot (JSON would escape its
+    NULs), laid in afterwards escaped for JSON; a text that merely reads like an escaped slot stays as it is."""
+    from generator.render import dumps_keeping_slots
+    from generator.views import name_in_form
+
+    slot = "\x00Njus-government\x00"
+    assert dumps_keeping_slots({"name": slot}) == '{"name": "' + slot + '"}'
+    for text in ["\\u0000Njus-government\\u0000", "\x00Nwus-government\x00"]:  # a backslash typed; another form
+        assert dumps_keeping_slots({"name": text}) == json.dumps({"name": text})
+    typed_then_slot = "\\" + slot  # a backslash typed just before a slot: escaped, and the slot kept
+    assert dumps_keeping_slots([typed_then_slot]) == '["\\\\' + slot + '"]'
+    typed = "\\u0000Njab"  # typed text that reads like the start of an escaped slot, then a slot
+    assert dumps_keeping_slots([typed + slot]) == '["\\\\u0000Njab' + slot + '"]'
+    laid_in = name_in_form(None, 'The "A&B" <Group>', "j")  # type: ignore[arg-type]
+    assert json.loads('"' + laid_in + '"') == 'The "A&B" <Group>' and not set("<>&'") & set(laid_in)
