@@ -206,6 +206,28 @@ def test_a_template_that_changes_a_name_is_told_to_show_it_as_it_is(
     assert errors[0].startswith("issue.html")
 
 
+@pytest.mark.parametrize("shown", ["title", "head_title", "description"])
+def test_a_stakeholder_page_shows_its_own_name_as_names_are_shown(
+    capsys: pytest.CaptureFixture[str], mini: Path, tmp_path: Path, shown: str
+) -> None:
+    """A stakeholder's own page shows its name in slots too (its title, descriptions, heading and JSON-LD), so
+    that a renamed hub is laid into its own page as into the others: a template shows `chrome.title` as it is
+    (the name is there), and a filter that changes it is the same error as on any name."""
+    templates = mini.parent / "templates"
+    templates.mkdir()
+    page = '{{% extends "base.html" %}}\n{{% block main %}}\n<p id="shown">{0}</p>\n{{% endblock %}}\n'
+    (templates / "stakeholder.html").write_text(page.format(f"{{{{ chrome.{shown} }}}}"))
+    out = tmp_path / "site"
+    assert run(capsys, "build", "--content", str(mini), "--out", str(out), "--no-search")[0] == 0
+    html = (out / "stakeholders" / "ana-ruiz" / "index.html").read_text("utf-8")
+    assert '<p id="shown">Ana Ruiz' in html and '"name": "Ana Ruiz"' in html and "\x00" not in html
+    shutil.rmtree(out)
+    (templates / "stakeholder.html").write_text(page.format(f"{{{{ chrome.{shown}|upper }}}}"))
+    errors = build_errors(capsys, mini)
+    assert errors and all("the template changed an entity's name before showing it" in e for e in errors)
+    assert errors[0].startswith("stakeholder.html")
+
+
 def test_a_print_article_that_changes_a_name_is_told_so_too(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
     """The print page's articles get their names laid in where each lands on the page: a filter on one is an
     error there too, not a page with a stray slot in it."""
