@@ -179,7 +179,7 @@ def entity_route(entity: Issue | Stakeholder | Page, briefing: Briefing) -> Rout
         kind, heading, description, search_kind = (
             "stakeholder",
             entity.name,
-            f"{entity.name}: {entity.role}",
+            views.stakeholder_description(entity.name, entity.role),
             "Stakeholder",
         )
     else:

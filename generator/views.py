@@ -361,8 +361,9 @@ class PageText:
         self._names_html: dict[str, str] = {}
         self._links: dict[str, Link] = {}  # a page of every issue links the same few hubs thousands of times
 
-    def uses(self, entity: Entity) -> None:
-        self.reads.add(entity.id)
+    def uses(self, entity: Entity, but_name: bool = False) -> None:
+        """The view shows the entity: all of it, or (`but_name`) all but its name, which it shows through `name`."""
+        self.reads.add(entity.id + "~" if but_name else entity.id)
 
     def uses_body(self, entity: Entity) -> None:
         self.reads.add(entity.id + "#body")
@@ -1218,12 +1219,15 @@ def build_view(
     slots. Citations are numbered as the page shows them, so the view is built in page order, and the chrome
     (which lists the references) last."""
     text = PageText(spec.path, briefing, texts, fragments)
-    if isinstance(spec.entity, Stakeholder):  # its page shows its own name in slots only: see `chrome`
-        text.reads.add(spec.entity.id + "~")
-    elif spec.entity is not None:
-        text.uses(spec.entity)
+    if spec.entity is not None:  # a stakeholder's page shows its own name in slots only: see `chrome`
+        text.uses(spec.entity, but_name=isinstance(spec.entity, Stakeholder))
     view = BUILDERS[spec.kind](text, briefing, axis, spec)
     return (chrome(spec, text, briefing), view), text.reads, text.slots
+
+
+def stakeholder_description(name: str, role: str) -> str:
+    """A stakeholder page's description (its route's, and its chrome's with the name in a slot)."""
+    return f"{name}: {role}"
 
 
 def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
@@ -1244,8 +1248,8 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         # the page of a hub stakeholder lists thousands of positions: renamed, it gets its new name laid in, as
         # the pages that link to it do, instead of being built again (`render.entity_route`'s title and
         # description, in slots)
-        title = text.name(spec.entity, "e")
-        description = title + f": {spec.entity.role}"
+        title = str(text.name(spec.entity, "e"))  # (escaped where the template shows it: a slot is left as it is)
+        description = stakeholder_description(title, spec.entity.role)
         json_ld = jsonld.stakeholder(briefing, spec.entity, str(text.name(spec.entity, "j")))
     translated = spec.entity.translated if spec.entity is not None else ORIGINAL
     if spec.kind == "home":
@@ -1253,7 +1257,7 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
     return Chrome(
         lang=briefing.language.code,
         kind=spec.kind,
-        head_title=config.title if spec.kind == "home" else title + f" · {config.title}",
+        head_title=config.title if spec.kind == "home" else f"{title} · {config.title}",
         title=title,
         site_title=config.title,
         description=description,
