@@ -37,6 +37,7 @@ from generator.schema import (
     Ref,
     Schema,
     check_slug,
+    checked,
     is_language_tag,
     validate,
 )
@@ -116,6 +117,21 @@ class Translation:
 RefUse = tuple[Path, Ref, str, str]  # file, reference, expected kind ("" = any), context for messages
 
 
+def texts_of(values: dict[str, Any], body: Markdown | None) -> Iterator[Markdown]:
+    """Every Markdown text of a record's fields and body, in the order its page shows them."""
+    for name in ("summary", "stance", "note", "context"):
+        value = values.get(name)
+        if isinstance(value, Markdown):
+            yield value
+    yield from values.get("key_points", ())
+    for position in values.get("positions", ()):
+        yield position["stance"]
+    for update in values.get("updates", ()):
+        yield update["text"]
+    if body is not None:
+        yield body
+
+
 @dataclass
 class Loaded:
     """Everything read from a content folder, before ids are resolved."""
@@ -124,6 +140,7 @@ class Loaded:
     records: list[Record] = field(default_factory=list)
     refs: list[RefUse] = field(default_factory=list)
     invalid: dict[str, str] = field(default_factory=dict)  # id → kind of records that failed validation
+    unlinked: list[Markdown] = field(default_factory=list)  # their texts, whose references are checked all the same
     unreadable: set[str] = field(default_factory=set)  # kinds with a file that could not be read at all
     translations: list[Translation] = field(default_factory=list)
 
@@ -135,9 +152,10 @@ class Loaded:
         loaded.translations = [translation for part in parts if part.translations for translation in part.translations]
         loaded.refs = [ref for part in parts if part.refs for ref in part.refs]
         for part in parts:
-            if part.invalid or part.unreadable:
+            if part.invalid or part.unreadable or part.unlinked:
                 loaded.invalid.update(part.invalid)
                 loaded.unreadable.update(part.unreadable)
+                loaded.unlinked.extend(part.unlinked)
         return loaded
 
     def of_kind(self, kind: str) -> list[Record]:
@@ -168,12 +186,12 @@ class JoinedParts:
     def again(self, config: Record | None, parts: list[Loaded]) -> JoinedParts:
         """The join of `parts`, made from this one where the parts that differ (by identity) keep their sizes."""
         whole = self.whole
-        if len(parts) != len(self.parts) or whole.invalid or whole.unreadable:
+        if len(parts) != len(self.parts) or whole.invalid or whole.unreadable or whole.unlinked:
             return JoinedParts.of(config, parts)
         changed = [index for index, (a, b) in enumerate(zip(parts, self.parts, strict=True)) if a is not b]
         for index in changed:
             new, old = parts[index], self.parts[index]
-            if new.invalid or new.unreadable or _sizes(new) != _sizes(old):
+            if new.invalid or new.unreadable or new.unlinked or _sizes(new) != _sizes(old):
                 return JoinedParts.of(config, parts)
         records, translations, refs = list(whole.records), list(whole.translations), list(whole.refs)
         for index in changed:
@@ -191,6 +209,7 @@ class JoinedParts:
             list(whole.records),
             list(whole.refs),
             dict(whole.invalid),
+            list(whole.unlinked),
             set(whole.unreadable),
             list(whole.translations),
         )
@@ -658,12 +677,14 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         loaded.invalid[entity_id] = schema.kind
         return
     data, body_text, body_line = split
-    values = validate(data, schema, path, 1, diags)
-    if values is None:
-        loaded.invalid[entity_id] = schema.kind  # already reported; references to it are not errors too
-        return
-    _collect_refs(path, values, schema, loaded, f"{schema.kind} `{entity_id}`")
+    values, valid = checked(data, schema, path, 1, diags)
     body = compile_markdown(body_text, path, body_line)
+    if values is not None:
+        _collect_refs(path, values, schema, loaded, f"{schema.kind} `{entity_id}`")
+    if values is None or not valid:
+        loaded.invalid[entity_id] = schema.kind  # already reported; references to it are not errors too
+        loaded.unlinked.extend(texts_of(values or {}, body))  # its other mistakes are reported in the same build
+        return
     digest = record_digest(schema.kind, entity_id, values)
     body_digest = hashlib.blake2b(body_text.encode(), digest_size=16).hexdigest()
     loaded.records.append(Record(schema.kind, entity_id, values, body, Origin(path, 1), digest, body_digest))
@@ -688,22 +709,25 @@ def _list_items(path: Path, schema: Schema, data: YamlList, loaded: Loaded, diag
     """The valid items of a list file (or of a piece of one), as records with digests of their fields only."""
     records: list[Record] = []
     for item, line in zip(data, data.item_lines, strict=True):
-        values = validate(item, schema, path, line, diags)
+        values, valid = checked(item, schema, path, line, diags)
         if values is None:
-            raw_id = item.get("id") if isinstance(item, dict) else None
-            if isinstance(raw_id, str):
-                loaded.invalid[raw_id.strip()] = schema.kind
             continue
-        item_id = values["id"].id
-        if schema is PERIOD and values["end"] is not None and values["end"] < values["start"]:
+        ref, raw_id = values["id"], item.get("id")
+        item_id = ref.id if isinstance(ref, Ref) else raw_id.strip() if isinstance(raw_id, str) else ""
+        if valid and schema is PERIOD and values["end"] is not None and values["end"] < values["start"]:
             diags.error(
                 path,
                 item.key_lines["end"],
                 f"period `{item_id}` ends ({values['end'].iso}) before it starts ({values['start'].iso})",
                 "swap `start` and `end`",
             )
+            valid = False
+        _collect_refs(path, values, schema, loaded, f"{schema.kind} `{item_id}`" if item_id else f"{schema.kind}")
+        if not valid:
+            if item_id:
+                loaded.invalid[item_id] = schema.kind  # already reported; references to it are not errors too
+            loaded.unlinked.extend(texts_of(values, None))
             continue
-        _collect_refs(path, values, schema, loaded, f"{schema.kind} `{item_id}`")
         digest = record_digest(schema.kind, item_id, values)
         records.append(Record(schema.kind, item_id, values, None, Origin(path, line), digest))
     return records

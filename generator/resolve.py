@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.dates import PartialDate
 from generator.diagnostics import Diagnostics, did_you_mean
-from generator.load import Loaded, Record, Translation
+from generator.load import Loaded, Record, Translation, texts_of
 from generator.markdown import Markdown
 from generator.model import (
     ORIGINAL,
@@ -189,7 +189,7 @@ def _patched(
         changed.append((record, before))
     briefing = known.briefing
     for record, _before in changed:
-        for text in markdown_of_record(record):
+        for text in texts_of(record.values, record.body):
             if text.too_deep:
                 return None  # an error: let resolve report it
     reordered, entities = False, []
@@ -237,6 +237,7 @@ def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagn
     def pool(expected: str) -> list[str]:
         if expected not in kinds_by_pool:
             kinds_by_pool[expected] = [r.id for r in by_record.values() if not expected or r.kind == expected]
+            kinds_by_pool[expected] += [i for i, kind in loaded.invalid.items() if not expected or kind == expected]
         return kinds_by_pool[expected]
 
     def check(file: Path, line: int, target: str, expected: str, context: str) -> None:
@@ -252,7 +253,8 @@ def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagn
 
     for file, ref, expected, context in loaded.refs:
         check(file, ref.line, ref.id, expected, context)
-    texts = [text for record in loaded.records for text in markdown_of_record(record)]
+    texts = [text for record in loaded.records for text in texts_of(record.values, record.body)]
+    texts += loaded.unlinked
     if loaded.config is not None:
         texts.append(loaded.config.values["state_of_play"])
     for text in texts:
@@ -279,22 +281,6 @@ def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagn
                     f"unknown navigation entry `{entry}`",
                     did_you_mean(entry, [*BUILT_IN_SECTIONS, *pages]),
                 )
-
-
-def markdown_of_record(record: Record | Translation) -> Iterator[Markdown]:
-    """Every Markdown text of a record, in the order its page shows them."""
-    values = record.values
-    for name in ("summary", "stance", "note", "context"):
-        value = values.get(name)
-        if isinstance(value, Markdown):
-            yield value
-    yield from values.get("key_points", ())
-    for position in values.get("positions", ()):
-        yield position["stance"]
-    for update in values.get("updates", ()):
-        yield update["text"]
-    if record.body is not None:
-        yield record.body
 
 
 def record_targets(record: Record | Translation) -> frozenset[str]:

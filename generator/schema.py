@@ -401,10 +401,19 @@ def check_slug(value: str) -> str:
 
 def validate(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics) -> dict[str, Any] | None:
     """Check one record against its schema; None if it is unusable."""
+    values, valid = checked(data, schema, file, line, diags)
+    return values if valid else None
+
+
+def checked(
+    data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics
+) -> tuple[dict[str, Any] | None, bool]:
+    """Check one record against its schema: its values (a field in error left at its default; None if `data`
+    is not a mapping of fields), and whether every field was valid."""
     if not isinstance(data, YamlMap):
         what = "empty" if data is None else "a list" if isinstance(data, list) else "plain text"
         diags.error(file, line, f"expected a mapping of fields for this {schema.kind}, found {what}")
-        return None
+        return None, False
     values: dict[str, Any] = {}
     ok = True
     for key in data:
@@ -433,7 +442,7 @@ def validate(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostic
             diags.error(file, problem.line or at, f"field `{spec.name}`: {problem.message}", problem.hint)
             ok = False
             values[spec.name] = _default(spec)
-    return values if ok else None
+    return values, ok
 
 
 class _Invalid(Exception):

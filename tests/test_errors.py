@@ -169,6 +169,29 @@ def test_all_errors_of_a_build_are_reported_together(capsys: pytest.CaptureFixtu
     ]
 
 
+def test_a_field_error_does_not_hide_the_other_mistakes_of_its_record(
+    capsys: pytest.CaptureFixture[str], mini: Path
+) -> None:
+    """A record that fails validation is still read for its references: one build names every mistake."""
+    edit(mini / "issues/safety.md", "status: addressed", "status: adressed")
+    edit(mini / "issues/safety.md", "stakeholder: port-authority", "stakeholder: port-authorty")
+    edit(mini / "issues/safety.md", "[@inspection-report]", "[@inspection-reprot]")
+    edit(mini / "timeline.yaml", "date: 2025-10\n", "date: 2025-02-30\n")
+    edit(mini / "timeline.yaml", "issues: [safety, repair-costs]", "issues: [safety, repair-cost]")
+    edit(mini / "timeline.yaml", "issues: [safety]", "issues: [safty]")  # the record in error is suggested too
+    assert build_errors(capsys, mini) == [
+        "content/issues/safety.md:4: error: field `status`: `adressed` is not allowed (did you mean `addressed`?)",
+        "content/issues/safety.md:6: error: unknown stakeholder `port-authorty` in issue `safety` "
+        "(did you mean `port-authority`?)",
+        "content/issues/safety.md:10: error: unknown source `inspection-reprot` in citation `[@inspection-reprot]` "
+        "(did you mean `inspection-report`?)",
+        "content/timeline.yaml:5: error: unknown issue `safty` in event `bridge-opens` (did you mean `safety`?)",
+        "content/timeline.yaml:10: error: field `date`: `2025-02-30` is not a real date: February 2025 has 28 days",
+        "content/timeline.yaml:14: error: unknown issue `repair-cost` in event `cracks-found` "
+        "(did you mean `repair-costs`?)",
+    ]
+
+
 def test_non_utf8_names_the_byte_offset(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
     (mini / "issues" / "safety.md").write_bytes(b"---\ntitle: Caf\xe9\n---\n")
     assert build_errors(capsys, mini) == [
