@@ -405,9 +405,7 @@ def validate(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostic
     return values if valid else None
 
 
-def checked(
-    data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics
-) -> tuple[dict[str, Any] | None, bool]:
+def checked(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics) -> tuple[dict[str, Any] | None, bool]:
     """Check one record against its schema: its values (a field in error left at its default; None if `data`
     is not a mapping of fields), and whether every field was valid."""
     if not isinstance(data, YamlMap):
