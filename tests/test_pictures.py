@@ -125,7 +125,8 @@ def test_period_errors(
     capsys: pytest.CaptureFixture[str], mini: Path, name: str, old: str, new: str, message: str
 ) -> None:
     edit(mini / "periods.yaml", old, new)
-    assert build_errors(capsys, mini) == [message]
+    edit(mini / "issues/safety.md", "[@inspection-report].", "[@inspection-report]. See the [[closure]].")
+    assert build_errors(capsys, mini) == [message]  # the link to the period in error is not one too
 
 
 # Pictures for every width: the strip and the sparklines are drawn twice, for narrow and for wide screens.
