@@ -30,7 +30,8 @@ posts). For each size the corpus (../shared/bench/make_corpus.py, every peer's l
 hub-linked briefing by bench/corpus.py, and measured whole-process with ../shared/bench/timeit_cmd.py:
 
   cold    `briefing build --no-search` into a new output folder with an empty cache (XDG_CACHE_HOME), median
-          of --runs after one warm-up (a build slower than SLOW_S is run once: its verdict is clear);
+          of --runs after one warm-up (a build slower than SLOW_S is run once: its verdict is clear); the
+          warm-up also leaves Python's compiled modules (__pycache__), as pip leaves the peers' at install;
           peak memory = the largest process (workers included)
   warm    the same build again with nothing changed (the output and cache of the last cold run)
 and once:
@@ -401,6 +402,11 @@ def main() -> None:
     parser.add_argument("--renames", type=int, default=3, help="hub renames in the serve measure")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
+    # Python keeps modules it compiled in __pycache__ unless PYTHONDONTWRITEBYTECODE says not to, as it does on
+    # the sandbox machines. The peers' packages were compiled when pip installed them; an engine run from its
+    # checkout (an editable install) would compile all its modules again in every timed build (0.1-0.3 s).
+    # With the variable unset, each measure's warm-up run writes that cache, as a first run does anywhere else.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
     from bench.reload import ServeResult, briefing_command
     from bench.reload import measure as serve_measure

@@ -17,8 +17,6 @@ from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-import icalendar
-
 from generator import __version__
 from generator.i18n import Texts
 from generator.markdown import Markdown
@@ -476,6 +474,8 @@ def sources_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
 def icalendar_file(briefing: Briefing) -> bytes:
     """Key dates with a known day, as all-day events (written by the `icalendar` package: RFC 5545 escaping
     and line folding are its job)."""
+    import icalendar  # here, not at the top: its import takes longer than a build's first step, and is needed once
+
     config = briefing.config
     stamp = dt.datetime(config.as_of.year, config.as_of.month, config.as_of.day, tzinfo=dt.UTC)
     domain = re.sub(r"^https?://([^/]+).*$", r"\1", config.base_url) if config.base_url else "briefing.invalid"

@@ -285,6 +285,8 @@ def outside(path: Path, root: Path) -> bool:
     """True if `path` (through any symlink) leads outside `root`, or outside the real place of the folder of
     `root` it sits in (a content folder that is itself a link to a folder elsewhere is the editor's choice)."""
     try:
+        if not _any_link(path, root):
+            return False  # the usual case, told without resolving every folder of the path twice
         resolved = path.resolve()
         if resolved.is_relative_to(root.resolve()):
             return False
@@ -292,6 +294,18 @@ def outside(path: Path, root: Path) -> bool:
         return not resolved.is_relative_to((root / top).resolve())
     except (OSError, RuntimeError, ValueError, IndexError):
         return True
+
+
+def _any_link(path: Path, root: Path) -> bool:
+    """Whether `path`, or a folder between `root` and it, is a symbolic link (True if `path` is not plainly
+    below `root` as written)."""
+    top, text = os.fspath(root).rstrip(os.sep), os.fspath(path)
+    if not text.startswith(top + os.sep):
+        return True
+    parts = text[len(top) + 1 :].split(os.sep)
+    if ".." in parts:
+        return True
+    return any(os.path.islink(os.path.join(top, *parts[:end])) for end in range(1, len(parts) + 1))
 
 
 def link_loops(folder: Path) -> list[Path]:
@@ -473,7 +487,8 @@ def load_content(
             elif kind in (SOURCE.kind, QUOTE.kind):
                 diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
         present = [job for job in jobs if job not in missing]
-        reads = ((job, _read_bytes(job[0])) for job in present)
+        # bytes are read here only for a memo's digests, or to cut a long list file; the loading reads the rest
+        reads = ((job, _read_bytes(job[0]) if kept is not None or _may_be_list(*job) else None) for job in present)
         results = [None] * len(present)
         listing = Listing(root, present, warnings)
         if kept is not None:  # (a missing optional file, such as periods.yaml, is reported when it appears)
@@ -488,7 +503,8 @@ def load_content(
         if known is not None:
             results[listing.index[job]] = known
         else:
-            todo.append(FileToLoad(*job, data if _may_be_cut(job[0], job[1], data) else None, len(data or b"")))
+            size = len(data) if data is not None or kept is not None else _size(job[0])
+            todo.append(FileToLoad(*job, data if _may_be_cut(job[0], job[1], data) else None, size))
     for file, result in zip(todo, _load_files(todo, diags.root), strict=True):
         job = (file.path, file.kind)
         results[listing.index[job]] = result
@@ -511,6 +527,13 @@ def load_content(
     joined = listing.joined
     listing.joined = joined.again(config, parts) if joined is not None else JoinedParts.of(config, parts)
     return listing.joined.loaded()
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # read_text reports it
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -539,9 +562,14 @@ class FileToLoad(NamedTuple):
     size: int
 
 
+def _may_be_list(path: Path, kind: str) -> bool:
+    """Whether a file is a list file, which may be long enough to be loaded in pieces."""
+    return kind in LIST_KINDS and path.suffix == ".yaml"
+
+
 def _may_be_cut(path: Path, kind: str, data: bytes | None) -> bool:
     """Whether a file may be loaded in pieces (`_list_pieces` says), so that its bytes must be kept till then."""
-    return data is not None and len(data) > LIST_PIECE_CHARS and kind in LIST_KINDS and path.suffix == ".yaml"
+    return data is not None and len(data) > LIST_PIECE_CHARS and _may_be_list(path, kind)
 
 
 def _spool_bodies(part: Loaded, spool: Spool) -> None:

@@ -15,7 +15,7 @@ from yaml.constructor import BaseConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
-from generator.characters import forbidden_in_value
+from generator.characters import forbidden_in_file, forbidden_in_value
 
 try:
     from yaml._yaml import CParser as _Parser  # libyaml: fast, and iterative on deep nesting
@@ -80,6 +80,9 @@ else:  # pragma: no cover
 
 def parse_yaml(text: str, first_line: int = 1) -> Any:
     """Parse one YAML document into str / None / YamlMap / YamlList. Raises YamlProblem."""
+    found = forbidden_in_file(text)
+    if found is not None:
+        raise YamlProblem(text.count("\n", 0, found.offset) + first_line, found.message, found.hint)
     loader = _TextLoader(text)
     try:
         node = loader.get_single_node()
@@ -111,9 +114,13 @@ def _yaml_hint(problem: str) -> str:
     return ""
 
 
-def _checked_text(value: str, line: int) -> str:
+def _checked_text(node: ScalarNode, line: int) -> str:
     """A scalar's text, refused if a double-quoted escape (`"\\f"`, `"\\0"`, `"\\uFFFE"`, `"\\r"`) made a
-    character that content may not hold (the file's own text was checked, line by line, when it was read)."""
+    character that content may not hold. Only a double-quoted scalar has escapes: any other holds characters of
+    the text, which `parse_yaml` checked first (a line break in it, CRLF too, is read as `\\n` or a space)."""
+    value: str = node.value
+    if node.style != '"':
+        return value
     found = forbidden_in_value(value)
     if found is not None:
         raise YamlProblem(line, found.message, found.hint)
@@ -138,7 +145,7 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
     if isinstance(node, ScalarNode):
         if not node.style and node.value in NULL_WORDS:  # plain style only: "null" in quotes is text
             return None
-        return _checked_text(node.value, line)
+        return _checked_text(node, line)
     if isinstance(node, SequenceNode):
         items = YamlList(_convert(child, first_line, seen, depth + 1) for child in node.value)
         items.line = line
@@ -154,7 +161,7 @@ def _convert(node: Node, first_line: int, seen: set[int], depth: int) -> Any:
             raise YamlProblem(key_line, "a mapping key must be plain text")
         if key_node.value == "<<":
             raise YamlProblem(key_line, "YAML merge keys (`<<`) are not supported")
-        key = _checked_text(key_node.value, key_line)
+        key = _checked_text(key_node, key_line)
         if key in mapping.key_lines:
             raise YamlProblem(
                 key_line, f"duplicate key `{key}` (first set on line {mapping.key_lines[key]})", "keep one of them"
