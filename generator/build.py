@@ -29,6 +29,7 @@ from generator.load import FileMemo, Loaded, Record, Translation, canonical, loa
 from generator.model import Briefing, Language
 from generator.parallel import imap
 from generator.render import (
+    CompiledTemplates,
     NamesAt,
     Renderer,
     Route,
@@ -291,6 +292,7 @@ class Engine:
         self.fragments: dict[str, Fragments] = {}  # per language: the print page's pieces
         self.pieces: dict[str, Pieces] = {}  # per language: the data exports' pieces
         self.templates: dict[str, tuple[str, jinja2.Environment]] = {}  # per language: templates digest, compiled
+        self.compiled = CompiledTemplates()  # the templates compiled, for every language's environment
         self.texts: dict[Language, tuple[str, Texts]] = {}  # per language: catalogues digest, compiled
         self.written: Written | None = None  # the manifest the last build wrote, if it finished
 
@@ -422,7 +424,7 @@ class Engine:
         known = self.templates.get(texts.language.code)
         if known is not None and known[0] == digest:
             return known[1]
-        env = make_environment(dirs, texts)
+        env = make_environment(dirs, texts, self.compiled)
         try:
             preload_templates(env)
         except TemplateProblem as problem:

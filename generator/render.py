@@ -375,10 +375,31 @@ class _Hashing:
         self.write = digest.update
 
 
-def make_environment(template_dirs: Iterable[Path], texts: Texts | None = None) -> jinja2.Environment:
-    """The templates of one language: `_()`, `gettext`, `ngettext` and `{% trans %}` give its strings."""
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once for every language's environment. They differ only in what `_()` and the
+    other globals give when a page is rendered, so a template compiled for one serves all; Jinja keys each
+    by the template's name and file, and uses it only while the checksum of its source is the same."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.compiled.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)  # (left empty if the source changed: Jinja compiles it again)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+def make_environment(
+    template_dirs: Iterable[Path], texts: Texts | None = None, compiled: CompiledTemplates | None = None
+) -> jinja2.Environment:
+    """The templates of one language: `_()`, `gettext`, `ngettext` and `{% trans %}` give its strings.
+    `compiled`: templates compiled for another language's environment, to use again."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        bytecode_cache=compiled,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

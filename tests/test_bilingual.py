@@ -7,8 +7,10 @@ import shutil
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
+import jinja2
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -303,6 +305,22 @@ def test_the_english_site_is_what_a_one_language_build_makes(tmp_path: Path) -> 
         path for path in expected if path != "sitemap.xml" and _without_language_links(english[path]) != expected[path]
     ]
     assert different == [], different[:5]
+
+
+def test_each_template_is_compiled_once_for_both_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The languages' environments differ only in the strings their pages get: one compiled template serves both
+    (the Chinese site is still Chinese: test_the_chinese_site_speaks_chinese)."""
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    build(BuildOptions(content=BUNDLED, out=tmp_path / "site", search=False))
+    assert "base.html" in compiled
+    assert sorted(compiled) == sorted(set(compiled))  # type: ignore[type-var]
 
 
 def test_the_catalogues_compile_without_errors() -> None:
