@@ -70,8 +70,12 @@ class FolderWatcher:
         self.log: Callable[[str], None] = lambda text: None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="briefing-watch", daemon=True)
+        self._since: float | None = None
 
-    def start(self) -> None:
+    def start(self, since: float | None = None) -> None:
+        """Watch from now on, in a thread of its own. `since`: a time from which changes are wanted that the
+        watch may miss, made before its thread has set it up (they are found by their status-change time)."""
+        self._since = since
         self._thread.start()
 
     def stop(self) -> None:
@@ -84,13 +88,14 @@ class FolderWatcher:
 
     def _run(self) -> None:
         announce = False  # the folders changed: say so once the new watch is set up, so nothing falls between
+        since, self._since = self._since, None
         while not self._stop.is_set():
             present = self._present()
             session = _Either(self._stop, threading.Event())
             try:
                 if present:
-                    self._watch(present, session, announce)
-                    announce = False
+                    self._watch(present, session, announce, since)
+                    announce, since = False, None
                 else:
                     self._stop.wait(LOOK_SECONDS)
             except OSError as error:  # the watch could not be set up (a folder gone meanwhile, a system limit)
@@ -100,10 +105,11 @@ class FolderWatcher:
                 session.second.set()  # so: look at everything
             announce = announce or session.second.is_set() or self._present() != present
 
-    def _watch(self, present: list[Path], session: _Either, announce: bool) -> None:
+    def _watch(self, present: list[Path], session: _Either, announce: bool, since: float | None) -> None:
         """Report changes until stopped, or until a folder appears or is replaced: then `session` is set and
         the watch ends by itself (leaving its loop early could wait forever on a folder that was deleted).
-        `announce`: report every folder as changed once the watch is set up (at its first report or pause)."""
+        `announce`: report every folder as changed once the watch is set up (at its first report or pause);
+        `since`: so too if anything changed from then until the watch was set up."""
         for changes in watchfiles.watch(
             *present,
             watch_filter=_wanted(present),
@@ -115,6 +121,9 @@ class FolderWatcher:
             raise_interrupt=False,
         ):
             paths = {Path(path) for _change, path in changes}
+            if since is not None:  # the watch is set up by now
+                announce = announce or changed_since(present, since)
+                since = None
             # a root deleted is reported as such (its inode number may come back with the copy that replaces
             # it); one that appears is seen by looking
             if not paths.isdisjoint(self.roots) or self._present() != present:
@@ -495,9 +504,7 @@ def serve(
         # status-change time, and causes a second build
         started = time.time() - CLOCK_TICK_SECONDS
         rebuilder.build_now()
-        watcher.start()
-        if changed_since(folders, started):
-            rebuilder.request(None)
+        watcher.start(since=started)
 
         url = listen(state, host, sockets)
         if host not in ("127.0.0.1", "localhost", "::1"):
