@@ -4,12 +4,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
+import jinja2
 import pytest
 
-from generator.build import BuildOptions, Mode, build
+from generator.build import BuildOptions, Engine, Mode, build
 from generator.diagnostics import ContentError
+from generator.render import BUILTIN_TEMPLATES
 from tests.helpers import broken_links, edit, read_site
 
 
@@ -133,6 +136,30 @@ def test_rebuild_after_edit_matches_clean_build(mini: Path, tmp_path: Path) -> N
     build(BuildOptions(content=mini, out=clean))
     assert read_site(out) == read_site(clean)
     assert not (out / "about").exists()
+
+
+def test_the_preview_compiles_again_only_the_template_that_was_edited(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine keeps every compiled template while its source is the same; the page shows the edit."""
+    templates = mini.parent / "templates"
+    templates.mkdir()
+    override = templates / "page.html"
+    override.write_text((BUILTIN_TEMPLATES / "page.html").read_text("utf-8"), "utf-8")
+    engine = Engine(BuildOptions(content=mini, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
+    engine.build()
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    edit(override, "</article>", "</article>\n<!-- edited -->")
+    engine.build([override])
+    assert compiled == ["page.html"]
+    assert "<!-- edited -->" in (tmp_path / "site" / "about" / "index.html").read_text("utf-8")
 
 
 def test_refuses_to_replace_a_folder_it_did_not_make(mini: Path, tmp_path: Path) -> None:
