@@ -503,7 +503,7 @@ def load_content(
         if known is not None:
             results[listing.index[job]] = known
         else:
-            size = len(data) if data is not None or kept is not None else _size(job[0])
+            size = len(data) if data is not None else _size(job[0])
             todo.append(FileToLoad(*job, data if _may_be_cut(job[0], job[1], data) else None, size))
     for file, result in zip(todo, _load_files(todo, diags.root), strict=True):
         job = (file.path, file.kind)

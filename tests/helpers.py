@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+import jinja2
 import pytest
 
 from generator.cli import main
@@ -684,3 +685,16 @@ def build_error_lines(capsys: pytest.CaptureFixture[str], content: Path, *option
     lines = err.strip().splitlines()
     assert lines[-1].startswith("build failed: "), err
     return lines[:-1]
+
+
+def count_template_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The name of each template Jinja compiles from now on (of any environment), in order."""
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_template(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled

@@ -7,10 +7,8 @@ import shutil
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin
 
-import jinja2
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -20,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from generator.build import BuildOptions, build
 from generator.search import ENTRY, INDEX_FOLDER, settle_entry
-from tests.helpers import BUNDLED, MINI, build_errors, edit, read_site, run, serve_static
+from tests.helpers import BUNDLED, MINI, build_errors, count_template_compiles, edit, read_site, run, serve_static
 
 ZH = "zh-Hans"
 _LINK = re.compile(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">')
@@ -310,14 +308,7 @@ def test_the_english_site_is_what_a_one_language_build_makes(tmp_path: Path) -> 
 def test_each_template_is_compiled_once_for_both_languages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The languages' environments differ only in the strings their pages get: one compiled template serves both
     (the Chinese site is still Chinese: test_the_chinese_site_speaks_chinese)."""
-    compiled: list[str | None] = []
-    compile_template = jinja2.Environment.compile
-
-    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return compile_template(env, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = count_template_compiles(monkeypatch)
     build(BuildOptions(content=BUNDLED, out=tmp_path / "site", search=False))
     assert "base.html" in compiled
     assert sorted(compiled) == sorted(set(compiled))  # type: ignore[type-var]

@@ -4,16 +4,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 from xml.etree import ElementTree
 
-import jinja2
 import pytest
 
 from generator.build import BuildOptions, Engine, Mode, build
 from generator.diagnostics import ContentError
 from generator.render import BUILTIN_TEMPLATES
-from tests.helpers import broken_links, edit, read_site
+from tests.helpers import broken_links, count_template_compiles, edit, read_site
 
 
 def test_every_page_kind_is_built(mini_site: Path) -> None:
@@ -148,14 +146,7 @@ def test_the_preview_compiles_again_only_the_template_that_was_edited(
     override.write_text((BUILTIN_TEMPLATES / "page.html").read_text("utf-8"), "utf-8")
     engine = Engine(BuildOptions(content=mini, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
     engine.build()
-    compiled: list[str | None] = []
-    compile_template = jinja2.Environment.compile
-
-    def counted(env: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return compile_template(env, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    compiled = count_template_compiles(monkeypatch)
     edit(override, "</article>", "</article>\n<!-- edited -->")
     engine.build([override])
     assert compiled == ["page.html"]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.build import BuildOptions, Engine, Mode
+from generator.diagnostics import ContentError
 from tests.helpers import briefing_command, build_errors, deny_reading, edit, fail_writes, read_site, run
 
 CASES = [
@@ -370,6 +372,25 @@ def test_an_unreadable_content_folder_is_named(
 
 
 NOT_UTF8_NAME = os.fsdecode(b"caf\xe9.md")
+
+
+def test_a_file_that_cannot_be_read_is_named_by_the_preview_too(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's engine reads every file's bytes itself (for its memo): one it cannot read is an error."""
+    engine = Engine(BuildOptions(content=mini, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
+    engine.build()
+    unreadable, read_bytes = mini / "issues" / "safety.md", Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == unreadable:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ContentError) as caught:
+        engine.build()
+    assert [d.message for d in caught.value.diagnostics] == ["cannot read file: permission denied"]
 
 
 @pytest.mark.parametrize("folder", ["issues", "stakeholders", "pages", "timeline"])
