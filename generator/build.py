@@ -44,7 +44,7 @@ from generator.render import (
     template_dirs,
     templates_digest,
 )
-from generator.resolve import Linker, record_targets, target_ids
+from generator.resolve import Linker, record_targets, resolve, target_ids
 from generator.search import INDEX_FOLDER, SearchProblem, index_site
 from generator.spool import Spool
 from generator.views import Fragments
@@ -344,6 +344,8 @@ class Engine:
     def _resolve(self, loaded: Loaded, diags: Diagnostics) -> list[Briefing]:
         """The linked model in each of the briefing's languages, the original's first; raises every error."""
         briefing = self.linker.resolve(loaded, diags)
+        if briefing is None:
+            _check_translations(loaded, diags)
         diags.raise_if_errors()
         assert briefing is not None and loaded.config is not None
         editions = _editions(briefing, loaded, diags, self.linker)
@@ -693,22 +695,27 @@ def _language_targets(translation: Translation) -> frozenset[str]:
     return frozenset(f"{translation.language}/{target}" for target in record_targets(translation))
 
 
+def _check_translations(loaded: Loaded, diags: Diagnostics) -> None:
+    """The translations' mistakes when the original's stop the build before its editions are made: each
+    language's texts laid over the original and checked as `_editions` would, so that one build reports both."""
+    if loaded.config is None:
+        return
+    found = Diagnostics(diags.root)
+    languages = translate.languages(loaded.config, found)
+    translate.check_languages(loaded.translations, languages, found)
+    for language in languages[1:]:
+        layer = translate.overlay(loaded, language, languages[0], found)
+        resolve(layer.loaded, found, translated=layer.translated)  # the original's own errors again, merged
+    diags.items += found.errors  # not its warnings: a briefing in error is not warned about either
+
+
 def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics, linker: Linker) -> list[Briefing]:
     """The briefing in each of its languages: the original, then one linked model per translation."""
     assert loaded.config is not None
     languages = translate.languages(loaded.config, diags)
     if not languages:
         return [briefing]
-    known = {language.code for language in languages}
-    for translation in loaded.translations:
-        if translation.language not in known or translation.language == languages[0].code:
-            diags.error(
-                translation.origin.file,
-                translation.origin.line,
-                f"translation into `{translation.language}`, which is not one of the briefing's other languages",
-                "add it to `languages` in briefing.yaml, or rename the file"
-                + (f" (the languages are {', '.join(sorted(known))})" if known else ""),
-            )
+    translate.check_languages(loaded.translations, languages, diags)
     briefing.language, briefing.languages = languages[0], languages
     briefing.config.language = languages[0].code
     briefing.translations = []  # a model kept by the linker had them from the last build

@@ -112,6 +112,7 @@ class Translation:
     origin: Origin
     digest: str = ""
     body_digest: str = ""
+    in_error: frozenset[str] = frozenset()  # fields given wrongly (already reported): left out when laid over
 
 
 RefUse = tuple[Path, Ref, str, str]  # file, reference, expected kind ("" = any), context for messages
@@ -160,6 +161,13 @@ class Loaded:
 
     def of_kind(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
+
+    def reported(self, entity_id: str, kind: str = "") -> bool:
+        """Whether a missing record of `kind` (any kind if "") was reported already: it failed validation, or a
+        file of its kind could not be read at all."""
+        if entity_id in self.invalid and (not kind or self.invalid[entity_id] == kind):
+            return True
+        return bool(self.unreadable) and (not kind or kind in self.unreadable)
 
 
 @dataclass
@@ -705,11 +713,11 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         loaded.invalid[entity_id] = schema.kind
         return
     data, body_text, body_line = split
-    values, valid = checked(data, schema, path, 1, diags)
+    values, in_error = checked(data, schema, path, 1, diags)
     body = compile_markdown(body_text, path, body_line)
     if values is not None:
         _collect_refs(path, values, schema, loaded, f"{schema.kind} `{entity_id}`")
-    if values is None or not valid:
+    if values is None or in_error:
         loaded.invalid[entity_id] = schema.kind  # already reported; references to it are not errors too
         loaded.unlinked.extend(texts_of(values or {}, body))  # its other mistakes are reported in the same build
         return
@@ -737,9 +745,10 @@ def _list_items(path: Path, schema: Schema, data: YamlList, loaded: Loaded, diag
     """The valid items of a list file (or of a piece of one), as records with digests of their fields only."""
     records: list[Record] = []
     for item, line in zip(data, data.item_lines, strict=True):
-        values, valid = checked(item, schema, path, line, diags)
+        values, in_error = checked(item, schema, path, line, diags)
         if values is None:
             continue
+        valid = not in_error
         ref, raw_id = values["id"], item.get("id")
         item_id = ref.id if isinstance(ref, Ref) else raw_id.strip() if isinstance(raw_id, str) else ""
         if valid and schema is PERIOD and values["end"] is not None and values["end"] < values["start"]:
@@ -785,33 +794,41 @@ def _load_translation(path: Path, kind: str, language: str, loaded: Loaded, diag
         if split is None:
             return
         data, body_text, body_line = split
-        values = validate(data, schema, path, 1, diags)
+        values, in_error = checked(data, schema, path, 1, diags)
         if values is not None:
             body = compile_markdown(body_text, path, body_line)
-            loaded.translations.append(_translation(kind, entity_id, language, values, body, Origin(path, 1)))
+            origin = Origin(path, 1)
+            loaded.translations.append(_translation(kind, entity_id, language, values, body, origin, in_error))
         return
     data = load_yaml_file(path, diags)
     if data is None:
         return
     if kind == "briefing":
-        values = validate(data, schema, path, 1, diags)
+        values, in_error = checked(data, schema, path, 1, diags)
         if values is not None:
             if values["state_of_play"] is not None:
                 values["state_of_play"] = _block(values["state_of_play"])
-            loaded.translations.append(_translation(kind, "", language, values, None, Origin(path, 1)))
+            loaded.translations.append(_translation(kind, "", language, values, None, Origin(path, 1), in_error))
         return
     if not isinstance(data, YamlList):
         diags.error(path, getattr(data, "line", 1), f"expected a list of {kind} translations (lines starting `- id:`)")
         return
     for item, line in zip(data, data.item_lines, strict=True):
-        values = validate(item, schema, path, line, diags)
-        if values is not None:
-            loaded.translations.append(_translation(kind, values["id"].id, language, values, None, Origin(path, line)))
+        values, in_error = checked(item, schema, path, line, diags)
+        if values is not None and isinstance(values["id"], Ref):
+            origin = Origin(path, line)
+            loaded.translations.append(_translation(kind, values["id"].id, language, values, None, origin, in_error))
 
 
 def _translation(
-    kind: str, entity_id: str, language: str, values: dict[str, Any], body: Markdown | None, origin: Origin
+    kind: str,
+    entity_id: str,
+    language: str,
+    values: dict[str, Any],
+    body: Markdown | None,
+    origin: Origin,
+    in_error: frozenset[str] = frozenset(),
 ) -> Translation:
     digest = record_digest(kind, entity_id, {**values, "language": language})
     body_digest = hashlib.blake2b(body.text.encode(), digest_size=16).hexdigest() if body is not None else ""
-    return Translation(kind, entity_id, language, values, body, origin, digest, body_digest)
+    return Translation(kind, entity_id, language, values, body, origin, digest, body_digest, in_error)

@@ -242,7 +242,7 @@ def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagn
 
     def check(file: Path, line: int, target: str, expected: str, context: str) -> None:
         found = by_record.get(target)
-        if found is None and _already_reported(loaded, target, expected):
+        if found is None and loaded.reported(target, expected):
             return
         if found is None:
             diags.error(
@@ -484,13 +484,6 @@ def _check_periods(periods: list[Record], diags: Diagnostics) -> None:
             )
         if widest is None or (widest_end is not None and (end is None or end > widest_end)):
             reach[kind] = period
-
-
-def _already_reported(loaded: Loaded, target: str, expected: str) -> bool:
-    """A reference to a record that failed validation, or into a file that could not be read at all."""
-    if target in loaded.invalid and (not expected or loaded.invalid[target] == expected):
-        return True
-    return bool(loaded.unreadable) and (not expected or expected in loaded.unreadable)
 
 
 def _backlinks(briefing: Briefing) -> None:

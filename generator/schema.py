@@ -401,24 +401,26 @@ def check_slug(value: str) -> str:
 
 def validate(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics) -> dict[str, Any] | None:
     """Check one record against its schema; None if it is unusable."""
-    values, valid = checked(data, schema, file, line, diags)
-    return values if valid else None
+    values, in_error = checked(data, schema, file, line, diags)
+    return None if in_error else values
 
 
-def checked(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics) -> tuple[dict[str, Any] | None, bool]:
+def checked(
+    data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics
+) -> tuple[dict[str, Any] | None, frozenset[str]]:
     """Check one record against its schema: its values (a field in error left at its default; None if `data`
-    is not a mapping of fields), and whether every field was valid."""
+    is not a mapping of fields), and the fields in error, each reported (none: the record is valid)."""
     if not isinstance(data, YamlMap):
         what = "empty" if data is None else "a list" if isinstance(data, list) else "plain text"
         diags.error(file, line, f"expected a mapping of fields for this {schema.kind}, found {what}")
-        return None, False
+        return None, frozenset({""})
     values: dict[str, Any] = {}
-    ok = True
+    in_error: set[str] = set()
     for key in data:
         if key not in schema.by_name:
             hint = did_you_mean(key, schema.by_name) or "known fields: " + ", ".join(schema.by_name)
             diags.error(file, data.key_lines[key], f"unknown field `{key}` in {schema.kind}", hint)
-            ok = False
+            in_error.add(key)
     for spec in schema.fields:
         raw = data.get(spec.name)
         at = data.key_lines.get(spec.name, data.line)
@@ -431,16 +433,16 @@ def checked(data: Any, schema: Schema, file: Path, line: int, diags: Diagnostics
                     f"required field `{spec.name}` {state} in {schema.kind}",
                     spec.doc[0].lower() + spec.doc[1:] if spec.doc else "",
                 )
-                ok = False
+                in_error.add(spec.name)
             values[spec.name] = _default(spec)
             continue
         try:
             values[spec.name] = _convert(spec, raw, file, at, diags)
         except _Invalid as problem:
             diags.error(file, problem.line or at, f"field `{spec.name}`: {problem.message}", problem.hint)
-            ok = False
+            in_error.add(spec.name)
             values[spec.name] = _default(spec)
-    return values, ok
+    return values, frozenset(in_error)
 
 
 class _Invalid(Exception):

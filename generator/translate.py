@@ -17,7 +17,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from generator.diagnostics import Diagnostics, did_you_mean
-from generator.load import Loaded, Record, Translation, canonical
+from generator.load import Loaded, Record, Translation, canonical, texts_of
 from generator.markdown import Markdown
 from generator.model import Language, Translated
 from generator.schema import SCHEMAS, Field
@@ -45,6 +45,20 @@ def languages(config: Record, diags: Diagnostics) -> list[Language]:
             "leave out `language`: the first of `languages` is the content's own",
         )
     return found
+
+
+def check_languages(translations: list[Translation], languages: list[Language], diags: Diagnostics) -> None:
+    """Each translation is into one of the briefing's languages other than its first."""
+    known = {language.code for language in languages}
+    for translation in translations:
+        if translation.language not in known or translation.language == languages[0].code:
+            diags.error(
+                translation.origin.file,
+                translation.origin.line,
+                f"translation into `{translation.language}`, which is not one of the briefing's other languages",
+                "add it to `languages` in briefing.yaml, or rename the file"
+                + (f" (the languages are {', '.join(sorted(known))})" if known else ""),
+            )
 
 
 def _locale(code: str) -> Locale:
@@ -103,6 +117,8 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
     """The records of `language`'s site: each original with its translation's texts laid over it."""
     mine = [t for t in loaded.translations if t.language == language.code]
     by_key: dict[tuple[str, str], Translation] = {}
+    result = Overlay(language, Loaded(refs=loaded.refs, invalid=loaded.invalid, unreadable=loaded.unreadable))
+    unlaid = result.loaded.unlinked  # texts of translations laid over nothing: their references are checked too
     for translation in mine:
         key = (translation.kind, translation.id)
         first = by_key.get(key)
@@ -113,13 +129,17 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
                 f"second {language.code} translation of {_name(translation.kind, translation.id)}",
                 f"the first is at {diags.display(first.origin.file)}:{first.origin.line}",
             )
+            unlaid.extend(_texts_of(translation))
             continue
         by_key[key] = translation
     originals = {(r.kind, r.id): r for r in loaded.records}
     if loaded.config is not None:
         originals[("briefing", "")] = loaded.config
     for (kind, entity_id), translation in by_key.items():
-        if (kind, entity_id) not in originals:
+        if (kind, entity_id) in originals:
+            continue
+        unlaid.extend(_texts_of(translation))
+        if kind != "briefing" and not loaded.reported(entity_id, kind):  # an original in error was reported
             pool = [r.id for r in loaded.records if r.kind == kind]
             diags.error(
                 translation.origin.file,
@@ -128,7 +148,6 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
                 did_you_mean(entity_id, pool) or f"translations are named after their original's id ({kind})",
             )
     ids = {r.id for r in loaded.records}
-    result = Overlay(language, Loaded(refs=loaded.refs, invalid=loaded.invalid, unreadable=loaded.unreadable))
 
     def laid(record: Record) -> Record:
         translation = by_key.get((record.kind, record.id))
@@ -142,7 +161,7 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
         spoken = {"quote": "text", "stakeholder": "name"}.get(record.kind, "")  # kept: the words, the name as written
         spoken = record.values[spoken] if spoken else ""
         result.translated[record.id] = Translated(status, language.code, updated, file, spoken)
-        if status == "outdated":
+        if status == "outdated" and "translated_from" not in translation.in_error:
             _warn_outdated(translation, record, diags)
         return replace(record, values=values, body=body)
 
@@ -166,7 +185,7 @@ def _merge(
         diags.error(where.file, getattr(value, "line", 0) or where.line, f"{message} ({name})", hint)
 
     for spec in SCHEMAS[record.kind].fields:
-        if not spec.translatable:
+        if not spec.translatable or spec.name in translation.in_error:  # a field in error was reported
             continue
         original, given = record.values.get(spec.name), translation.values.get(spec.name)
         if spec.name == "affiliation" and original in ids:
@@ -221,6 +240,11 @@ def _merge_items(spec: Field, original: list[dict[str, Any]], given: list[dict[s
     for extra, item in by_key.items():
         problem(f"the original has no {spec.record.kind} of `{extra}`", "remove it", item[key])
     return merged
+
+
+def _texts_of(translation: Translation) -> list[Markdown]:
+    """A translation's Markdown texts (an item of a list it gives may leave out its text)."""
+    return [text for text in texts_of(translation.values, translation.body) if isinstance(text, Markdown)]
 
 
 def _warn_outdated(translation: Translation, record: Record, diags: Diagnostics) -> None:

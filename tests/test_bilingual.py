@@ -193,6 +193,50 @@ def test_translation_mistakes_are_reported_at_their_line(
     assert any(message in line for line in errors), errors
 
 
+def test_a_field_error_does_not_hide_the_other_mistakes_of_its_translation(
+    capsys: pytest.CaptureFixture[str], bilingual: Path
+) -> None:
+    translation = bilingual / "stakeholders" / "gang-chen.zh-Hans.md"
+    text = translation.read_text()
+    text = text.replace("name: 陈刚\n", "name: [陈刚]\nkind: person\n").replace("\nrole: ", "\nrol: ")
+    translation.write_text(text.replace("[[matthew-olsen]]", "[[matthew-olson]]"))
+    body_line = text.split("\n").index("---", 1) + 2
+    errors = build_errors(capsys, bilingual)
+    file = "content/stakeholders/gang-chen.zh-Hans.md"
+    expected = [
+        f"{file}:3: error: field `name`: expected text, found a list "
+        "(quote the value if it contains `: ` or starts with `[` or `{`)",
+        f"{file}:4: error: unknown field `kind` in stakeholder "
+        "(known fields: translated_from, name, country, role, affiliation, stance)",
+        f"{file}:6: error: unknown field `rol` in stakeholder (did you mean `role`?)",
+        f"{file}:1: error: missing translation of `role` (stakeholder `gang-chen`) "
+        "(translate every text of the original)",
+        f"{file}:{body_line}: error: unknown id `matthew-olson` in link `[[matthew-olson]]` "
+        "(did you mean `matthew-olsen`?)",
+    ]
+    assert [line for line in errors if "gang-chen.zh-Hans" in line] == sorted(expected, key=_file_order)
+
+
+def _file_order(line: str) -> tuple[int, str]:
+    return int(line.split(":")[1]), line
+
+
+def test_the_mistakes_of_the_original_and_of_its_translations_are_reported_in_one_build(
+    capsys: pytest.CaptureFixture[str], bilingual: Path
+) -> None:
+    edit(bilingual / "stakeholders" / "gang-chen.md", "kind: person", "kind: persn")
+    edit(bilingual / "stakeholders" / "gang-chen.zh-Hans.md", "[[matthew-olsen]]", "[[matthew-olson]]")
+    edit(bilingual / "issues" / "talent-flows.zh-Hans.md", "title: 人才流动\n", "")
+    errors = build_errors(capsys, bilingual)
+    assert any(line.startswith("content/stakeholders/gang-chen.md:3: error: field `kind`") for line in errors), errors
+    assert any("gang-chen.zh-Hans.md" in line and "unknown id `matthew-olson`" in line for line in errors), errors
+    title = "content/issues/talent-flows.zh-Hans.md:1: error: missing translation of `title` (issue `talent-flows`) "
+    assert any(line.startswith(title) for line in errors), errors
+    # the translation of an original in error is not called a translation of nothing, and nothing is said twice
+    assert not any("translation of unknown" in line for line in errors), errors
+    assert len(errors) == len(set(errors)) == 3, errors
+
+
 def test_a_briefing_of_one_language_has_no_switch_and_no_prefix(mini_site: Path) -> None:
     home = (mini_site / "index.html").read_text()
     assert 'hreflang="' not in home and '<nav class="languages"' not in home
