@@ -21,7 +21,8 @@ with the same label is replaced, the others (the baseline) are kept. Where the t
 Options: --runs R (timed runs after one warm-up; default 3); --peers-results DIR (run_peers.sh's RESULTS
 folder from just before: only the peers missing from its summary.tsv are run; delete a row to measure that
 peer again) or --no-peers; --events N / --no-events; --serve-size PAGES / --no-serve; --saves, --renames;
---cold-timeout S / --events-timeout S (a build still going is stopped and reported as "> S"); --resume
+--cold-timeout S / --events-timeout S (a build still going is stopped and reported as "> S"); --peer-timeout S
+(a peer's runs at one size stopped after S, default 3600: Jekyll is quadratic at 11,000 pages); --resume
 (every measure is kept in $BRIEFING_BENCH/measures-LABEL.json as it is taken: an interrupted run of the same
 --label goes on from there, and with every measure kept it only rewrites the report).
 
@@ -286,7 +287,7 @@ def installed_peers() -> tuple[list[str], list[str]]:
     return [p for p in PEERS if present[p]], [p for p in PEERS if not present[p]]
 
 
-def run_peers(ns: list[int], runs: int, tools: list[str], results: Path | None) -> Path:
+def run_peers(ns: list[int], runs: int, tools: list[str], results: Path | None, timeout: float) -> Path:
     """Run the peers into `results` (a new folder if None), skipping a (peer, N) the folder already holds."""
     results = results or Path(tempfile.mkdtemp(prefix="bench-results-"))
     done = set(read_peers(results)[0])
@@ -300,7 +301,7 @@ def run_peers(ns: list[int], runs: int, tools: list[str], results: Path | None) 
             "TOOLS": " ".join(chosen),
             "RUNS": str(runs),
             "CORPUS": str(CORPUS),
-            "TIMEOUT": "3600",
+            "TIMEOUT": f"{timeout:g}",
         }
         say(f"peers at N={n}: {' '.join(chosen)} (results in {results})")
         subprocess.run(["bash", str(SHARED / "run_peers.sh"), str(n)], env=env, check=False, stdout=sys.stderr)
@@ -394,6 +395,7 @@ def main() -> None:
     parser.add_argument(
         "--events-timeout", type=float, default=900, help="stop an events build after this many seconds"
     )
+    parser.add_argument("--peer-timeout", type=float, default=3600, help="stop a peer's runs after this many s")
     parser.add_argument("--cold-timeout", type=float, default=1800, help="stop a cold build after this many s")
     parser.add_argument("--resume", action="store_true", help="reuse the measures an interrupted run of --label took")
     parser.add_argument("--serve-size", type=int, default=4400, help="corpus pages for the serve measures")
@@ -424,7 +426,7 @@ def main() -> None:
     if args.no_peers:
         peer_table, versions = {}, ""
     else:
-        results = run_peers([ns[p] for p in sizes], args.runs, tools, args.peers_results)
+        results = run_peers([ns[p] for p in sizes], args.runs, tools, args.peers_results, args.peer_timeout)
         peer_table, versions = read_peers(results)
     shown = [p for p in PEERS if any((p, ns[s]) in peer_table for s in sizes)]
 
