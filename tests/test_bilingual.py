@@ -237,6 +237,21 @@ def test_the_mistakes_of_the_original_and_of_its_translations_are_reported_in_on
     assert len(errors) == len(set(errors)) == 3, errors
 
 
+def test_the_texts_of_a_translation_laid_over_nothing_are_checked_all_the_same(
+    capsys: pytest.CaptureFixture[str], bilingual: Path
+) -> None:
+    (bilingual / "issues" / "no-such-issue.zh-Hans.md").write_text("---\ntitle: 无\n---\n见[[us-congres]]。\n")
+    timeline = bilingual / "timeline.zh-Hans.yaml"
+    first = timeline.read_text().split("\n- id: ")[1]  # the first entry, given twice: the second laid over nothing
+    timeline.write_text(timeline.read_text() + "\n- id: " + first.replace("[@cable-1978]", "[@cable-1987]", 1))
+    errors = build_errors(capsys, bilingual)
+    issue = "content/issues/no-such-issue.zh-Hans.md"
+    assert any(line.startswith(f"{issue}:1: error: translation of unknown issue `no-such-issue`") for line in errors)
+    assert any(line.startswith(f"{issue}:4: error: unknown id `us-congres`") for line in errors), errors
+    assert any("second zh-Hans translation of event" in line for line in errors), errors
+    assert any("timeline.zh-Hans.yaml" in line and "unknown source `cable-1987`" in line for line in errors), errors
+
+
 def test_a_briefing_of_one_language_has_no_switch_and_no_prefix(mini_site: Path) -> None:
     home = (mini_site / "index.html").read_text()
     assert 'hreflang="' not in home and '<nav class="languages"' not in home
