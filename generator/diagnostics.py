@@ -122,7 +122,7 @@ _OS_HINTS = {
     errno.ELOOP: "a symbolic link leads to itself; remove the loop",
     errno.ENAMETOOLONG: "shorten the name or the path",
     errno.EIO: "the disk reported an error; check it",
-    errno.EMFILE: "too many open files; raise the limit (`ulimit -n`)",
+    errno.EMFILE: "too many open files; raise the limit with `ulimit -n`",
     errno.ENFILE: "too many open files on this machine; close some programs",
     errno.EBUSY: "the file is in use by another program",
 }

@@ -493,7 +493,7 @@ def load_content(
             if kind == "briefing":
                 diags.error(path, 0, "missing file `briefing.yaml`", "run `briefing init` to start a new briefing")
             elif kind in (SOURCE.kind, QUOTE.kind):
-                diags.error(path, 0, f"missing file `{path.name}`", "create it (an empty list `[]` is fine)")
+                diags.error(path, 0, f"missing file `{path.name}`", "create it; an empty list `[]` is fine")
         present = [job for job in jobs if job not in missing]
         # bytes are read here only for a memo's digests, or to cut a long list file; the loading reads the rest
         reads = ((job, _read_bytes(job[0]) if kept is not None or _may_be_list(*job) else None) for job in present)

@@ -57,7 +57,7 @@ def check_languages(translations: list[Translation], languages: list[Language], 
                 translation.origin.line,
                 f"translation into `{translation.language}`, which is not one of the briefing's other languages",
                 "add it to `languages` in briefing.yaml, or rename the file"
-                + (f" (the languages are {', '.join(sorted(known))})" if known else ""),
+                + (f"; the languages are {', '.join(sorted(known))}" if known else ""),
             )
 
 

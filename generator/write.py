@@ -152,8 +152,8 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
         if (out / name).exists():
             raise OutputProblem(
                 f"refusing to build into {out}: it holds a `{name}` folder, which a build would delete",
-                "build into a folder of its own and copy or publish from there (files to publish as they are, "
-                "such as CNAME or .nojekyll, go in the project's `static/` folder)",
+                "build into a folder of its own and copy or publish from there; files to publish as they are, "
+                "such as CNAME or .nojekyll, go in the project's `static/` folder",
             )
     if any(not _not_the_sites(out, child) for child in out.iterdir()) and not (out / MARKER).is_file():
         raise OutputProblem(
