@@ -344,7 +344,7 @@ class Engine:
     def _resolve(self, loaded: Loaded, diags: Diagnostics) -> list[Briefing]:
         """The linked model in each of the briefing's languages, the original's first; raises every error."""
         briefing = self.linker.resolve(loaded, diags)
-        if briefing is None:
+        if briefing is None and loaded.config is not None:
             _check_translations(loaded, diags)
         diags.raise_if_errors()
         assert briefing is not None and loaded.config is not None
@@ -696,32 +696,33 @@ def _language_targets(translation: Translation) -> frozenset[str]:
 
 
 def _check_translations(loaded: Loaded, diags: Diagnostics) -> None:
-    """The translations' mistakes when the original's stop the build before its editions are made: each
-    language's texts laid over the original and checked as `_editions` would, so that one build reports both."""
-    if loaded.config is None:
-        return
-    found = Diagnostics(diags.root)
-    languages = translate.languages(loaded.config, found)
-    translate.check_languages(loaded.translations, languages, found)
-    for language in languages[1:]:
-        layer = translate.overlay(loaded, language, languages[0], found)
-        resolve(layer.loaded, found, translated=layer.translated)  # the original's own errors again, merged
-    diags.items += found.errors  # not its warnings: a briefing in error is not warned about either
+    """The translations' mistakes when the original's stop the build before its editions are made, so that one
+    build reports both (the original's own errors, found again in each language, are reported once)."""
+    for layer in _layers(loaded, diags)[1]:
+        resolve(layer.loaded, diags, translated=layer.translated)
+
+
+def _layers(loaded: Loaded, diags: Diagnostics) -> tuple[list[Language], list[translate.Overlay]]:
+    """The briefing's languages, and for each after the first its records with their translations laid over."""
+    assert loaded.config is not None
+    languages = translate.languages(loaded.config, diags)
+    if not languages:
+        return [], []
+    translate.check_languages(loaded.translations, languages, diags)
+    return languages, [translate.overlay(loaded, language, languages[0], diags) for language in languages[1:]]
 
 
 def _editions(briefing: Briefing, loaded: Loaded, diags: Diagnostics, linker: Linker) -> list[Briefing]:
     """The briefing in each of its languages: the original, then one linked model per translation."""
-    assert loaded.config is not None
-    languages = translate.languages(loaded.config, diags)
+    languages, layers = _layers(loaded, diags)
     if not languages:
         return [briefing]
-    translate.check_languages(loaded.translations, languages, diags)
     briefing.language, briefing.languages = languages[0], languages
     briefing.config.language = languages[0].code
     briefing.translations = []  # a model kept by the linker had them from the last build
     editions = [briefing]
-    for language in languages[1:]:
-        layer = translate.overlay(loaded, language, languages[0], diags)
+    for layer in layers:
+        language = layer.language
         edition = linker.resolve(layer.loaded, diags, language.code, layer.translated, layer.sources, layer.config_from)
         if edition is None:
             continue

@@ -119,18 +119,14 @@ RefUse = tuple[Path, Ref, str, str]  # file, reference, expected kind ("" = any)
 
 
 def texts_of(values: dict[str, Any], body: Markdown | None) -> Iterator[Markdown]:
-    """Every Markdown text of a record's fields and body, in the order its page shows them."""
-    for name in ("summary", "stance", "note", "context"):
-        value = values.get(name)
-        if isinstance(value, Markdown):
-            yield value
-    yield from values.get("key_points", ())
-    for position in values.get("positions", ()):
-        yield position["stance"]
-    for update in values.get("updates", ()):
-        yield update["text"]
-    if body is not None:
-        yield body
+    """Every Markdown text of a record's (or a translation's) fields and body, in the order its page shows them;
+    a text a translation leaves out is skipped."""
+    texts = [values.get(name) for name in ("summary", "stance", "note", "context")]
+    texts += values.get("key_points") or ()
+    texts += [position.get("stance") for position in values.get("positions") or ()]
+    texts += [update.get("text") for update in values.get("updates") or ()]
+    texts.append(body)
+    return (text for text in texts if isinstance(text, Markdown))
 
 
 @dataclass

@@ -129,7 +129,7 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
                 f"second {language.code} translation of {_name(translation.kind, translation.id)}",
                 f"the first is at {diags.display(first.origin.file)}:{first.origin.line}",
             )
-            unlaid.extend(_texts_of(translation))
+            unlaid.extend(texts_of(translation.values, translation.body))
             continue
         by_key[key] = translation
     originals = {(r.kind, r.id): r for r in loaded.records}
@@ -138,7 +138,7 @@ def overlay(loaded: Loaded, language: Language, default: Language, diags: Diagno
     for (kind, entity_id), translation in by_key.items():
         if (kind, entity_id) in originals:
             continue
-        unlaid.extend(_texts_of(translation))
+        unlaid.extend(texts_of(translation.values, translation.body))
         if kind != "briefing" and not loaded.reported(entity_id, kind):  # an original in error was reported
             pool = [r.id for r in loaded.records if r.kind == kind]
             diags.error(
@@ -240,11 +240,6 @@ def _merge_items(spec: Field, original: list[dict[str, Any]], given: list[dict[s
     for extra, item in by_key.items():
         problem(f"the original has no {spec.record.kind} of `{extra}`", "remove it", item[key])
     return merged
-
-
-def _texts_of(translation: Translation) -> list[Markdown]:
-    """A translation's Markdown texts (an item of a list it gives may leave out its text)."""
-    return [text for text in texts_of(translation.values, translation.body) if isinstance(text, Markdown)]
 
 
 def _warn_outdated(translation: Translation, record: Record, diags: Diagnostics) -> None:
