@@ -90,16 +90,17 @@ def format_report(diagnostics: Iterable[Diagnostic]) -> str:
     entities is shown a few times, then counted (as Pelican does), so a real error is not drowned."""
     unique = sorted(set(diagnostics), key=lambda d: (d.level != "error", d.file, d.line, d.message))
     shown: list[str] = []
-    seen: dict[str, int] = {}
+    warnings_of_shape: dict[str, int] = {}
     for diagnostic in unique:
-        shape = re.sub(r"`[^`]*`", "`…`", diagnostic.message)
-        seen[shape] = seen.get(shape, 0) + 1
-        if diagnostic.level == "error" or seen[shape] <= GROUP_AFTER:
+        if diagnostic.level == "error":
             shown.append(diagnostic.format())
-    for shape, count in seen.items():
-        if count > GROUP_AFTER and any(
-            d.level == "warning" and re.sub(r"`[^`]*`", "`…`", d.message) == shape for d in unique
-        ):
+            continue
+        shape = re.sub(r"`[^`]*`", "`…`", diagnostic.message)
+        warnings_of_shape[shape] = warnings_of_shape.get(shape, 0) + 1
+        if warnings_of_shape[shape] <= GROUP_AFTER:
+            shown.append(diagnostic.format())
+    for shape, count in warnings_of_shape.items():
+        if count > GROUP_AFTER:
             shown.append(f"warning: … and {count - GROUP_AFTER} more like this: {shape}")
     return "\n".join(shown)
 

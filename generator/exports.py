@@ -143,17 +143,58 @@ def robots(briefing: Briefing) -> bytes:
 
 
 def plain(text: Markdown | None, briefing: Briefing) -> str:
-    """The Markdown source without citation markers, entity links as their labels, for feeds and exports."""
+    """The Markdown source without citation markers, entity links as their labels, for feeds and exports;
+    inside code, as on the pages, both are left as written."""
     if text is None:
         return ""
-    without_citations = re.sub(r"\s*\[@[^\]]*\]", "", text.text)
 
     def label(match: re.Match[str]) -> str:
         target, _, own = match.group(1).partition("|")
-        entity = briefing.by_id.get(target.strip())
+        entity = briefing.by_id.get(target.strip())  # the id a compiled text's marker holds; resolve checked it
         return own.strip() or (entity.label if entity is not None else target)
 
-    return re.sub(r"\[\[([^\]\n]+)\]\]", label, without_citations).strip()
+    def unmarked(prose: str) -> str:
+        return _ENTITY_LINK.sub(label, _CITATION.sub("", prose))
+
+    return _apart_from_code(text.text, unmarked).strip()
+
+
+_CITATION = re.compile(r"\s*\[@[^\]]*\]")
+_ENTITY_LINK = re.compile(r"\[\[([^\]\n]+)\]\]")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+
+
+def _apart_from_code(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` made to its prose; its code spans and fenced code blocks kept as they are."""
+    out: list[str] = []
+    prose: list[str] = []
+    fence = ""
+
+    def flush() -> None:
+        joined, last = "".join(prose), 0
+        for span in _CODE_SPAN.finditer(joined):
+            out.extend((change(joined[last : span.start()]), span.group()))
+            last = span.end()
+        out.append(change(joined[last:]))
+        prose.clear()
+
+    for line in text.splitlines(keepends=True):
+        if fence:
+            out.append(line)
+            closing = line.strip()
+            if closing.startswith(fence) and closing == fence[0] * len(closing) and len(line) - len(line.lstrip()) < 4:
+                fence = ""
+            continue
+        opening = _FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
+            flush()
+            fence = opening.group(1)
+            out.append(line)
+        else:
+            prose.append(line)
+    flush()
+    return "".join(out)
 
 
 def _md(text: Markdown | None) -> str | None:

@@ -56,6 +56,19 @@ def test_csv_files_read_back_with_commas_quotes_and_newlines(mini: Path, tmp_pat
     assert next(row for row in sources if row["id"] == "council-minutes")["url"] == "https://example.org/minutes"
 
 
+def test_links_and_citations_inside_code_are_kept_as_written_in_the_exports(mini: Path, tmp_path: Path) -> None:
+    # As on the pages: the syntax shown in code is text, not a link or a citation.
+    shown = "Write `[[an-id]]` or ``[@src]`` to link; [[city-council]] answers [@port-letter]."
+    edit(mini / "timeline.yaml", "summary: The port writes that it will not pay [@port-letter].", f"summary: {shown!r}")
+    site = tmp_path / "site"
+    build(BuildOptions(content=mini, out=site, search=False))
+    expected = "Write `[[an-id]]` or ``[@src]`` to link; City Council answers."
+    assert _rows(site, "timeline.csv")[2]["summary"] == expected
+    assert expected in (site / "feed.xml").read_text(encoding="utf-8")
+    page = (site / "timeline" / "index.html").read_text(encoding="utf-8")
+    assert "<code>[[an-id]]</code>" in page and "<code>[@src]</code>" in page
+
+
 def test_csv_value_with_newline_survives(mini: Path, tmp_path: Path) -> None:
     edit(
         mini / "sources.yaml",

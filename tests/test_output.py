@@ -301,6 +301,14 @@ def test_repeated_warnings_are_grouped_after_five() -> None:
     assert lines[-1] == "warning: … and 3 more like this: stakeholder `…` is linked from nowhere"
 
 
+def test_errors_do_not_use_up_the_warnings_of_the_same_wording() -> None:
+    errors = [Diagnostic(f"content/issues/i{i}.md", 2, f"unknown stakeholder `s{i}`") for i in range(6)]
+    warning = Diagnostic("content/timeline.yaml", 9, "unknown stakeholder `t`", "", "warning")
+    lines = format_report([*errors, warning]).splitlines()
+    assert len(lines) == 7
+    assert lines[-1] == "content/timeline.yaml:9: warning: unknown stakeholder `t`"
+
+
 def test_a_one_off_build_checks_the_bytes_of_every_file_it_reuses(mini: Path, tmp_path: Path) -> None:
     """Long after a build, a same-size edit with the modification time put back is invisible to the stat."""
     out = tmp_path / "site"
