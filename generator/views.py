@@ -882,6 +882,7 @@ class PositionsView:
     csv: str = ""
     leanings: list[LeaningText] = field(default_factory=list)  # the legend of the cells' leanings
     who: list[WhoStandsWhere] = field(default_factory=list)  # issues (rows) by leaning (columns): names only
+    unstated: str = ""  # the title of the last column of `who`, where some position gives no leaning
     left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a grid too large to show
     web_left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a web too tall to show
 
@@ -1618,8 +1619,9 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         )
         for issue in issues
     ]
+    unstated = text._("Leaning not given") if any(row.unstated for row in who) else ""
     if len(issues) * len(holders) > MATRIX_MAX_CELLS:
-        return PositionsView(web, [], [], csv, leanings, who, (len(holders), len(issues)), web_left_out)
+        return PositionsView(web, [], [], csv, leanings, who, unstated, (len(holders), len(issues)), web_left_out)
     columns = [text.link(i) for i in issues]
     rows = []
     for stakeholder in holders:
@@ -1638,7 +1640,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
                 else None
             )
         rows.append(MatrixRow(text.link(stakeholder), cells))
-    return PositionsView(web, columns, rows, csv, leanings, who, web_left_out=web_left_out)
+    return PositionsView(web, columns, rows, csv, leanings, who, unstated, web_left_out=web_left_out)
 
 
 def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SourcesView:

@@ -310,6 +310,22 @@ def test_positions_matrix_has_leanings_a_legend_and_no_empty_columns(mini: Path,
     assert 'class="leaning leaning-supports"' in html.split('class="matrix"')[1]
 
 
+def test_who_stands_where_shows_the_positions_that_give_no_leaning(mini: Path, tmp_path: Path) -> None:
+    # No position of the mini fixture gives a leaning: each must still be in the table, under a column of its own.
+    site = tmp_path / "site"
+    build(BuildOptions(content=mini, out=site, search=False))
+    html = (site / "positions/index.html").read_text()
+    start = html.index('class="who-stands-where"')
+    table = html[start : html.index("</table>", start)]
+    assert '<th scope="col">Leaning not given</th>' in table
+    rows = re.findall(r'<tr>\s*<th scope="row">(.*?)</tr>', table, re.DOTALL)
+    assert len(rows) == 2 and all(row.count("<td>") == 5 for row in rows), rows
+    assert [re.findall(r">([^<>]+)</a>", row.rsplit("<td>", 1)[1]) for row in rows] == [
+        ["City Council", "Port Authority"],
+        ["Port Authority"],
+    ]
+
+
 @pytest.mark.parametrize(
     ("cap", "shown", "note", "said"),
     [
