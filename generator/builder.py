@@ -34,9 +34,17 @@ from generator import BUILD_PROCESS
 from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic, from_exception, internal_error
 from generator.parallel import end_with_parent, put_off_in_finalizer
+from generator.render import BUILTIN_TEMPLATES
 
 FULL_COLLECTION_BUILDS = 20  # builds between collections of every object (0.4 s at 4,400 pages), not only the young
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
+
+
+def watched_folders(content: Path) -> list[Path]:
+    """What a build reads: the content, the project's templates and static files (even if a folder appears
+    later), and the built-in templates."""
+    project = content.parent
+    return [content, project / "templates", project / "static", BUILTIN_TEMPLATES]
 
 
 class BuilderProcess:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -117,12 +118,26 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command in ("init", "new", "schema", "docs"):
         return _author(args)
     if args.command == "serve":
-        from generator.serve import serve
-
-        serve(args.content, args.out, args.host, args.port, args.open, search=args.search)
-        return EXIT_OK
+        return _serve(args)
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from generator.build import check_output
+    from generator.builder import BuilderProcess, watched_folders
+    from generator.load import is_editor_junk
+    from generator.serve import serve
+
+    # an output no build may write ends the server before it starts, as it ends a build (a content error, which
+    # the editor fixes while the server runs, is shown in the browser instead)
+    check_output(args.out, args.content)
+    # with search, each build re-indexes: a staging folder swapped in, as a one-off build does
+    mode = Mode.BUILD if args.search else Mode.PREVIEW
+    options = BuildOptions(content=args.content, out=args.out, mode=mode, search=args.search)
+    builder = functools.partial(BuilderProcess, options)
+    serve(builder, args.out, watched_folders(args.content), is_editor_junk, args.host, args.port, args.open)
+    return EXIT_OK
 
 
 def _report(diagnostics: list[Diagnostic], project: Path | None) -> int:

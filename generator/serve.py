@@ -1,7 +1,8 @@
 """`briefing serve`: build, serve the built site, watch, rebuild, reload the browser.
 
-The server receives a builder callable (`builder.BuilderProcess`: an engine in a process of its own,
-whose builds may fork workers) and knows nothing else of the pipeline. From the livereload package it uses
+The server is given a way to make its builder (a `Builder`: `builder.BuilderProcess`, an engine in a process of
+its own, whose builds may fork workers), the folder it serves, the folders to watch and which saves to
+ignore, and knows nothing else of the pipeline. From the livereload package it uses
 the WebSocket protocol handler and the livereload.js client, but not its Server (whose throttle drops a
 save that follows another within seconds and which serves the whole working folder) nor its Watcher: the
 folders are watched with the watchfiles package, which reports which files changed, and the engine reads
@@ -14,6 +15,7 @@ served with an overlay listing the errors until the next good build.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import json
 import logging
@@ -40,11 +42,10 @@ from livereload.handlers import LiveReloadHandler
 from tornado import httpserver, ioloop, web
 from tornado.platform.asyncio import BaseAsyncIOLoop
 
-from generator.build import BuildOptions, BuildResult, Mode, check_output
-from generator.builder import BuilderProcess
 from generator.diagnostics import ContentError, Diagnostic, format_report, internal_error
-from generator.load import is_editor_junk
-from generator.render import BUILTIN_TEMPLATES
+
+if typing.TYPE_CHECKING:
+    from generator.build import BuildResult
 
 STEP_MS = 10  # a save is reported once nothing else changed for this long (a burst becomes one report)
 DEBOUNCE_MS = 400  # a long burst is still reported this often
@@ -64,9 +65,10 @@ class FolderWatcher:
     folder that is replaced (deleted, then restored) is watched anew. Either is reported as a change of the
     folder itself, which tells the engine to look at everything again."""
 
-    def __init__(self, roots: list[Path], report: Callable[[set[Path]], None]) -> None:
+    def __init__(self, roots: list[Path], report: Callable[[set[Path]], None], ignored: Callable[[str], bool]) -> None:
         self.roots = [root.absolute() for root in roots]
         self.report = report
+        self.ignored = ignored  # by its file name: a save that is no change (an editor's temporary file)
         self.log: Callable[[str], None] = lambda text: None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="briefing-watch", daemon=True)
@@ -112,7 +114,7 @@ class FolderWatcher:
         `since`: so too if anything changed from then until the watch was set up."""
         for changes in watchfiles.watch(
             *present,
-            watch_filter=_wanted(present),
+            watch_filter=_wanted(present, self.ignored),
             debounce=DEBOUNCE_MS,
             step=STEP_MS,
             stop_event=session,
@@ -160,12 +162,12 @@ def changed_since(roots: list[Path], moment: float) -> bool:
     return False
 
 
-def _wanted(roots: list[Path]) -> Callable[[watchfiles.Change, str], bool]:
-    """A file that is not an editor's temporary file, nor hidden or in a hidden folder below its root."""
+def _wanted(roots: list[Path], ignored: Callable[[str], bool]) -> Callable[[watchfiles.Change, str], bool]:
+    """A file whose name is not `ignored`, nor hidden or in a hidden folder below its root."""
     prefixes = [str(root) + os.sep for root in roots]
 
     def wanted(_change: watchfiles.Change, path: str) -> bool:
-        if is_editor_junk(os.path.basename(path)):
+        if ignored(os.path.basename(path)):
             return False
         below = next((path[len(prefix) :] for prefix in prefixes if path.startswith(prefix)), path)
         return not any(part.startswith(".") for part in below.split(os.sep))
@@ -184,17 +186,17 @@ class ReloadSocket(LiveReloadHandler):
     """livereload's WebSocket handler (its protocol with livereload.js), refusing pages of other origins
     (its own accepts any), and answering a malformed message with one log line, not a traceback."""
 
-    @classmethod
-    def reload_all(cls, pages_only: bool = False) -> None:
-        """Tell every open page to reload. `pages_only`: nothing but pages was rewritten, so the page may update
-        in place (preview.js); otherwise livereload.js reloads it."""
+    @staticmethod
+    def reload_all(state: ServerState, pages_only: bool = False) -> None:
+        """Tell every open page of this server to reload. `pages_only`: nothing but pages was rewritten, so the
+        page may update in place (preview.js); otherwise livereload.js reloads it."""
         path = PAGES_ONLY if pages_only else "*"
         message = {"command": "reload", "path": path, "liveCSS": None, "liveImg": True}
-        for waiter in list(LiveReloadHandler.waiters):
+        for open_page in list(state.open_pages):
             try:
-                waiter.write_message(message)
+                open_page.write_message(message)
             except Exception:  # a closed socket: forget it
-                LiveReloadHandler.waiters.discard(waiter)
+                state.open_pages.pop(open_page, None)
 
     def initialize(self, state: ServerState) -> None:
         self.state = state
@@ -236,7 +238,7 @@ class ServerState:
     builds: int = 0
     late: set[str] = field(default_factory=set)  # site paths the running build has still to write
     late_written: asyncio.Event = field(default_factory=asyncio.Event)
-    open_pages: dict[object, str] = field(default_factory=dict)  # reload socket → site path of its page
+    open_pages: dict[ReloadSocket, str] = field(default_factory=dict)  # each open page's socket → its site path
 
 
 def host_checker(bind_host: str) -> Callable[[str], bool]:
@@ -407,7 +409,7 @@ class Rebuilder:
             return
         self.state.late, self.state.late_written = set(later), asyncio.Event()
         self.state.errors = []  # this build got past every check but the templates of the files to come
-        ReloadSocket.reload_all(pages_only=all(path.endswith(".html") for path in written))
+        ReloadSocket.reload_all(self.state, pages_only=all(path.endswith(".html") for path in written))
 
     def request(self, changes: set[Path] | None) -> None:
         self.changes = None if changes is None or self.changes is None else self.changes | changes
@@ -458,46 +460,47 @@ class Rebuilder:
         else:
             self.log(summary)
         if errors or not reloaded:  # an error changes only what the pages show (the overlay)
-            ReloadSocket.reload_all(pages_only=bool(errors))
+            ReloadSocket.reload_all(self.state, pages_only=bool(errors))
 
 
-def watched_folders(content: Path) -> list[Path]:
-    """Content, the project's templates and static files (even if a folder appears later), and the
-    built-in templates."""
-    project = content.parent
-    return [content, project / "templates", project / "static", BUILTIN_TEMPLATES]
+Ready = Callable[[set[str], set[str]], None]
+
+
+class Builder(typing.Protocol):
+    """What the server builds with. Told what changed (None: anything may have), it builds and returns the
+    result, or raises ContentError. Made with `ready(written, later)`, which it calls once a build has written
+    the pages that may show something new, and `open_pages()`, which names the pages open in a browser."""
+
+    def __call__(self, changes: set[Path] | None) -> BuildResult: ...
+
+    def stop(self) -> None: ...
 
 
 def serve(
-    content: Path,
-    out: Path,
+    make_builder: Callable[[Ready, Callable[[], set[str]]], Builder],
+    site: Path,
+    watched: list[Path],
+    ignored: Callable[[str], bool],
     host: str,
     port: int,
     open_browser: bool,
-    search: bool = False,
-    log: Callable[[str], None] | None = None,
 ) -> None:
-    # an output no build may write ends the server before it starts, as it ends a build (a content error, which
-    # the editor fixes while the server runs, is shown in the browser instead)
-    check_output(out, content)
+    """Build, then serve `site` on `host`:`port` and build again on every save under `watched` (but of a file
+    whose name is `ignored`), until Ctrl+C or SIGTERM."""
     # a port in use is said at once, not after the first build; a browser that comes meanwhile waits in the
     # socket's queue until the site is served
     sockets = server_sockets(host, port)
-    log = log or (lambda text: print(text, flush=True))
+    log = functools.partial(print, flush=True)
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
     logging.getLogger("livereload").setLevel(logging.WARNING)
-    # with search, each build re-indexes: a staging folder swapped in, as a one-off build does
-    mode = Mode.BUILD if search else Mode.PREVIEW
     loop = ioloop.IOLoop.current()
-    state = ServerState(site=out)
-    builder = BuilderProcess(
-        BuildOptions(content=content, out=out, mode=mode, search=search),
-        ready=lambda written, later: loop.add_callback(rebuilder.pages_written, written, later),
-        open_pages=lambda: set(state.open_pages.values()),  # (read by the thread that waits for builds: a copy)
+    state = ServerState(site=site)
+    builder = make_builder(
+        lambda written, later: loop.add_callback(rebuilder.pages_written, written, later),
+        lambda: set(state.open_pages.values()),  # (read by the thread that waits for builds: a copy)
     )
     rebuilder = Rebuilder(builder, state, log)
-    folders = watched_folders(content)
-    watcher = FolderWatcher(folders, lambda paths: loop.add_callback(rebuilder.request, paths))
+    watcher = FolderWatcher(watched, lambda paths: loop.add_callback(rebuilder.request, paths), ignored)
     watcher.log = log
     try:  # whatever ends the server (Ctrl+C during the first build) ends its build process
         # the first build, before the watcher starts: what is saved meanwhile is found afterwards by its
@@ -507,12 +510,12 @@ def serve(
         watcher.start(since=started)
 
         url = listen(state, host, sockets)
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if host not in LOOPBACK_NAMES:
             log(
                 f"warning: serving on {host}, reachable from other machines; use the default 127.0.0.1 to keep it "
                 "private"
             )
-        log(f"Serving {out} on {url} (Ctrl+C to stop)")
+        log(f"Serving {site} on {url} (Ctrl+C to stop)")
         if open_browser:
             webbrowser.open(url)
         with _signals_stop(loop):

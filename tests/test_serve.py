@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 
 from generator.build import BuildOptions, BuildResult, Mode, build
 from generator.diagnostics import ContentError
+from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
 from generator.serve import ReloadSocket, ServerState
 from tests.helpers import (
@@ -283,7 +284,7 @@ def watching(tmp_path: Path) -> Iterator[tuple[Path, Reports]]:
     folder.mkdir()
     (folder / "a.md").write_text("one")
     reports = Reports()
-    watcher = FolderWatcher([folder, tmp_path / "templates"], reports)
+    watcher = FolderWatcher([folder, tmp_path / "templates"], reports, is_editor_junk)
     watcher.start()
     time.sleep(0.3)  # the operating system's watch is set up
     yield folder, reports
@@ -340,7 +341,7 @@ def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "a.md").write_text("one")
     reports = Reports()
-    watcher = FolderWatcher([tmp_path], reports)
+    watcher = FolderWatcher([tmp_path], reports, is_editor_junk)
     watcher.start()
     try:
         time.sleep(0.3)
@@ -373,7 +374,7 @@ def test_a_change_made_before_the_watch_is_set_up_is_reported(tmp_path: Path) ->
     (tmp_path / "a.md").write_text("one")
     time.sleep(2 * CLOCK_TICK_SECONDS)
     reports: queue.Queue[set[Path]] = queue.Queue()
-    watcher = FolderWatcher([tmp_path], reports.put)
+    watcher = FolderWatcher([tmp_path], reports.put, is_editor_junk)
     since = time.time() - CLOCK_TICK_SECONDS
     (tmp_path / "b.md").write_text("two")  # before the watch: only its time tells of it
     watcher.start(since=since)
@@ -381,7 +382,7 @@ def test_a_change_made_before_the_watch_is_set_up_is_reported(tmp_path: Path) ->
         assert reports.get(timeout=5) == {tmp_path}  # the folder: look at everything in it
     finally:
         watcher.stop()
-    quiet = FolderWatcher([tmp_path], reports.put)
+    quiet = FolderWatcher([tmp_path], reports.put, is_editor_junk)
     quiet.start(since=time.time())  # nothing changed since: nothing to report
     try:
         with pytest.raises(queue.Empty):
@@ -695,3 +696,22 @@ def test_a_port_in_use_is_said_at_once_before_any_build(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "site").exists() and "built" not in done.stdout, done.stdout
+
+
+def test_the_server_knows_nothing_of_the_pipeline_but_what_it_is_given() -> None:
+    """serve.py is handed its builder, the folders to watch and the files to ignore (as MkDocs' server is):
+    at run time it imports nothing of the pipeline, only the diagnostics a build reports."""
+    import ast
+
+    import generator.serve
+
+    tree = ast.parse(Path(generator.serve.__file__).read_text(encoding="utf-8"))
+    type_only = {id(node) for stmt in tree.body if isinstance(stmt, ast.If) for node in ast.walk(stmt)}
+    ours = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and id(node) not in type_only
+        and (node.module or "").startswith("generator")
+    }
+    assert ours == {"generator.diagnostics"}
