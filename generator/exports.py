@@ -21,7 +21,20 @@ from generator import __version__
 from generator.i18n import Texts
 from generator.markdown import Markdown
 from generator.model import Briefing, Entity, Event, Issue, Page, Quote, Source, Stakeholder, Update
-from generator.urls import absolute, entity_path, in_language, page_path
+from generator.urls import (
+    FEED,
+    POSITIONS_CSV,
+    SITEMAP,
+    SOURCES_CSV,
+    TIMELINE_CSV,
+    TIMELINE_PAGE,
+    UPDATES_FEED,
+    UPDATES_PAGE,
+    absolute,
+    entity_path,
+    in_language,
+    page_path,
+)
 
 SitemapEntry = tuple[str, list[tuple[str, str]]]  # a page's site path, and its versions: (language, path)
 
@@ -49,10 +62,10 @@ def atom_feed(briefing: Briefing, texts: Texts, pieces: Pieces | None = None) ->
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
         f"  <title>{escape(_('%(title)s: timeline') % {'title': config.title})}</title>",
         f"  <subtitle>{escape(config.summary)}</subtitle>",
-        f"  <id>{escape(_feed_id(briefing, 'feed.xml'))}</id>",
+        f"  <id>{escape(_feed_id(briefing, FEED))}</id>",
         f"  <updated>{updated}</updated>",
         f"  <author><name>{escape(config.publisher)}</name></author>",
-        f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language("timeline/index.html", language)))}/>',
+        f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language(TIMELINE_PAGE, language)))}/>',
         f'  <generator version="{__version__}">Briefing</generator>',
     ]
 
@@ -69,7 +82,7 @@ def atom_feed(briefing: Briefing, texts: Texts, pieces: Pieces | None = None) ->
         )
 
     newest_first = sorted(briefing.events, key=lambda e: e.date, reverse=True)
-    entries = pieces.join("feed.xml", newest_first, lambda e: _plain_reads(e, e.summary), entry)
+    entries = pieces.join(FEED, newest_first, lambda e: _plain_reads(e, e.summary), entry)
     return ("\n".join(lines) + entries + "\n</feed>\n").encode("utf-8")
 
 
@@ -92,10 +105,10 @@ def updates_feed(briefing: Briefing, texts: Texts) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
         f"  <title>{escape(_('%(title)s: updates and corrections') % {'title': config.title})}</title>",
-        f"  <id>{escape(_feed_id(briefing, 'updates.xml'))}</id>",
+        f"  <id>{escape(_feed_id(briefing, UPDATES_FEED))}</id>",
         f"  <updated>{config.as_of.iso}T00:00:00Z</updated>",
         f"  <author><name>{escape(config.publisher)}</name></author>",
-        f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language("updates/index.html", language)))}/>',
+        f'  <link rel="alternate" href={quoteattr(_link(briefing, in_language(UPDATES_PAGE, language)))}/>',
         f'  <generator version="{__version__}">Briefing</generator>',
     ]
     seen: dict[str, int] = {}
@@ -138,7 +151,7 @@ def sitemap(briefing: Briefing, pages: list[SitemapEntry]) -> bytes:
 def robots(briefing: Briefing) -> bytes:
     text = "User-agent: *\nAllow: /\n"
     if briefing.config.base_url:
-        text += f"Sitemap: {briefing.config.base_url}sitemap.xml\n"
+        text += f"Sitemap: {absolute(briefing.config.base_url, SITEMAP)}\n"
     return text.encode("utf-8")
 
 
@@ -471,7 +484,7 @@ def timeline_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
             ]
         )
 
-    rows = pieces.join("timeline.csv", briefing.events, lambda e: _plain_reads(e, e.summary), row)
+    rows = pieces.join(TIMELINE_CSV, briefing.events, lambda e: _plain_reads(e, e.summary), row)
     return _csv(["id", "date", "title", "summary", "issues", "stakeholders", "sources", "url"], [rows])
 
 
@@ -487,7 +500,7 @@ def positions_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
     def reads(i: Issue) -> frozenset[str]:
         return _plain_reads(i, *(p.stance for p in i.positions))
 
-    joined = pieces.join("positions.csv", briefing.issues, reads, rows)
+    joined = pieces.join(POSITIONS_CSV, briefing.issues, reads, rows)
     return _csv(["issue", "stakeholder", "stance", "sources"], [joined])
 
 
@@ -508,7 +521,7 @@ def sources_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
             ]
         )
 
-    rows = pieces.join("sources.csv", briefing.sources, lambda s: _plain_reads(s, s.note), row)
+    rows = pieces.join(SOURCES_CSV, briefing.sources, lambda s: _plain_reads(s, s.note), row)
     return _csv(["id", "title", "publisher", "author", "date", "url", "no_public_link", "note"], [rows])
 
 

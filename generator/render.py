@@ -28,7 +28,31 @@ from generator.load import Loaded
 from generator.model import Briefing, Entity, Issue, Language, Origin, Page, Stakeholder
 from generator.search import INDEX_FOLDER
 from generator.spool import Extent, Spool, chunks_in
-from generator.urls import entity_path, in_language
+from generator.urls import (
+    BRIEFING_JSON,
+    CALENDAR,
+    FEED,
+    HOME_PAGE,
+    ISSUES_PAGE,
+    NOT_FOUND_PAGE,
+    POSITIONS_CSV,
+    POSITIONS_PAGE,
+    PRINT_PAGE,
+    PRINT_SHORT_PAGE,
+    ROBOTS,
+    SEARCH_PAGE,
+    SITEMAP,
+    SOURCES_CSV,
+    SOURCES_PAGE,
+    STAKEHOLDERS_PAGE,
+    TIMELINE_CSV,
+    TIMELINE_PAGE,
+    TRANSLATIONS_PAGE,
+    UPDATES_FEED,
+    UPDATES_PAGE,
+    entity_path,
+    in_language,
+)
 from generator.views import PageSpec
 from generator.write import MARKER, PROTECTED, STAGING_MARKER, Blob, FileData
 
@@ -102,12 +126,12 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     def export(path: str, make: Export) -> Route:
         return Route(in_language(path, language), None, export=make, language=language.code, local=path)
 
-    table = [page("index.html", "home", title, config.summary)]
-    table.append(page("issues/index.html", "issues", _("Issues"), _("The contested issues of %s.") % title))
+    table = [page(HOME_PAGE, "home", title, config.summary)]
+    table.append(page(ISSUES_PAGE, "issues", _("Issues"), _("The contested issues of %s.") % title))
     table += [entity_route(issue, briefing) for issue in briefing.issues]
     table.append(
         page(
-            "stakeholders/index.html",
+            STAKEHOLDERS_PAGE,
             "stakeholders",
             _("Stakeholders"),
             _("People, institutions and governments in %s.") % title,
@@ -116,42 +140,40 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     table += [entity_route(stakeholder, briefing) for stakeholder in briefing.stakeholders]
     table += [
         page(
-            "timeline/index.html",
+            TIMELINE_PAGE,
             "timeline",
             _("Timeline"),
             _("Dated events of %s.") % title,
             search_kind="Timeline",
             script="assets/timeline.js",
         ),
-        page("positions/index.html", "positions", _("Positions"), _("Who holds which position on each issue.")),
-        page(
-            "sources/index.html", "sources", _("Sources"), _("Every source cited in %s.") % title, search_kind="Sources"
-        ),
+        page(POSITIONS_PAGE, "positions", _("Positions"), _("Who holds which position on each issue.")),
+        page(SOURCES_PAGE, "sources", _("Sources"), _("Every source cited in %s.") % title, search_kind="Sources"),
     ]
     table += [entity_route(free_page, briefing) for free_page in briefing.pages]
     table += [
         page(
-            "updates/index.html",
+            UPDATES_PAGE,
             "updates",
             _("Updates"),
             _("What changed in %s, and why; corrections marked.") % title,
         ),
-        page("search/index.html", "search", _("Search"), _("Search %s.") % title, script="assets/search.js"),
-        page("print/index.html", "print", title, _("%s: the whole briefing on one page.") % title),
+        page(SEARCH_PAGE, "search", _("Search"), _("Search %s.") % title, script="assets/search.js"),
+        page(PRINT_PAGE, "print", title, _("%s: the whole briefing on one page.") % title),
         page(
-            "print/short/index.html",
+            PRINT_SHORT_PAGE,
             "print-short",
             title,
             _("%s: the short edition, in about six pages.") % title,
         ),
-        page("404.html", "404", _("Page not found"), _("This page does not exist.")),
-        export("feed.xml", lambda b, _s, pieces: exports.atom_feed(b, texts, pieces)),
-        export("updates.xml", lambda b, _s, _p: exports.updates_feed(b, texts)),
+        page(NOT_FOUND_PAGE, "404", _("Page not found"), _("This page does not exist.")),
+        export(FEED, lambda b, _s, pieces: exports.atom_feed(b, texts, pieces)),
+        export(UPDATES_FEED, lambda b, _s, _p: exports.updates_feed(b, texts)),
     ]
     if len(briefing.languages) > 1:
         table.append(
             page(
-                "translations/index.html",
+                TRANSLATIONS_PAGE,
                 "translations",
                 _("Translations"),
                 _("Which pages are translated, and how recently."),
@@ -160,13 +182,13 @@ def routes(briefing: Briefing, texts: Texts) -> list[Route]:
     if language.prefix:
         return table
     table += [
-        export("sitemap.xml", lambda b, sitemap, _p: exports.sitemap(b, sitemap)),
-        export("briefing.json", lambda b, _s, pieces: exports.briefing_json(b, pieces)),
-        export("timeline.csv", lambda b, _s, pieces: exports.timeline_csv(b, pieces)),
-        export("positions.csv", lambda b, _s, pieces: exports.positions_csv(b, pieces)),
-        export("sources.csv", lambda b, _s, pieces: exports.sources_csv(b, pieces)),
-        export("timeline.ics", lambda b, _s, _p: exports.icalendar_file(b)),
-        export("robots.txt", lambda b, _s, _p: exports.robots(b)),
+        export(SITEMAP, lambda b, sitemap, _p: exports.sitemap(b, sitemap)),
+        export(BRIEFING_JSON, lambda b, _s, pieces: exports.briefing_json(b, pieces)),
+        export(TIMELINE_CSV, lambda b, _s, pieces: exports.timeline_csv(b, pieces)),
+        export(POSITIONS_CSV, lambda b, _s, pieces: exports.positions_csv(b, pieces)),
+        export(SOURCES_CSV, lambda b, _s, pieces: exports.sources_csv(b, pieces)),
+        export(CALENDAR, lambda b, _s, _p: exports.icalendar_file(b)),
+        export(ROBOTS, lambda b, _s, _p: exports.robots(b)),
     ]
     return table
 

@@ -11,10 +11,32 @@ from __future__ import annotations
 
 from generator.model import Entity, Event, Issue, Language, Page, Period, Quote, Source, Stakeholder
 
+# The site paths of the pages and files that are no entity's, named once (render.routes lists them in order)
+HOME_PAGE = "index.html"
+ISSUES_PAGE = "issues/index.html"
+STAKEHOLDERS_PAGE = "stakeholders/index.html"
+TIMELINE_PAGE = "timeline/index.html"
+POSITIONS_PAGE = "positions/index.html"
+SOURCES_PAGE = "sources/index.html"
+UPDATES_PAGE = "updates/index.html"
+SEARCH_PAGE = "search/index.html"
+PRINT_PAGE = "print/index.html"
+PRINT_SHORT_PAGE = "print/short/index.html"
+NOT_FOUND_PAGE = "404.html"
+TRANSLATIONS_PAGE = "translations/index.html"
+FEED = "feed.xml"
+UPDATES_FEED = "updates.xml"
+SITEMAP = "sitemap.xml"
+BRIEFING_JSON = "briefing.json"
+TIMELINE_CSV = "timeline.csv"
+POSITIONS_CSV = "positions.csv"
+SOURCES_CSV = "sources.csv"
+CALENDAR = "timeline.ics"
+ROBOTS = "robots.txt"
+
 SHARED = ("assets/", "pagefind/")  # files every language's pages use
-FIRST_LANGUAGE_ONLY = frozenset(  # the data exports: one set for the briefing, in its own language
-    {"sitemap.xml", "briefing.json", "timeline.csv", "positions.csv", "sources.csv", "timeline.ics", "robots.txt"}
-)
+# the data exports: one set for the briefing, in its own language
+FIRST_LANGUAGE_ONLY = frozenset({SITEMAP, BRIEFING_JSON, TIMELINE_CSV, POSITIONS_CSV, SOURCES_CSV, CALENDAR, ROBOTS})
 
 
 def entity_path(entity: Entity) -> str:
@@ -23,16 +45,24 @@ def entity_path(entity: Entity) -> str:
         return f"issues/{entity.id}/index.html"
     if isinstance(entity, Stakeholder):
         return f"stakeholders/{entity.id}/index.html"
-    if isinstance(entity, Event):
-        return f"timeline/index.html#{entity.id}"
-    if isinstance(entity, Period):
-        return f"timeline/index.html#{entity.id}"
+    if isinstance(entity, Event | Period):
+        return f"{TIMELINE_PAGE}#{entity.id}"
     if isinstance(entity, Source):
-        return f"sources/index.html#{entity.id}"
+        return f"{SOURCES_PAGE}#{entity.id}"
     if isinstance(entity, Quote):
         return f"stakeholders/{entity.speaker.id}/index.html#{entity.id}"
     assert isinstance(entity, Page)
     return f"{entity.id}/index.html"
+
+
+def section_path(section: str) -> str:
+    """The site path of a section of the site (`issues`, or a free page's id): its folder's index page."""
+    return f"{section}/index.html"
+
+
+def in_part(path: str, anchor: str) -> str:
+    """The site path of the part of the page at `path` whose element has the id `anchor`."""
+    return f"{path.partition('#')[0]}#{anchor}"
 
 
 def in_language(path: str, language: Language) -> str:

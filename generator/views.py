@@ -50,7 +50,32 @@ from generator.schema import (
     TRANSLATION_STATUSES,
 )
 from generator.spool import Extent, Spool, chunks_in
-from generator.urls import absolute, entity_path, in_language, relative
+from generator.urls import (
+    BRIEFING_JSON,
+    CALENDAR,
+    FEED,
+    HOME_PAGE,
+    ISSUES_PAGE,
+    NOT_FOUND_PAGE,
+    POSITIONS_CSV,
+    PRINT_PAGE,
+    PRINT_SHORT_PAGE,
+    SEARCH_PAGE,
+    SOURCES_CSV,
+    SOURCES_PAGE,
+    STAKEHOLDERS_PAGE,
+    TIMELINE_CSV,
+    TIMELINE_PAGE,
+    TRANSLATIONS_PAGE,
+    UPDATES_FEED,
+    UPDATES_PAGE,
+    absolute,
+    entity_path,
+    in_language,
+    in_part,
+    relative,
+    section_path,
+)
 from generator.write import Blob, digest_of
 
 HOME_ISSUES = 24  # issues shown on the home page before "All n issues"
@@ -413,7 +438,7 @@ class PageText:
     def site_url(self, path: str) -> str:
         """A link to a site path (with its language's folder, if any)."""
         base = self.briefing.config.base_url
-        if self.path == "404.html" and base:
+        if self.path == NOT_FOUND_PAGE and base:
             return absolute(base, path)  # a host serves 404.html at any missing address: relative links break
         return relative(path, self.path)
 
@@ -1235,7 +1260,7 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
     config = briefing.config
     nav = []
     for entry in config.navigation:
-        target = f"{entry}/index.html"
+        target = section_path(entry)
         page = briefing.by_id.get(entry) if entry not in NAV_TITLES else None
         if page is not None:
             text.uses(page)
@@ -1265,11 +1290,11 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         canonical=absolute(config.base_url, spec.path) if config.base_url else "",
         og_type="website" if spec.kind == "home" else "article",
         stylesheet=text.url("assets/style.css"),
-        feed=text.url("feed.xml"),
-        updates=text.url("updates/index.html"),
-        updates_feed=text.url("updates.xml"),
-        home=text.url("index.html"),
-        search_action=text.url("search/index.html"),
+        feed=text.url(FEED),
+        updates=text.url(UPDATES_PAGE),
+        updates_feed=text.url(UPDATES_FEED),
+        home=text.url(HOME_PAGE),
+        search_action=text.url(SEARCH_PAGE),
         nav=nav,
         search_kind=spec.search_kind,
         json_ld=json_ld,
@@ -1277,17 +1302,17 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         publisher=config.publisher,
         licence=config.licence,
         as_of=text.date(config.as_of),
-        sources=text.url("sources/index.html"),
-        data=text.url("briefing.json"),
-        calendar=text.url("timeline.ics"),
-        print=text.url("print/index.html"),
-        print_short=text.url("print/short/index.html"),
+        sources=text.url(SOURCES_PAGE),
+        data=text.url(BRIEFING_JSON),
+        calendar=text.url(CALENDAR),
+        print=text.url(PRINT_PAGE),
+        print_short=text.url(PRINT_SHORT_PAGE),
         script=text.url(spec.script) if spec.script else "",
         theme_script=text.url("assets/theme.js"),
         more_stylesheet="" if spec.kind in FRONT_PAGES else text.url("assets/pages.css"),
-        timeline_csv=text.url("timeline.csv"),
-        positions_csv=text.url("positions.csv"),
-        sources_csv=text.url("sources.csv"),
+        timeline_csv=text.url(TIMELINE_CSV),
+        positions_csv=text.url(POSITIONS_CSV),
+        sources_csv=text.url(SOURCES_CSV),
         cite_script=text.url("assets/cite.js") if text.citations else "",  # chrome is built last: all cited
         **_folded_references(spec, len(text.citations), text.texts),
         alternates=[
@@ -1302,7 +1327,7 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         ],
         notice=translation_notice(text, spec, translated),
         settings_lang=text.lang_of(config),
-        translations=text.url("translations/index.html") if len(briefing.languages) > 1 else "",
+        translations=text.url(TRANSLATIONS_PAGE) if len(briefing.languages) > 1 else "",
     )
 
 
@@ -1362,20 +1387,20 @@ def home_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pag
         next_label=next_date.label if next_date else "",
         next_href=text.url(next_date.event) if next_date and next_date.event else "",
         strip=strip,
-        strip_more=text.url("timeline/index.html#periods-title"),
+        strip_more=text.url(in_part(TIMELINE_PAGE, "periods-title")),
         key_events=[event_link(text, e) for e in config.key_dates],
         issues=[issue_card(text, i, key_point=True) for i in issues[:HOME_ISSUES]],
         all_issues=Link(
-            text.url("issues/index.html"),
+            text.url(ISSUES_PAGE),
             text.texts.ngettext("All %(num)d issue", "All %(num)d issues", len(issues)) % {"num": len(issues)},
         )
         if len(issues) > HOME_ISSUES
         else None,
-        issues_href=text.url("issues/index.html"),
+        issues_href=text.url(ISSUES_PAGE),
         main_stakeholders=[text.link(s) for s in main_stakeholders(briefing, HOME_STAKEHOLDERS)],
-        stakeholders_href=text.url("stakeholders/index.html"),
+        stakeholders_href=text.url(STAKEHOLDERS_PAGE),
         latest=[event_link(text, e) for e in past[::-1][:HOME_LATEST]],
-        timeline_href=text.url("timeline/index.html"),
+        timeline_href=text.url(TIMELINE_PAGE),
     )
 
 
@@ -1427,7 +1452,7 @@ def issue_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
     toc += [TocEntry("#references-title", _("References"))] if text.citations else []
     return IssueView(
         lang=lang,
-        up=text.url("issues/index.html"),
+        up=text.url(ISSUES_PAGE),
         title=issue.title,
         summary=summary,
         status=status_of(text, issue),
@@ -1524,7 +1549,7 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     toc += [TocEntry("#references-title", _("References"))] if text.citations else []
     return StakeholderView(
         lang=text.lang_of(s),
-        up=text.url("stakeholders/index.html"),
+        up=text.url(STAKEHOLDERS_PAGE),
         name=name,
         original_name=original_name,
         original_lang=text.untranslated_lang if original_name else "",
@@ -1574,12 +1599,12 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
         strip=strip,
         periods=periods,
         by_issue=[
-            Link(text.url(f"issues/{i.id}/index.html#events-title"), text.name(i, "e"))
+            Link(text.url(in_part(entity_path(i), "events-title")), text.name(i, "e"))
             for i in briefing.issues
             if i.links.events
         ],
         by_stakeholder=[
-            Link(text.url(f"stakeholders/{s.id}/index.html#events-title"), text.name(s, "e")) for s in with_events
+            Link(text.url(in_part(entity_path(s), "events-title")), text.name(s, "e")) for s in with_events
         ],
         issue_options=[FilterOption(i.id, text.name(i, "e")) for i in briefing.issues],
         stakeholder_options=[FilterOption(s.id, text.name(s, "e")) for s in with_events],
@@ -1587,7 +1612,7 @@ def timeline_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec:
             YearGroup(year, [event_item(text, e, anchor=True) for e in events])
             for year, events in groupby(briefing.events, key=lambda e: e.date.year)
         ],
-        csv=text.url("timeline.csv"),
+        csv=text.url(TIMELINE_CSV),
     )
 
 
@@ -1610,7 +1635,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
         text.uses_all("issue", issues)
         text.uses_all("stakeholder", holders)
         web, web_left_out = pictures.positions_web(briefing, text.url, "web", text.texts), None
-    csv, leanings = text.url("positions.csv"), leaning_legend(text)
+    csv, leanings = text.url(POSITIONS_CSV), leaning_legend(text)
     who = [
         WhoStandsWhere(
             text.link(issue),
@@ -1663,7 +1688,7 @@ def sources_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
         )
         for s in briefing.sources
     ]
-    return SourcesView(len(items), items, csv=text.url("sources.csv"))
+    return SourcesView(len(items), items, csv=text.url(SOURCES_CSV))
 
 
 def page_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PageView:
@@ -1700,15 +1725,15 @@ def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
         for u, e in exports.all_updates(briefing)
     ]
     corrections = sum(1 for entry in entries if entry.correction)
-    return UpdatesView(len(entries), corrections, text.url("updates.xml"), entries)
+    return UpdatesView(len(entries), corrections, text.url(UPDATES_FEED), entries)
 
 
 def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> SearchView:
     return SearchView(
-        text.url("issues/index.html"),
-        text.url("stakeholders/index.html"),
-        text.url("timeline/index.html"),
-        text.url("sources/index.html"),
+        text.url(ISSUES_PAGE),
+        text.url(STAKEHOLDERS_PAGE),
+        text.url(TIMELINE_PAGE),
+        text.url(SOURCES_PAGE),
         text.url("pagefind/pagefind.js"),
         {kind: text._(label) for kind, label in SEARCH_KINDS.items()},
     )
@@ -1788,7 +1813,7 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
         stakeholders,
         events,
         strip,
-        text.url("print/short/index.html"),
+        text.url(PRINT_SHORT_PAGE),
         text.lang_of(config),
     )
 
@@ -1821,17 +1846,17 @@ def short_print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
         strip,
         key_dates,
         issues,
-        text.url("print/index.html"),
+        text.url(PRINT_PAGE),
         text.lang_of(config),
     )
 
 
 def not_found_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> NotFoundView:
     return NotFoundView(
-        text.url("index.html"),
-        text.url("issues/index.html"),
-        text.url("stakeholders/index.html"),
-        text.url("timeline/index.html"),
+        text.url(HOME_PAGE),
+        text.url(ISSUES_PAGE),
+        text.url(STAKEHOLDERS_PAGE),
+        text.url(TIMELINE_PAGE),
         "" if briefing.config.base_url else "assets/style.css",
     )
 
