@@ -18,6 +18,7 @@ from generator import __version__
 from generator.build import BuildOptions, Mode, build
 from generator.diagnostics import ContentError, Diagnostic, format_report, from_exception, relative
 from generator.parallel import put_off_in_finalizer
+from generator.schema import NEW_KINDS
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
@@ -57,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     init_cmd.add_argument("--templates", action="store_true", help="also copy the templates, to customise")
 
     new_cmd = commands.add_parser("new", help="add an issue, stakeholder, event, source, quote or page")
-    new_cmd.add_argument("kind", choices=("issue", "stakeholder", "event", "source", "quote", "page"))
+    new_cmd.add_argument("kind", choices=NEW_KINDS)
     new_cmd.add_argument("id")
     new_cmd.add_argument("--title", default="")
     new_cmd.add_argument("--content", type=Path, default=Path("content"))

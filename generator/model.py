@@ -1,8 +1,10 @@
 """The linked model every later stage reads: entities that hold each other, not ids.
 
 `load` produces validated records; `resolve` turns them into these objects once per build, with every
-reference replaced by the entity it names and every backlink computed. Nothing after resolve looks an
-entity up by id. The objects are built fresh by each resolve and only read afterwards.
+reference replaced by the entity it names and every backlink computed. After resolve, an entity is looked up
+by id only to finish what was written before the model existed and holds ids: the markers of compiled
+Markdown (`[[id]]`, `[@id]`) and the name slots of pages already written (`Briefing.by_id`). The objects are
+built fresh by each resolve and only read afterwards (a preview's edit of texts patches them in place).
 """
 
 from __future__ import annotations
@@ -262,7 +264,7 @@ class Config(_Short):
     publisher: str
     licence: str
     state_of_play: Markdown
-    navigation: list[str]
+    navigation: list[str | Page]  # the menu: a section's name (`schema.NAVIGATION_SECTIONS`) or a free page
     origin: Origin
     next_date: NextDate | None = None
     key_dates: list[Event] = field(default_factory=list)

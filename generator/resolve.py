@@ -30,9 +30,8 @@ from generator.model import (
     Translated,
     Update,
 )
-from generator.schema import Ref
+from generator.schema import DEFAULT_NAVIGATION, NAVIGATION_SECTIONS, Ref
 
-BUILT_IN_SECTIONS = ("issues", "stakeholders", "timeline", "positions", "sources", "updates", "search", "print")
 STALE_AFTER_DAYS = 90
 
 
@@ -274,12 +273,12 @@ def _check_references(loaded: Loaded, by_record: dict[str, Record], diags: Diagn
         pages = {r.id for r in by_record.values() if r.kind == "page"}
         pages |= {i for i, kind in loaded.invalid.items() if kind == "page"}
         for entry in config.values["navigation"]:
-            if entry not in BUILT_IN_SECTIONS and entry not in pages:
+            if entry not in NAVIGATION_SECTIONS and entry not in pages:
                 diags.error(
                     config.origin.file,
                     config.origin.line,
                     f"unknown navigation entry `{entry}`",
-                    did_you_mean(entry, [*BUILT_IN_SECTIONS, *pages]),
+                    did_you_mean(entry, [*NAVIGATION_SECTIONS, *pages]),
                 )
 
 
@@ -363,7 +362,7 @@ def _link(config_record: Record, records: list[Record]) -> Briefing:
             entity.sources = many(values["sources"])
 
     values = config_record.values
-    next_date = values["next_date"]
+    next_date, navigation = values["next_date"], values["navigation"] or DEFAULT_NAVIGATION
     config = Config(
         title=values["title"],
         summary=values["summary"],
@@ -373,7 +372,7 @@ def _link(config_record: Record, records: list[Record]) -> Briefing:
         publisher=values["publisher"],
         licence=values["licence"],
         state_of_play=values["state_of_play"],
-        navigation=values["navigation"] or ["issues", "stakeholders", "timeline", "positions", "sources"],
+        navigation=[entry if entry in NAVIGATION_SECTIONS else entities[entry] for entry in navigation],
         origin=config_record.origin,
         next_date=NextDate(
             next_date["date"], next_date["label"], one(next_date["event"]) if next_date["event"] else None

@@ -12,7 +12,7 @@ from typing import Any
 
 from generator.diagnostics import Diagnostic, describe_encoding
 from generator.render import BUILTIN_TEMPLATES
-from generator.schema import check_slug
+from generator.schema import NEW_KINDS, check_slug
 from generator.yamltext import YamlProblem, parse_yaml
 
 FILL = "FILL IN"  # marks every stub an author must replace; `grep -rn "FILL IN" content/` finds them
@@ -189,7 +189,6 @@ def _yaml(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-KINDS = ("issue", "stakeholder", "event", "source", "quote", "page")
 LIST_FILES = ("timeline.yaml", "sources.yaml", "quotes.yaml", "periods.yaml")
 _ID_LINE = re.compile(r"^- id:\s*['\"]?([^'\"\s#]+)", re.M)
 _EMPTY_FLOW_LIST = re.compile(r"^([ \t]*)\[[ \t]*\]", re.M)
@@ -288,7 +287,7 @@ def new(content: Path, kind: str, entity_id: str, title: str) -> Path:
             f"  source: {source}  # {FILL} — where it was published\n  date: {_today()}\n"
         )
     else:
-        raise ScaffoldProblem(f"unknown kind `{kind}`: one of {', '.join(KINDS)}")
+        raise ScaffoldProblem(f"unknown kind `{kind}`: one of {', '.join(NEW_KINDS)}")
     _add_to_list(path, entry, entity_id)
     return path
 

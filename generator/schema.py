@@ -76,6 +76,18 @@ ISSUE_STATUSES = {
     "addressed": N_("Addressed"),
     "terms-unpublished": N_("Terms unpublished"),
 }
+# The site's sections a menu may name (besides free pages, by their ids), with their menu labels
+NAVIGATION_SECTIONS = {
+    "issues": N_("Issues"),
+    "stakeholders": N_("Stakeholders"),
+    "timeline": N_("Timeline"),
+    "positions": N_("Positions"),
+    "sources": N_("Sources"),
+    "updates": N_("Updates"),
+    "search": N_("Search"),
+    "print": N_("Print"),
+}
+DEFAULT_NAVIGATION = ["issues", "stakeholders", "timeline", "positions", "sources"]  # where briefing.yaml names none
 # A position's leaning, of the pact (or its renewal): what the stakeholder wants done with it.
 POSITION_LEANINGS = {
     "supports": N_("Supports"),
@@ -97,6 +109,26 @@ STAKEHOLDER_GROUPS = {
 }
 PERIOD_KINDS = {"term": N_("Term"), "extension": N_("Extension"), "lapse": N_("Lapse")}
 PERIOD_LANES = {"term": N_("Terms"), "extension": N_("Extensions"), "lapse": N_("Lapse")}  # the strip's row titles
+# The kinds of entity, each with its label where a list names the kind of each entry (mentions, updates, translations)
+ENTITY_KINDS = {
+    "issue": N_("Issue"),
+    "stakeholder": N_("Stakeholder"),
+    "event": N_("Event"),
+    "quote": N_("Quotation"),
+    "period": N_("Period"),
+    "page": N_("Page"),
+    "source": N_("Source"),
+}
+NEW_KINDS = ("issue", "stakeholder", "event", "source", "quote", "page")  # what `briefing new` adds
+# What a search result is (the `kind` each page gives the search index), with its label
+SEARCH_KINDS = {
+    "Issue": N_("Issue"),
+    "Stakeholder": N_("Stakeholder"),
+    "Event": N_("Event"),
+    "Source": N_("Source"),
+    "Page": N_("Page"),
+    "Timeline": N_("Timeline"),
+}
 # Where a page's texts come from, on a translated site (see translate.py and the translations page)
 TRANSLATION_STATUSES = {
     "current": N_("Translated"),

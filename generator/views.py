@@ -41,10 +41,13 @@ from generator.model import (
     Update,
 )
 from generator.schema import (
+    ENTITY_KINDS,
     ISSUE_STATUSES,
     N_,
+    NAVIGATION_SECTIONS,
     PERIOD_KINDS,
     POSITION_LEANINGS,
+    SEARCH_KINDS,
     STAKEHOLDER_GROUPS,
     STAKEHOLDER_KINDS,
     TRANSLATION_STATUSES,
@@ -92,16 +95,6 @@ TOC_MIN_SECTIONS = 4  # a stakeholder page gets "On this page" from this many se
 # Pages that style.css alone styles: the home page (the lightest to load), the issues list and the 404 page.
 # Every other page also loads pages.css (lists, tables, positions, contents, search, the print pages).
 FRONT_PAGES = frozenset({"home", "issues", "404"})
-NAV_TITLES = {
-    "issues": N_("Issues"),
-    "stakeholders": N_("Stakeholders"),
-    "timeline": N_("Timeline"),
-    "positions": N_("Positions"),
-    "sources": N_("Sources"),
-    "updates": N_("Updates"),
-    "search": N_("Search"),
-    "print": N_("Print"),
-}
 
 
 # ---- pieces shared by many views ------------------------------------------------------------------------
@@ -1164,7 +1157,7 @@ def translations_view(text: PageText, briefing: Briefing, axis: pictures.Axis, s
     for language, pairs in briefing.translations:
         rows = [
             TranslationRow(
-                text._(KIND_LABELS[mine.kind]),
+                text._(ENTITY_KINDS[mine.kind]),
                 Link(text.url_in(theirs, language), theirs.label),
                 theirs.translated.status,
                 text._(TRANSLATION_STATUSES[theirs.translated.status]),
@@ -1180,17 +1173,6 @@ def translations_view(text: PageText, briefing: Briefing, axis: pictures.Axis, s
         ]
         tables.append(TranslationTable(language.code, language.name, counts, rows))
     return TranslationsView(original.code, tables)
-
-
-KIND_LABELS = {
-    "issue": N_("Issue"),
-    "stakeholder": N_("Stakeholder"),
-    "event": N_("Event"),
-    "quote": N_("Quotation"),
-    "period": N_("Period"),
-    "page": N_("Page"),
-    "source": N_("Source"),
-}
 
 
 @dataclass
@@ -1260,11 +1242,11 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
     config = briefing.config
     nav = []
     for entry in config.navigation:
-        target = section_path(entry)
-        page = briefing.by_id.get(entry) if entry not in NAV_TITLES else None
-        if page is not None:
-            text.uses(page)
-        label = text._(NAV_TITLES[entry]) if page is None else page.label  # resolve checked every entry
+        if isinstance(entry, Page):
+            text.uses(entry)
+            target, label = entity_path(entry), entry.label
+        else:
+            target, label = section_path(entry), text._(NAVIGATION_SECTIONS[entry])
         nav.append(NavItem(text.url(target), label, spec.path == target))
     json_ld = None
     title, description = spec.title, spec.description
@@ -1533,7 +1515,7 @@ def stakeholder_view(text: PageText, briefing: Briefing, axis: pictures.Axis, sp
     more_events = [event_item(text, e, anchor=False, page_of=s) for e in rest_events]
     members = [stakeholder_item(text, m) for m in links.members]
     mentioned_on = [
-        MentionItem(text.url(e), text.words(e.label), text._(KIND_LABELS[e.kind])) for e in links.mentioned_on
+        MentionItem(text.url(e), text.words(e.label), text._(ENTITY_KINDS[e.kind])) for e in links.mentioned_on
     ]
     updates = update_items(text, s.updates)
     _ = text._
@@ -1716,7 +1698,7 @@ def updates_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: 
             text.date(u.date),
             text.url(e),
             text.words(e.label),
-            text._(KIND_LABELS[e.kind]),
+            text._(ENTITY_KINDS[e.kind]),
             text.md(u.text, lang=text.untranslated_lang),
             u.correction,
             text.untranslated_lang,
@@ -1737,16 +1719,6 @@ def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: P
         text.url("pagefind/pagefind.js"),
         {kind: text._(label) for kind, label in SEARCH_KINDS.items()},
     )
-
-
-SEARCH_KINDS = {
-    "Issue": N_("Issue"),
-    "Stakeholder": N_("Stakeholder"),
-    "Event": N_("Event"),
-    "Source": N_("Source"),
-    "Page": N_("Page"),
-    "Timeline": N_("Timeline"),
-}
 
 
 def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PrintView:

@@ -420,6 +420,19 @@ def test_exports_follow_a_name_their_texts_link(tmp_path: Path) -> None:
     assert actual == expected, describe_difference(expected, actual)
 
 
+def test_a_free_page_retitled_is_renamed_in_every_pages_menu(mini: Path, tmp_path: Path) -> None:
+    """The menu holds the free page itself (briefing.yaml names it by id): its new title, told to the engine
+    alone, reaches the menu of every page, as a clean build shows it."""
+    engine = Engine(BuildOptions(content=mini, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
+    engine.build()
+    about = mini / "pages" / "about.md"
+    about.write_text(about.read_text("utf-8").replace("title: About", "title: About this briefing", 1), "utf-8")
+    engine.build({about})
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
+    assert b">About this briefing</a>" in expected["issues/safety/index.html"]
+    assert actual == expected, describe_difference(expected, actual)
+
+
 def test_a_build_that_fails_after_taking_in_an_edit_leaves_no_stale_page_title(tmp_path: Path) -> None:
     """A name edited beside a mistake that fails the build once the model has taken the name in: after the
     mistake is undone, the next build (told only of that) shows the name in the page's title too."""
