@@ -105,7 +105,7 @@ class Produced:
     key: str = ""
     data: FileData | None = None
     problem: TemplateProblem | None = None
-    reads: frozenset[str] | None = None  # ids of the entities the page shows; None: its view was not built
+    reads: frozenset[str] | None = None  # what the page's view read (`PageText.reads`); None: it was not built
     view: tuple[str, tuple[str, ...]] | None = None  # its view digest and name slots (sorted), if built
     names_at: NamesAt | None = None  # where the names lie in `data` (made here), if known
 
@@ -121,7 +121,7 @@ class ViewMemo:
 
     globals: str = ""
     digests: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → kind, digests of fields, body
-    reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → ids its view showed
+    reads: dict[str, frozenset[str]] = field(default_factory=dict)  # page path → what its view read (`PageText.reads`)
     # what a view showed → the pages that showed it (made when first needed: a one-off build never does)
     readers: dict[str, set[str]] | None = None
     keys: dict[str, str] = field(default_factory=dict)  # page path → view digest

@@ -1,4 +1,5 @@
-"""Command line: build / check / serve / new / init. Parses arguments, prints, sets the exit status."""
+"""Command line: build, check, serve, init, new, schema, docs, translations. Parses arguments, wires the
+pieces together, prints, sets the exit status."""
 
 from __future__ import annotations
 
@@ -173,8 +174,8 @@ def _line_start() -> str:
 @contextmanager
 def _signals_interrupt() -> Iterator[None]:
     """Ctrl+C and SIGTERM interrupt the command in this process only; SIGTERM is raised as `Terminated`, so the
-    same cleanup runs for both. A forked child that still has this handler (a pool worker before its
-    initializer sets its own) ignores SIGINT and exits quietly on SIGTERM: no worker prints a traceback."""
+    same cleanup runs for both. A forked child that still has this handler (a worker, between its fork and
+    setting its own handlers) ignores SIGINT and exits quietly on SIGTERM: no worker prints a traceback."""
     parent = os.getpid()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

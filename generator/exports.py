@@ -52,10 +52,9 @@ def _link(briefing: Briefing, path: str) -> str:
     return absolute(base, path) if base else path
 
 
-def atom_feed(briefing: Briefing, texts: Texts, pieces: Pieces | None = None) -> bytes:
+def atom_feed(briefing: Briefing, texts: Texts, pieces: Pieces) -> bytes:
     """The timeline as an Atom feed, newest event first (one entry a piece)."""
     config, _ = briefing.config, texts.gettext
-    pieces = pieces if pieces is not None else Pieces()
     updated, language = f"{config.as_of.iso}T00:00:00Z", briefing.language
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -382,10 +381,9 @@ def _page_json(p: Page) -> dict[str, Any]:
     return {"id": p.id, "url": entity_path(p), "title": p.title, "body": _md(p.body)}
 
 
-def briefing_json(briefing: Briefing, pieces: Pieces | None = None) -> Iterator[bytes]:
+def briefing_json(briefing: Briefing, pieces: Pieces) -> Iterator[bytes]:
     """The whole briefing as JSON: the settings, then each kind's entities, each object a piece of its own; as
     UTF-8 chunks, made as they are taken."""
-    pieces = pieces if pieces is not None else Pieces()
     config = briefing.config
     settings: dict[str, Any] = {
         "generator": f"Briefing {__version__}",
@@ -466,9 +464,8 @@ def _id_list(entities: list[Any]) -> str:
     return " ".join(e.id for e in entities)
 
 
-def timeline_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
+def timeline_csv(briefing: Briefing, pieces: Pieces) -> bytes:
     """One row per event, oldest first; ids separated by spaces; the url relative to the site (or absolute)."""
-    pieces = pieces if pieces is not None else Pieces()
 
     def row(e: Event) -> str:
         return _csv_line(
@@ -488,9 +485,8 @@ def timeline_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
     return _csv(["id", "date", "title", "summary", "issues", "stakeholders", "sources", "url"], [rows])
 
 
-def positions_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
+def positions_csv(briefing: Briefing, pieces: Pieces) -> bytes:
     """One row per stated position, issue by issue."""
-    pieces = pieces if pieces is not None else Pieces()
 
     def rows(i: Issue) -> str:
         return "".join(
@@ -504,8 +500,7 @@ def positions_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
     return _csv(["issue", "stakeholder", "stance", "sources"], [joined])
 
 
-def sources_csv(briefing: Briefing, pieces: Pieces | None = None) -> bytes:
-    pieces = pieces if pieces is not None else Pieces()
+def sources_csv(briefing: Briefing, pieces: Pieces) -> bytes:
 
     def row(s: Source) -> str:
         return _csv_line(

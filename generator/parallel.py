@@ -1,4 +1,4 @@
-"""Spread pure, independent work over the machine's cores, in order, or do it here when that cannot pay.
+"""Spread pure, independent work over the machine's cores, or do it here when that cannot pay.
 
 Workers are forked, so they inherit the loaded model, the compiled templates, the task and the batches of
 items instead of receiving them pickled; through its own pipe each is sent the numbers of the batches to do,
@@ -112,18 +112,6 @@ def batches(items: Sequence[T], processes: int, weight: int, alone: int = 0) -> 
     return [[item] for item in items[:alone]] + [list(items[i : i + size]) for i in range(alone, len(items), size)]
 
 
-def map_ordered(
-    task: Callable[[T], R],
-    items: Sequence[T],
-    on_progress: Callable[[int], None] | None = None,
-    weight: int = 1,
-) -> list[R]:
-    """`[task(item) for item in items]`, in parallel when there is enough work and more than one core.
-    `weight`: how much work one item is, in items of the usual size (a few pages of a huge briefing are
-    worth the workers)."""
-    return list(imap(task, items, on_progress, weight))
-
-
 def imap(
     task: Callable[[T], R],
     items: Sequence[T],
@@ -134,12 +122,13 @@ def imap(
     shared: Sequence[Shared] = (),
     meanwhile: Sequence[Callable[[], R]] = (),
 ) -> Iterator[R]:
-    """`map_ordered`, each result given as soon as it is done — and those before it, if `in_order` — so that a
-    caller that writes them out one by one never holds them all (nor, out of order, a big result that waits
-    for a slower one before it). The first `alone` items are big ones: each goes to a worker, and its result
-    comes back, on its own (never a batch of the biggest results in one message). `shared`: what results may
-    refer into, made before the workers (see `Shared`). Raises what a task raised, or WorkerLost if a worker
-    ended in the middle.
+    """`[task(item) for item in items]`, in parallel when there is enough work and more than one core (`weight`:
+    how much work one item is, in items of the usual size). Each result is given as soon as it is done — and
+    those before it, if `in_order` — so that a caller that writes them out one by one never holds them all
+    (nor, out of order, a big result that waits for a slower one before it). The first `alone` items are big
+    ones: each goes to a worker, and its result comes back, on its own (never a batch of the biggest results in
+    one message). `shared`: what results may refer into, made before the workers (see `Shared`). Raises what a
+    task raised, or WorkerLost if a worker ended in the middle.
 
     `meanwhile`: jobs this process does itself while the workers (if any) do the items, their results given
     among the items' (so only with `in_order` False). They are not counted as work that pays for workers:

@@ -6,7 +6,6 @@ views.py); an export is a pure function of the briefing. The sitemap is derived 
 
 from __future__ import annotations
 
-import gettext
 import hashlib
 import json
 import pickle
@@ -279,9 +278,9 @@ class Renderer:
         briefing: Briefing,
         sitemap: list[exports.SitemapEntry],
         texts: Texts,
-        fragments: views.Fragments | None = None,
-        pieces: exports.Pieces | None = None,
-        spool: Spool | None = None,
+        fragments: views.Fragments,
+        pieces: exports.Pieces,
+        spool: Spool | None,
     ) -> None:
         """`spool`: where big files' chunks go as they are made (a one-off build's; see spool.py)."""
         self.env = env
@@ -290,10 +289,10 @@ class Renderer:
         self.axis = pictures.time_axis(briefing)
         self.sitemap = sitemap
         self.salt = f"{__version__}\0{templates_digest}".encode()  # templates_digest covers the catalogues too
-        self.fragments = fragments if fragments is not None else views.Fragments()
+        self.fragments = fragments
         self.fragments.render, self.fragments.spool = self.render_piece, spool
         self.spool = spool
-        self.pieces = pieces if pieces is not None else exports.Pieces()
+        self.pieces = pieces
         # a name slot → the HTML it stands for, as UTF-8; → what it adds to a page's key (`page_key`). (Made by
         # functions that do not hold this renderer: a cycle would keep it, and the sitemap it holds, till the
         # collector looks at old objects, which the preview does only every few builds.)
@@ -414,9 +413,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
-def make_environment(
-    template_dirs: Iterable[Path], texts: Texts | None = None, compiled: CompiledTemplates | None = None
-) -> jinja2.Environment:
+def make_environment(template_dirs: Iterable[Path], texts: Texts, compiled: CompiledTemplates) -> jinja2.Environment:
     """The templates of one language: `_()`, `gettext`, `ngettext` and `{% trans %}` give its strings.
     `compiled`: templates compiled for another language's environment, to use again."""
     env = jinja2.Environment(
@@ -430,7 +427,7 @@ def make_environment(
         extensions=["jinja2.ext.i18n"],
     )
     env.policies["json.dumps_function"] = dumps_keeping_slots
-    translations = texts.translations if texts is not None else gettext.NullTranslations()
+    translations = texts.translations
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     fast_gettext, fast_ngettext = template_gettext(translations)  # the same results, looked up once
     env.globals.update(_=fast_gettext, gettext=fast_gettext, ngettext=fast_ngettext)

@@ -65,7 +65,6 @@ def markdown_of(entity: Entity) -> Iterator[Markdown]:
 def resolve(
     loaded: Loaded,
     diags: Diagnostics,
-    today: dt.date | None = None,
     translated: dict[str, Translated] | None = None,
 ) -> Briefing | None:
     """Check every id and reference, then link the records into a Briefing (None if there were errors).
@@ -89,15 +88,13 @@ def resolve(
     if diags.errors or loaded.config is None:
         return None
     briefing = _link(loaded.config, [by_record[r.id] for r in loaded.records if by_record.get(r.id) is r])
-    _finish(briefing, diags, today, translated)
+    _finish(briefing, diags, translated)
     return briefing
 
 
-def _finish(
-    briefing: Briefing, diags: Diagnostics, today: dt.date | None, translated: dict[str, Translated] | None
-) -> None:
+def _finish(briefing: Briefing, diags: Diagnostics, translated: dict[str, Translated] | None) -> None:
     if translated is None:
-        _warn(briefing, diags, today or _today())
+        _warn(briefing, diags, _today())
     else:
         for entity in briefing.by_id.values():
             entity.translated = translated.get(entity.id, ORIGINAL)
@@ -139,13 +136,12 @@ class Linker:
         translated: dict[str, Translated] | None = None,
         sources: list[tuple[object, ...]] | None = None,
         config_from: tuple[object, ...] | None = None,
-        today: dt.date | None = None,
     ) -> Briefing | None:
         """`resolve(loaded, …)`. `sources[i]` names the objects `loaded.records[i]` was made from (by default
         the record itself), `config_from` those of the settings: a record made from the very same objects
         as last time is unchanged."""
         if not self.keep:
-            return resolve(loaded, diags, today, translated)
+            return resolve(loaded, diags, translated)
         made_from = sources if sources is not None else [(record,) for record in loaded.records]
         config = config_from if config_from is not None else (loaded.config,)
         known = self.last.pop(edition, None)
@@ -156,9 +152,9 @@ class Linker:
             if patch is not None:
                 briefing, self.patched[edition] = patch
                 self.patches += 1
-                _finish(briefing, diags, today, translated)
+                _finish(briefing, diags, translated)
         if briefing is None:
-            briefing = resolve(loaded, diags, today, translated)
+            briefing = resolve(loaded, diags, translated)
         if briefing is not None and loaded.config is not None:
             self.last[edition] = _Linked(config, list(loaded.records), made_from, briefing)
         return briefing

@@ -319,7 +319,7 @@ class Chrome:
 # ---- finishing texts for one page ---------------------------------------------------------------------
 
 
-NAME_SLOT = re.compile(r"\x00N([wejx])([^\x00]+)\x00")  # where a view shows an entity's name (`PageText.name`)
+# where a view shows an entity's name (`PageText.name`), in a page's bytes
 NAME_SLOT_BYTES = re.compile(rb"\x00N([wejx])([^\x00]+)\x00")
 # kinds whose page address is their id alone (a quotation's is its speaker's page): their links may leave the
 # name to be laid in later

@@ -20,7 +20,7 @@ import pytest
 from generator import parallel, spool
 from generator.build import BuildOptions, build
 from generator.diagnostics import from_exception
-from generator.parallel import WorkerLost, batches, imap, map_ordered
+from generator.parallel import WorkerLost, batches, imap
 from generator.write import Blob
 from tests.helpers import LargeBriefing, assert_workers_fork, describe_difference, make_large_content, read_site
 
@@ -55,7 +55,7 @@ def test_a_worker_killed_in_the_middle_is_said_not_waited_for() -> None:
     signal.alarm(60)
     try:
         with pytest.raises(WorkerLost, match="killed by signal 9"):
-            map_ordered(task, list(range(1000)))
+            list(imap(task, list(range(1000))))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
@@ -89,7 +89,7 @@ def test_a_build_that_stops_early_never_waits_for_its_workers() -> None:
 
 _SIGNAL_DURING_FORK = """
 import os, signal, sys
-from generator.parallel import map_ordered
+from generator.parallel import imap
 
 def leave(signum, frame):
     raise SystemExit(3)  # as the preview's build process leaves on SIGTERM
@@ -103,7 +103,7 @@ def after_fork_in_parent():  # as logging's after-fork callback runs, Python cod
         sum(range(100_000))  # time for the handler to run here, were the signal let through
 
 os.register_at_fork(after_in_parent=after_fork_in_parent)
-map_ordered(abs, list(range(1000)))
+list(imap(abs, list(range(1000))))
 print("the build went on")
 """
 
@@ -132,7 +132,7 @@ def test_big_items_and_big_results_never_block_each_other() -> None:
     before = signal.signal(signal.SIGALRM, waited_too_long)
     signal.alarm(60)
     try:
-        assert map_ordered(lambda item: item[:1] * len(item), items) == items
+        assert list(imap(lambda item: item[:1] * len(item), items)) == items
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, before)
@@ -170,7 +170,7 @@ def test_blobs_made_by_workers_come_back_whole_and_in_order(tmp_path: Path, monk
     def chunks(number: int) -> tuple[bytes, ...]:
         return (bytes([number % 256]) * 1000, b"", str(number).encode())
 
-    back = map_ordered(lambda number: Blob(chunks(number)), list(range(600)))
+    back = list(imap(lambda number: Blob(chunks(number)), list(range(600))))
     assert [blob.chunks for blob in back] == [chunks(number) for number in range(600)]
 
     content = tmp_path / "content"
@@ -239,8 +239,8 @@ def test_a_task_that_fails_in_a_worker_fails_as_it_would_here() -> None:
         return item
 
     with pytest.raises(ValueError, match="item 250 is bad"):
-        map_ordered(task, list(range(1000)))
-    assert map_ordered(lambda item: item * 2, list(range(1000))) == [item * 2 for item in range(1000)]
+        list(imap(task, list(range(1000))))
+    assert list(imap(lambda item: item * 2, list(range(1000)))) == [item * 2 for item in range(1000)]
 
 
 def test_a_lost_worker_is_reported_as_a_fault_of_the_machine_not_a_bug() -> None:
