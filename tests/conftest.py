@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from generator.build import BuildOptions, build
-from tests.browser import chromium
-from tests.helpers import BUNDLED, MINI, Server
+from tests.helpers import BUNDLED, MINI, Server, chromium, serve_static
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +18,13 @@ def browser() -> Iterator[Browser]:
     test would build serially."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture(scope="module")
+def base_url(bundled_site: Path) -> Iterator[str]:
+    """The bundled site, served over loopback for a module's browser tests."""
+    with serve_static(bundled_site, "/") as url:
+        yield url
 
 
 @pytest.fixture

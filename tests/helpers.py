@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 import jinja2
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from generator.cli import main
 from generator.linkcheck import LinkChecker
@@ -698,3 +699,28 @@ def count_template_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
     return compiled
+
+
+# ---- Debian's Chromium driven by Playwright: never a downloaded browser, never the network ----------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

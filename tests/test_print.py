@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import pickle
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +20,9 @@ from generator import render
 from generator.spool import Extent, Spool
 from generator.views import Spliced
 from generator.write import Blob
-from tests.helpers import BUNDLED, serve_static
+from tests.helpers import BUNDLED
 
 SHORT = "print/short/index.html"
-
-
-@pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> Iterator[str]:
-    with serve_static(bundled_site, "/") as url:
-        yield url
 
 
 def _pdf_pages(browser: Browser, url: str) -> int:

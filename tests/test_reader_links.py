@@ -3,19 +3,10 @@ preview their source; search ranks what a page is about; the 404 page works at a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers import Server, serve_static
-
-
-@pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> Iterator[str]:
-    with serve_static(bundled_site, "/") as url:
-        yield url
+from tests.helpers import Server
 
 
 def _lands_on_visible_target(page: Page) -> None:

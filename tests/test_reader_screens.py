@@ -5,23 +5,15 @@ Chinese set in a Chinese font."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.helpers import PAGES_OF_EACH_KIND, serve_static
+from tests.helpers import PAGES_OF_EACH_KIND
 
 PHONE = {"width": 375, "height": 667}
 WIDE = {"width": 1280, "height": 900}
 LONG_PAGES = ["issues/renewal-and-survival/index.html", "stakeholders/us-state-department/index.html"]
-
-
-@pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> Iterator[str]:
-    with serve_static(bundled_site, "/") as url:
-        yield url
 
 
 # ---- "On this page" after the title on phones, beside it on wide screens ---------------------------------

@@ -8,7 +8,6 @@ import re
 import subprocess
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,6 @@ from tests.helpers import BUNDLED, PAGES_OF_EACH_KIND, read_site, serve_static
 ROOT = Path(__file__).parent.parent
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def base_url(bundled_site: Path) -> Iterator[str]:
-    with serve_static(bundled_site, "/") as url:
-        yield url
 
 
 def test_nu_html_checker_finds_no_errors(bundled_site: Path, mini_site: Path) -> None:
