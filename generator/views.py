@@ -1152,6 +1152,8 @@ def translations_view(text: PageText, briefing: Briefing, axis: pictures.Axis, s
         ("page", briefing.pages),
     ):
         text.uses_all(kind, entities)
+        for entity in entities:  # a translation is out of date once its original's body changed, too
+            text.uses_body(entity)
     original = briefing.languages[0]
     tables = []
     for language, pairs in briefing.translations:

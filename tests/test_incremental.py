@@ -433,6 +433,23 @@ def test_a_free_page_retitled_is_renamed_in_every_pages_menu(mini: Path, tmp_pat
     assert actual == expected, describe_difference(expected, actual)
 
 
+def test_a_body_edited_in_an_original_makes_its_translation_out_of_date_on_the_translations_page(
+    tmp_path: Path,
+) -> None:
+    """Only the body changes, not a field: the translation is out of date, on its page and in the count of the
+    translations page, as a clean build shows."""
+    content = tmp_path / "content"
+    shutil.copytree(BUNDLED, content)
+    engine = Engine(BuildOptions(content=content, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
+    engine.build()
+    issue = content / "issues" / "equal-footing.md"
+    issue.write_text(issue.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    engine.build({issue})
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
+    assert b"equal-footing" in expected["translations/index.html"].split(b'class="status-outdated"', 2)[-1]
+    assert actual == expected, describe_difference(expected, actual)
+
+
 def test_a_build_that_fails_after_taking_in_an_edit_leaves_no_stale_page_title(tmp_path: Path) -> None:
     """A name edited beside a mistake that fails the build once the model has taken the name in: after the
     mistake is undone, the next build (told only of that) shows the name in the page's title too."""
