@@ -33,8 +33,10 @@ from typing import Any
 from generator import BUILD_PROCESS
 from generator.build import BuildOptions, BuildResult, Engine, Mode
 from generator.diagnostics import ContentError, Diagnostic, from_exception, internal_error
+from generator.load import is_editor_junk
 from generator.parallel import end_with_parent, put_off_in_finalizer
 from generator.render import BUILTIN_TEMPLATES
+from generator.write import PROTECTED
 
 FULL_COLLECTION_BUILDS = 20  # builds between collections of every object (0.4 s at 4,400 pages), not only the young
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
@@ -45,6 +47,22 @@ def watched_folders(content: Path) -> list[Path]:
     later), and the built-in templates."""
     project = content.parent
     return [content, project / "templates", project / "static", BUILTIN_TEMPLATES]
+
+
+def ignored_saves(content: Path) -> Callable[[Path], bool]:
+    """Which saved paths change nothing a build reads, so the preview need not build for them: below the
+    content and the templates, editors' temporary files and hidden files and folders; below static/, whose
+    files are published as they are (.nojekyll, .well-known), only a version-control folder."""
+    static = (content.parent / "static").absolute()
+    roots = [folder.absolute() for folder in watched_folders(content)]
+
+    def ignored(path: Path) -> bool:
+        if path.is_relative_to(static):
+            return any(part in PROTECTED for part in path.relative_to(static).parts)
+        root = next((root for root in roots if path.is_relative_to(root)), path.parent)
+        return is_editor_junk(path.name) or any(part.startswith(".") for part in path.relative_to(root).parts)
+
+    return ignored
 
 
 class BuilderProcess:

@@ -127,8 +127,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from generator.build import check_output
-    from generator.builder import BuilderProcess, watched_folders
-    from generator.load import is_editor_junk
+    from generator.builder import BuilderProcess, ignored_saves, watched_folders
     from generator.serve import serve
 
     # an output no build may write ends the server before it starts, as it ends a build (a content error, which
@@ -138,7 +137,8 @@ def _serve(args: argparse.Namespace) -> int:
     mode = Mode.BUILD if args.search else Mode.PREVIEW
     options = BuildOptions(content=args.content, out=args.out, mode=mode, search=args.search)
     builder = functools.partial(BuilderProcess, options)
-    serve(builder, args.out, watched_folders(args.content), is_editor_junk, args.host, args.port, args.open)
+    watched, ignored = watched_folders(args.content), ignored_saves(args.content)
+    serve(builder, args.out, watched, ignored, args.host, args.port, args.open)
     return EXIT_OK
 
 

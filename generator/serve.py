@@ -65,10 +65,10 @@ class FolderWatcher:
     folder that is replaced (deleted, then restored) is watched anew. Either is reported as a change of the
     folder itself, which tells the engine to look at everything again."""
 
-    def __init__(self, roots: list[Path], report: Callable[[set[Path]], None], ignored: Callable[[str], bool]) -> None:
+    def __init__(self, roots: list[Path], report: Callable[[set[Path]], None], ignored: Callable[[Path], bool]) -> None:
         self.roots = [root.absolute() for root in roots]
         self.report = report
-        self.ignored = ignored  # by its file name: a save that is no change (an editor's temporary file)
+        self.ignored = ignored  # a saved path that changes nothing a build reads (an editor's temporary file)
         self.log: Callable[[str], None] = lambda text: None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="briefing-watch", daemon=True)
@@ -114,7 +114,7 @@ class FolderWatcher:
         `since`: so too if anything changed from then until the watch was set up."""
         for changes in watchfiles.watch(
             *present,
-            watch_filter=_wanted(present, self.ignored),
+            watch_filter=lambda _change, path: not self.ignored(Path(path)),
             debounce=DEBOUNCE_MS,
             step=STEP_MS,
             stop_event=session,
@@ -160,19 +160,6 @@ def changed_since(roots: list[Path], moment: float) -> bool:
                 except OSError:
                     return True  # gone meanwhile: a change
     return False
-
-
-def _wanted(roots: list[Path], ignored: Callable[[str], bool]) -> Callable[[watchfiles.Change, str], bool]:
-    """A file whose name is not `ignored`, nor hidden or in a hidden folder below its root."""
-    prefixes = [str(root) + os.sep for root in roots]
-
-    def wanted(_change: watchfiles.Change, path: str) -> bool:
-        if ignored(os.path.basename(path)):
-            return False
-        below = next((path[len(prefix) :] for prefix in prefixes if path.startswith(prefix)), path)
-        return not any(part.startswith(".") for part in below.split(os.sep))
-
-    return wanted
 
 
 class ClientScript(web.StaticFileHandler):
@@ -480,13 +467,13 @@ def serve(
     make_builder: Callable[[Ready, Callable[[], set[str]]], Builder],
     site: Path,
     watched: list[Path],
-    ignored: Callable[[str], bool],
+    ignored: Callable[[Path], bool],
     host: str,
     port: int,
     open_browser: bool,
 ) -> None:
-    """Build, then serve `site` on `host`:`port` and build again on every save under `watched` (but of a file
-    whose name is `ignored`), until Ctrl+C or SIGTERM."""
+    """Build, then serve `site` on `host`:`port` and build again on every save under `watched` (but of a path
+    that is `ignored`), until Ctrl+C or SIGTERM."""
     # a port in use is said at once, not after the first build; a browser that comes meanwhile waits in the
     # socket's queue until the site is served
     sockets = server_sockets(host, port)

@@ -21,8 +21,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from generator.build import BuildOptions, BuildResult, Mode, build
+from generator.builder import ignored_saves
 from generator.diagnostics import ContentError
-from generator.load import is_editor_junk
 from generator.render import BUILTIN_TEMPLATES
 from generator.serve import ReloadSocket, ServerState
 from tests.helpers import (
@@ -284,7 +284,7 @@ def watching(tmp_path: Path) -> Iterator[tuple[Path, Reports]]:
     folder.mkdir()
     (folder / "a.md").write_text("one")
     reports = Reports()
-    watcher = FolderWatcher([folder, tmp_path / "templates"], reports, is_editor_junk)
+    watcher = FolderWatcher([folder, tmp_path / "templates"], reports, ignored_saves(folder))
     watcher.start()
     time.sleep(0.3)  # the operating system's watch is set up
     yield folder, reports
@@ -334,6 +334,31 @@ def test_watcher_watches_a_folder_that_appears_or_is_replaced(watching: tuple[Pa
     reports.wait_for(folder / "a.md")
 
 
+def test_hidden_files_of_static_are_watched_as_they_are_published(tmp_path: Path) -> None:
+    """static/ is published as it is, hidden files too (.nojekyll, .well-known/): a save there is a change,
+    but not one in a version-control folder, nor a hidden file of the content."""
+    from generator.serve import FolderWatcher
+
+    content, static = tmp_path / "content", tmp_path / "static"
+    content.mkdir()
+    (static / ".git").mkdir(parents=True)
+    reports = Reports()
+    watcher = FolderWatcher([content, static], reports, ignored_saves(content))
+    watcher.start()
+    try:
+        time.sleep(0.3)
+        (static / ".git" / "HEAD").write_text("ref")
+        (content / ".notes.md").write_text("mine")
+        assert reports.settle() == []
+        (static / ".nojekyll").write_text("")
+        reports.wait_for(static / ".nojekyll")
+        (static / ".well-known").mkdir()
+        (static / ".well-known" / "security.txt").write_text("Contact: mailto:a@example.org")
+        reports.wait_for(static / ".well-known" / "security.txt", static / ".well-known")
+    finally:
+        watcher.stop()
+
+
 def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
     from generator.serve import FolderWatcher
 
@@ -341,7 +366,7 @@ def test_watcher_is_not_trapped_by_a_link_loop(tmp_path: Path) -> None:
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "a.md").write_text("one")
     reports = Reports()
-    watcher = FolderWatcher([tmp_path], reports, is_editor_junk)
+    watcher = FolderWatcher([tmp_path], reports, ignored_saves(tmp_path / "content"))
     watcher.start()
     try:
         time.sleep(0.3)
@@ -374,7 +399,7 @@ def test_a_change_made_before_the_watch_is_set_up_is_reported(tmp_path: Path) ->
     (tmp_path / "a.md").write_text("one")
     time.sleep(2 * CLOCK_TICK_SECONDS)
     reports: queue.Queue[set[Path]] = queue.Queue()
-    watcher = FolderWatcher([tmp_path], reports.put, is_editor_junk)
+    watcher = FolderWatcher([tmp_path], reports.put, ignored_saves(tmp_path / "content"))
     since = time.time() - CLOCK_TICK_SECONDS
     (tmp_path / "b.md").write_text("two")  # before the watch: only its time tells of it
     watcher.start(since=since)
@@ -382,7 +407,7 @@ def test_a_change_made_before_the_watch_is_set_up_is_reported(tmp_path: Path) ->
         assert reports.get(timeout=5) == {tmp_path}  # the folder: look at everything in it
     finally:
         watcher.stop()
-    quiet = FolderWatcher([tmp_path], reports.put, is_editor_junk)
+    quiet = FolderWatcher([tmp_path], reports.put, ignored_saves(tmp_path / "content"))
     quiet.start(since=time.time())  # nothing changed since: nothing to report
     try:
         with pytest.raises(queue.Empty):
