@@ -272,11 +272,13 @@ class Listing:
         add, remove or rename content files (or anything else a listing would notice): look again."""
         if root != self.root:
             return None
-        real_root = os.path.realpath(root) + os.sep
+        real_root, root_as_given = os.path.realpath(root) + os.sep, os.path.abspath(root) + os.sep
         found = set()
         for path in changed:
-            place = os.path.realpath(path)
-            if not (place + os.sep).startswith(real_root):
+            written = os.path.abspath(path)
+            # its folder's real place, but the file's own name: a file that is a link is content by its name
+            place = os.path.join(os.path.realpath(os.path.dirname(written)), os.path.basename(written))
+            if not (place + os.sep).startswith(real_root) and not (written + os.sep).startswith(root_as_given):
                 continue  # templates, static files: not content
             job = self.by_place.get(place)
             if job is None or not os.path.isfile(place):

@@ -450,6 +450,28 @@ def test_a_body_edited_in_an_original_makes_its_translation_out_of_date_on_the_t
     assert actual == expected, describe_difference(expected, actual)
 
 
+def test_a_link_saved_into_the_content_is_read_by_its_own_name(mini: Path, tmp_path: Path) -> None:
+    """The watcher names the link, not the file it leads to: a page kept elsewhere in the project and linked
+    into pages/ is built, and one linked from outside the project is refused, as in a clean build."""
+    engine = Engine(BuildOptions(content=mini, out=tmp_path / "site", mode=Mode.PREVIEW, search=False))
+    engine.build()
+    kept = mini.parent / "drafts" / "method.md"
+    kept.parent.mkdir()
+    kept.write_text("---\ntitle: Method\nsummary: How this was made.\n---\nBy hand.\n", "utf-8")
+    link = mini / "pages" / "method.md"
+    link.symlink_to(Path("..", "..", "drafts", "method.md"))
+    engine.build({link})
+    expected, actual = _clean_and_kept(engine, tmp_path / "clean")
+    assert "method/index.html" in expected
+    assert actual == expected, describe_difference(expected, actual)
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text(kept.read_text("utf-8"), "utf-8")
+    outside = mini / "pages" / "elsewhere.md"
+    outside.symlink_to(elsewhere)
+    with pytest.raises(ContentError, match="a link to a place outside the project"):
+        engine.build({outside})
+
+
 def test_a_build_that_fails_after_taking_in_an_edit_leaves_no_stale_page_title(tmp_path: Path) -> None:
     """A name edited beside a mistake that fails the build once the model has taken the name in: after the
     mistake is undone, the next build (told only of that) shows the name in the page's title too."""
