@@ -311,6 +311,7 @@ class Chrome:
     references_shown: int = 0  # on long pages, the first this many references; the rest behind a <details>
     references_more: str = ""  # that <details>'s summary, or "" when every reference is shown
     alternates: list[Alternate] = field(default_factory=list)  # every language's version, when there are several
+    x_default: str = ""  # the link of the version in the briefing's own language (hreflang x-default), if several
     notice: Notice | None = None
     settings_lang: str = ""  # the language of the briefing's title, publisher and licence, where untranslated
     translations: str = ""  # the translations page, when the briefing has several languages
@@ -892,6 +893,14 @@ class WhoStandsWhere(_Item):
     unstated: list[Link]  # positions without a leaning
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A picture of the positions too large to show: how many stakeholders and issues it would have drawn."""
+
+    stakeholders: int
+    issues: int
+
+
 @dataclass
 class PositionsView:
     web: Markup
@@ -901,8 +910,8 @@ class PositionsView:
     leanings: list[LeaningText] = field(default_factory=list)  # the legend of the cells' leanings
     who: list[WhoStandsWhere] = field(default_factory=list)  # issues (rows) by leaning (columns): names only
     unstated: str = ""  # the title of the last column of `who`, where some position gives no leaning
-    left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a grid too large to show
-    web_left_out: tuple[int, int] | None = None  # (stakeholders, issues) of a web too tall to show
+    left_out: LeftOut | None = None  # a grid too large to show
+    web_left_out: LeftOut | None = None  # a web too tall to show
 
 
 @dataclass(slots=True)
@@ -1264,6 +1273,16 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
     translated = spec.entity.translated if spec.entity is not None else ORIGINAL
     if spec.kind == "home":
         translated = config.translated
+    alternates = [
+        Alternate(
+            language.code,
+            language.name,
+            text.site_url(path),
+            absolute(config.base_url, path) if config.base_url else text.site_url(path),
+            language == briefing.language,
+        )
+        for language, path in spec.alternates
+    ]
     return Chrome(
         lang=briefing.language.code,
         kind=spec.kind,
@@ -1299,16 +1318,8 @@ def chrome(spec: PageSpec, text: PageText, briefing: Briefing) -> Chrome:
         sources_csv=text.url(SOURCES_CSV),
         cite_script=text.url("assets/cite.js") if text.citations else "",  # chrome is built last: all cited
         **_folded_references(spec, len(text.citations), text.texts),
-        alternates=[
-            Alternate(
-                language.code,
-                language.name,
-                text.site_url(path),
-                absolute(config.base_url, path) if config.base_url else text.site_url(path),
-                language == briefing.language,
-            )
-            for language, path in spec.alternates
-        ],
+        alternates=alternates,
+        x_default=alternates[0].link if alternates else "",
         notice=translation_notice(text, spec, translated),
         settings_lang=text.lang_of(config),
         translations=text.url(TRANSLATIONS_PAGE) if len(briefing.languages) > 1 else "",
@@ -1614,7 +1625,7 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
     issues = [i for i in briefing.issues if i.positions]
     holders = [s for s in briefing.stakeholders if s.links.positions]
     if max(len(issues), len(holders)) > WEB_MAX_ROWS:
-        web, web_left_out = Markup(""), (len(holders), len(issues))
+        web, web_left_out = Markup(""), LeftOut(len(holders), len(issues))
     else:  # the web draws the names, and places them by their length
         text.uses_all("issue", issues)
         text.uses_all("stakeholder", holders)
@@ -1630,7 +1641,9 @@ def positions_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec
     ]
     unstated = text._("Leaning not given") if any(row.unstated for row in who) else ""
     if len(issues) * len(holders) > MATRIX_MAX_CELLS:
-        return PositionsView(web, [], [], csv, leanings, who, unstated, (len(holders), len(issues)), web_left_out)
+        return PositionsView(
+            web, [], [], csv, leanings, who, unstated, LeftOut(len(holders), len(issues)), web_left_out
+        )
     columns = [text.link(i) for i in issues]
     rows = []
     for stakeholder in holders:
