@@ -46,6 +46,7 @@ INSIDE_STAGING_PREFIX = ".briefing-new-"  # a staging folder inside an output th
 INSIDE_LOCK = ".briefing-lock"  # the lock inside an output whose folder above cannot be written
 RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
 PROTECTED = (".git", ".hg", ".svn")
+PROJECT_FOLDERS = ("templates", "static")  # beside the content folder: what a build reads besides the content
 
 
 class OutputProblem(Exception):
@@ -132,17 +133,20 @@ def refuse_dangerous_output(out: Path, content: Path) -> None:
             f"the output path {out} is a symbolic link that leads to itself", "remove the loop"
         ) from None
     content = content.resolve()
-    home = Path.home().resolve()
-    forbidden = {Path("/"), home, content, content.parent}
-    if out in forbidden or content.is_relative_to(out):
-        raise OutputProblem(f"refusing to use {out} as the output folder: it holds the content or the project")
+    project, beside = content.parent, "build into a folder of its own beside the content, e.g. --out site"
+    if out == Path("/") or out == Path.home().resolve():
+        raise OutputProblem(f"refusing to use {out} as the output folder: it is the root or your home folder", beside)
+    if content.is_relative_to(out):
+        raise OutputProblem(f"refusing to use {out} as the output folder: it holds the content", beside)
     if out.is_relative_to(content):
+        raise OutputProblem(f"refusing to use {out} as the output folder: it is inside the content folder", beside)
+    read = next((own for own in PROJECT_FOLDERS if out.is_relative_to(project / own)), None)
+    if read is not None:
         raise OutputProblem(
-            f"refusing to use {out} as the output folder: it is inside the content folder",
-            "build beside the content folder, e.g. --out site",
+            f"refusing to use {out} as the output folder: the build reads the project's `{read}`", beside
         )
     if out.exists() and not out.is_dir():
-        raise OutputProblem(f"the output path {out} is a file, not a folder")
+        raise OutputProblem(f"the output path {out} is a file, not a folder", "remove the file or choose another --out")
     above = next((folder for folder in out.parents if folder.exists()), None)
     if above is not None and not above.is_dir():
         raise OutputProblem(f"cannot build into {out}: {above} is a file, not a folder", "choose another --out")

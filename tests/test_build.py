@@ -163,14 +163,29 @@ def test_refuses_to_replace_a_folder_it_did_not_make(mini: Path, tmp_path: Path)
     assert (out / "thesis.txt").read_text() == "years of work"
 
 
-@pytest.mark.parametrize("target", ["content", "inside content", "project", "home", "root"])
-def test_refuses_dangerous_output_folders(mini: Path, target: str) -> None:
-    """An output inside the content folder would be read back as content, and watched by the preview."""
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("content", "it holds the content"),
+        ("inside content", "it is inside the content folder"),
+        ("project", "it holds the content"),
+        ("home", "it is the root or your home folder"),
+        ("root", "it is the root or your home folder"),
+        ("static", "the build reads the project's `static`"),
+        ("templates", "the build reads the project's `templates`"),
+    ],
+)
+def test_refuses_dangerous_output_folders(mini: Path, target: str, reason: str) -> None:
+    """An output inside the content folder would be read back as content, and watched by the preview; one in
+    static/ or templates/ would be published or read as templates by the next build."""
     places = {"content": mini, "inside content": mini / "issues" / "site", "project": mini.parent}
+    places |= {"static": mini.parent / "static", "templates": mini.parent / "templates" / "site"}
     out = {**places, "home": Path.home(), "root": Path("/")}[target]
-    with pytest.raises(ContentError, match="refusing"):
+    with pytest.raises(ContentError) as caught:
         build(BuildOptions(content=mini, out=out))
-    assert not (mini / "issues" / "site").exists()
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message.endswith(reason) and diagnostic.hint.startswith("build into a folder of its own")
+    assert not (mini / "issues" / "site").exists() and not (mini.parent / "static").exists()
 
 
 def test_check_writes_nothing(mini: Path, tmp_path: Path) -> None:
