@@ -609,7 +609,7 @@ class Engine:
                     try:
                         index_site(writer.staging)
                     except SearchProblem as problem:
-                        raise ContentError([Diagnostic("pagefind", 0, str(problem))]) from None
+                        raise ContentError([Diagnostic("pagefind", 0, problem.message, problem.hint)]) from None
                     writer.add_tree(INDEX_FOLDER)
                 later = set() if last else {table[i].path for i in steps[step + 1]}
                 writer.commit(later)

@@ -123,11 +123,13 @@ _OS_HINTS = {
     errno.ELOOP: "a symbolic link leads to itself; remove the loop",
     errno.ENAMETOOLONG: "shorten the name or the path",
     errno.EIO: "the disk reported an error; check it",
+    errno.EFBIG: "a file is larger than the file system or your `ulimit -f` allows; raise the limit or use --out",
     errno.EMFILE: "too many open files; raise the limit with `ulimit -n`",
     errno.ENFILE: "too many open files on this machine; close some programs",
     errno.EBUSY: "the file is in use by another program",
 }
-_DISK_WIDE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})  # no file named: blame the output
+# no file named: blame the output
+_DISK_WIDE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG})
 _PATH_LOCALS = ("filename", "path", "target", "self")  # where a failing frame keeps the path it was working on
 
 
@@ -159,6 +161,16 @@ def file_name_problem(path: PurePath) -> Diagnostic | None:
     return None
 
 
+def os_message(error: OSError) -> str:
+    """What the operating system said, as our messages say it: `no space left on device`."""
+    return (error.strerror or os.strerror(error.errno or 0)).lower()
+
+
+def os_hint(error: OSError) -> str:
+    """What to do about an error of the machine or of a file, or an empty string if we know nothing to say."""
+    return _OS_HINTS.get(error.errno or 0, "")
+
+
 def from_exception(
     error: BaseException, fallback: Path, root: Path | None = None, output: Path | None = None
 ) -> Diagnostic | None:
@@ -173,8 +185,7 @@ def from_exception(
         if error.errno in (errno.EACCES, errno.EPERM):
             path = _unlistable_parent(path) or path
         where = _shown(_unstaged(path, output) if output is not None else path, root)
-        message = (error.strerror or os.strerror(error.errno)).lower()
-        return Diagnostic(where, 0, message, _OS_HINTS[error.errno])
+        return Diagnostic(where, 0, os_message(error), _OS_HINTS[error.errno])
     if isinstance(error, UnicodeEncodeError) and "surrogates" in error.reason:
         named = _path_in_traceback(error.__traceback__)
         if named is None:

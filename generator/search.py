@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generator.diagnostics import os_hint, os_message
+
 INDEX_FOLDER = "pagefind"  # in the site
+SKIP = "`--no-search` skips indexing"
 ENTRY = "pagefind-entry.json"  # in INDEX_FOLDER: the index's languages
 
 
 class SearchProblem(Exception):
-    pass
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
 
 
 def index_site(site: Path) -> None:
@@ -21,14 +26,15 @@ def index_site(site: Path) -> None:
     command += ["--exclude-selectors", "sup.cite"]  # citation markers stay out of excerpts (and every page's bytes)
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise SearchProblem(f"search indexing failed: {error}") from None
+    except OSError as error:  # the machine's fault (too many open files): said as for any file
+        raise SearchProblem(f"search indexing failed: {os_message(error)}", os_hint(error) or SKIP) from None
+    except subprocess.TimeoutExpired:
+        raise SearchProblem("search indexing failed: Pagefind took more than 10 minutes", SKIP) from None
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
         raise SearchProblem(
-            "search indexing failed: "
-            + (detail[-1] if detail else f"exit {completed.returncode}")
-            + " (is the `pagefind[bin]` package installed? `--no-search` skips indexing)"
+            "search indexing failed: " + (detail[-1] if detail else f"exit {completed.returncode}"),
+            "is the `pagefind[bin]` package installed? " + SKIP,
         )
     settle_entry(site / INDEX_FOLDER / ENTRY)
 

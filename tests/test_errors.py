@@ -315,6 +315,7 @@ def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
         (errno.ENOSPC, True, "no space left on device"),
         (errno.EDQUOT, True, "disk quota exceeded"),
         (errno.EIO, True, "input/output error"),
+        (errno.EFBIG, True, "file too large"),
         (errno.ENOSPC, False, "no space left on device"),
         (errno.EROFS, False, "read-only file system"),
         (errno.EACCES, False, "permission denied"),
@@ -516,3 +517,39 @@ def test_the_preview_reports_a_full_disk_as_a_build_does(mini: Path, monkeypatch
     (line,) = format_report(diagnostics).splitlines()  # type: ignore[arg-type]
     assert re.fullmatch(r"site(/\S+)?: error: no space left on device \(free some space, .+\)", line), line
     assert ".tmp" not in line  # the temporary is gone: the file it stood for is named
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (
+            OSError(errno.EMFILE, "Too many open files"),
+            "pagefind: error: search indexing failed: too many open files "
+            "(too many open files; raise the limit with `ulimit -n`)",
+        ),
+        (
+            subprocess.CompletedProcess([], 1, "", "Error: no pages found\n"),
+            "pagefind: error: search indexing failed: Error: no pages found "
+            "(is the `pagefind[bin]` package installed? `--no-search` skips indexing)",
+        ),
+    ],
+)
+def test_a_failed_search_index_is_reported_with_a_hint_and_the_old_site_kept(
+    capsys: pytest.CaptureFixture[str],
+    mini: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: object,
+    expected: str,
+) -> None:
+    from generator import search
+
+    out, before = _built(capsys, mini)
+
+    def run(*_args: object, **_kwargs: object) -> object:
+        if isinstance(failure, BaseException):
+            raise failure
+        return failure
+
+    monkeypatch.setattr(search.subprocess, "run", run)
+    assert _refused(capsys, "build", "--content", str(mini), "--out", str(out)) == [expected]
+    assert read_site(out) == before
