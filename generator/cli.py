@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--content", type=Path, default=Path("content"))
     serve_cmd.add_argument("--out", type=Path, default=Path("site"))
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     serve_cmd.add_argument("--search", action="store_true", help="also rebuild the search index on every change")
 
@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--content", type=Path, default=Path("content"))
     check_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port number, 0 (any free port) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a port number (0 to 65535)")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ served with an overlay listing the errors until the next good build.
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import html
 import json
@@ -55,6 +56,11 @@ LIVERELOAD_JS = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 PREVIEW_JS = Path(__file__).parent / "preview.js"  # updates an open page in place when only pages changed
 PAGES_ONLY = "briefing:pages"  # the reload message's path that says so (preview.js knows it too)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+LISTEN_HINTS = {
+    errno.EADDRINUSE: "another program listens on this port; choose another --port, or 0 for any free one",
+    errno.EADDRNOTAVAIL: "this machine has no such address; leave --host out to serve on 127.0.0.1",
+    errno.EACCES: "a port below 1024 needs privileges; choose another --port, such as 8000",
+}
 
 
 class FolderWatcher:
@@ -560,6 +566,9 @@ def server_sockets(host: str, port: int) -> list[socket.socket]:
 
     try:
         return bind_sockets(port, address=host)
-    except OSError as error:
-        print(f"cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
-        raise SystemExit(2) from None
+    except (OSError, UnicodeError) as error:  # (an address too long for the resolver's labels: UnicodeError)
+        reason = (error.strerror or str(error)).lower() if isinstance(error, OSError) else "not a valid address"
+        hint = LISTEN_HINTS.get(getattr(error, "errno", None), "check --host and --port")
+        shown_host = f"[{host}]" if ":" in host else host
+        print(f"{shown_host}:{port}: error: cannot listen: {reason} ({hint})", file=sys.stderr)
+        raise SystemExit(1) from None
