@@ -376,17 +376,39 @@ def content_files(folder: Path, suffix: str, diags: Diagnostics | None = None) -
         raise ContentError([*(diags.errors if diags else []), problem]) from None
     found: list[Path] = []
     bad_names: list[Diagnostic] = []
+    not_files: list[Diagnostic] = []  # named as content files, but no file can be read there
     for name in names:
         path = folder / name
         problem = file_name_problem(path)
         if problem is not None:
             bad_names.append(problem)
-        elif path.suffix == suffix and not is_editor_junk(name) and path.is_file():
-            found.append(path)
-    if bad_names and diags is None:
-        raise ContentError(bad_names)
+        elif path.suffix == suffix and not is_editor_junk(name):
+            if path.is_file():
+                found.append(path)
+            elif path.is_dir():
+                not_files.append(
+                    Diagnostic(
+                        path.as_posix(),
+                        0,
+                        "this is a folder, not a file",
+                        "rename the folder or move it out of the content",
+                    )
+                )
+            elif not path.exists():
+                not_files.append(
+                    Diagnostic(
+                        path.as_posix(),
+                        0,
+                        "this file is a link that leads nowhere",
+                        "remove the link or restore what it led to",
+                    )
+                )
+    if (bad_names or not_files) and diags is None:
+        raise ContentError([*bad_names, *not_files])
     for problem in bad_names if diags is not None else []:
         diags.error(folder, 0, problem.message, problem.hint)
+    for problem in not_files if diags is not None else []:
+        diags.error(Path(problem.file), 0, problem.message, problem.hint)
     return found
 
 

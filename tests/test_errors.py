@@ -553,3 +553,19 @@ def test_a_failed_search_index_is_reported_with_a_hint_and_the_old_site_kept(
     monkeypatch.setattr(search.subprocess, "run", run)
     assert _refused(capsys, "build", "--content", str(mini), "--out", str(out)) == [expected]
     assert read_site(out) == before
+
+
+def test_a_content_name_that_holds_no_file_is_an_error_not_skipped(
+    capsys: pytest.CaptureFixture[str], mini: Path
+) -> None:
+    """A folder named like an issue, and a link to nothing: the editor meant a file there; leaving it out
+    would drop an issue from the site without a word."""
+    (mini / "issues" / "bridge.md").mkdir()
+    (mini / "stakeholders" / "ghost.md").symlink_to(mini.parent / "nowhere.md")
+    edit(mini / "issues" / "safety.md", "status: addressed", "status: adressed")
+    lines = build_errors(capsys, mini)
+    folder = "this is a folder, not a file (rename the folder or move it out of the content)"
+    link = "this file is a link that leads nowhere (remove the link or restore what it led to)"
+    assert f"content/issues/bridge.md: error: {folder}" in lines
+    assert f"content/stakeholders/ghost.md: error: {link}" in lines
+    assert any(line.startswith("content/issues/safety.md:") for line in lines), lines  # reported together
