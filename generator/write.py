@@ -29,6 +29,7 @@ import os
 import pickle
 import secrets
 import shutil
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
@@ -501,7 +502,7 @@ class StagingWriter(Writer):
                 os.rename(self.out, old / "site")
                 os.rename(self.staging, self.out)
                 self.staging = old
-            shutil.rmtree(self.staging, ignore_errors=True)
+            remove_tree(self.staging)
         else:
             os.rename(self.staging, self.out)
         self.lock.claim([])
@@ -520,12 +521,30 @@ class StagingWriter(Writer):
             _make_room(target)
             os.replace(self.staging / path, target)  # the same file system: its inode and time are kept
         _replace(self.out / MARKER, self.manifest_json())
-        shutil.rmtree(self.staging, ignore_errors=True)
+        remove_tree(self.staging)
         self.lock.claim([])
 
     def abort(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        remove_tree(self.staging)
         self.lock.claim([])
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove a folder the build made (a staging folder, the site it replaced), also where someone made its
+    folders read-only (`chmod -R a-w site`): each folder that refuses is made writable by its owner, then
+    tried again. What still refuses stays; the next build tries again (`remove_stale_staging`)."""
+
+    def writable_then_again(function: Callable[..., object], path: str, _error: object) -> None:
+        try:
+            for folder in {os.path.dirname(path), path}:  # (a folder that cannot be listed: the next build)
+                if os.path.isdir(folder) and not os.path.islink(folder):
+                    os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_IRWXU)
+            if function in (os.unlink, os.rmdir):
+                function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(folder, onerror=writable_then_again)
 
 
 def _claim_name(out: Path, staging: Path) -> str:
@@ -550,12 +569,12 @@ def remove_stale_staging(out: Path, claimed: list[str]) -> None:
     for sibling in out.parent.glob(f".{out.name}.*-*"):
         ours = sibling.name in claimed or (sibling / STAGING_MARKER).is_file()
         if sibling.name.startswith(prefixes) and sibling.is_dir() and not sibling.is_symlink() and ours:
-            shutil.rmtree(sibling, ignore_errors=True)
+            remove_tree(sibling)
     if out.is_dir() and not out.is_symlink():
         for child in out.glob(f"{INSIDE_STAGING_PREFIX}*"):
             ours = _claim_name(out, child) in claimed or _our_staging(child)
             if ours and child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
+                remove_tree(child)
 
 
 class InPlaceWriter(Writer):

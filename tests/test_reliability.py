@@ -982,3 +982,34 @@ def test_a_link_loop_in_content_is_named_once_and_not_followed(tmp_path: Path) -
     result = build(BuildOptions(content=content, out=tmp_path / "project" / "site", search=False))
     loops = sorted(Path(w.file).name for w in result.warnings if "leads back" in w.message)
     assert loops == ["again", "up"]
+
+
+def _without_root_powers() -> list[str]:
+    """A command prefix under which permissions apply, also when the tests run as root."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not apply")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]
+
+
+def test_a_site_made_read_only_is_replaced_and_its_old_copy_removed(tmp_path: Path) -> None:
+    """`chmod -R a-w site`: the build swaps in the new site, then removes the old one, making its folders
+    writable as it goes, instead of leaving a copy beside the output at every build."""
+    content = shutil.copytree(MINI, tmp_path / "content")
+    out = tmp_path / "site"
+    build(BuildOptions(content=content, out=out, search=False))
+    for folder, _dirs, files in os.walk(out):
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o444)
+        os.chmod(folder, 0o555)
+    edit(content / "issues" / "safety.md", "title: Safety", "title: Safety first")
+    command = [*_without_root_powers(), sys.executable, "-m", "generator", "build", "--no-search"]
+    done = subprocess.run(
+        [*command, "--content", str(content), "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "content", "site"]
+    expected = tmp_path / "clean"
+    build(BuildOptions(content=content, out=expected, search=False))
+    assert read_site(out) == read_site(expected)
