@@ -29,7 +29,9 @@ import os
 import pickle
 import secrets
 import shutil
+import signal
 import stat
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
@@ -493,19 +495,20 @@ class StagingWriter(Writer):
         (self.staging / STAGING_MARKER).unlink()
         (self.staging / MARKER).write_bytes(self.manifest_json())
         os.chmod(self.staging, 0o755)
-        if self.out.exists():
-            if not _exchange(self.staging, self.out):
-                old = self.out.parent / f".{self.out.name}.old-{secrets.token_hex(8)}"
-                self.lock.claim([self.staging.name, old.name])
-                old.mkdir(mode=0o700)
-                (old / STAGING_MARKER).write_bytes(b"")
-                os.rename(self.out, old / "site")
+        with ctrl_c_too_late():
+            if self.out.exists():
+                if not _exchange(self.staging, self.out):
+                    old = self.out.parent / f".{self.out.name}.old-{secrets.token_hex(8)}"
+                    self.lock.claim([self.staging.name, old.name])
+                    old.mkdir(mode=0o700)
+                    (old / STAGING_MARKER).write_bytes(b"")
+                    os.rename(self.out, old / "site")
+                    os.rename(self.staging, self.out)
+                    self.staging = old
+                remove_tree(self.staging)
+            else:
                 os.rename(self.staging, self.out)
-                self.staging = old
-            remove_tree(self.staging)
-        else:
-            os.rename(self.staging, self.out)
-        self.lock.claim([])
+            self.lock.claim([])
 
     def _move_into_place(self) -> None:
         """The staging folder's files moved to their places in the output (a mount point), each atomically;
@@ -527,6 +530,24 @@ class StagingWriter(Writer):
     def abort(self) -> None:
         remove_tree(self.staging)
         self.lock.claim([])
+
+
+@contextmanager
+def ctrl_c_too_late() -> Iterator[None]:
+    """From the swap on, the new site is published: a Ctrl+C that comes now is too late to stop the build,
+    which would end saying "interrupted" (exit 130) with the new site in place. It is held off meanwhile and
+    then dropped, as one pressed after the build would be; SIGTERM is held off only, then acted on."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        if signal.SIGINT in signal.sigpending():
+            signal.sigtimedwait([signal.SIGINT], 0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def remove_tree(folder: Path) -> None:

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -1013,3 +1014,30 @@ def test_a_site_made_read_only_is_replaced_and_its_old_copy_removed(tmp_path: Pa
     expected = tmp_path / "clean"
     build(BuildOptions(content=content, out=expected, search=False))
     assert read_site(out) == read_site(expected)
+
+
+def test_a_ctrl_c_once_the_new_site_is_swapped_in_is_too_late_and_dropped() -> None:
+    """While the build swaps in the new site and removes the old, Ctrl+C would end it "interrupted" (exit 130)
+    with the new site already published: it is held off, then dropped; SIGTERM is held off, then acted on."""
+    from generator.write import ctrl_c_too_late
+
+    main = threading.main_thread().ident
+    assert main is not None and threading.current_thread() is threading.main_thread()
+    with ctrl_c_too_late():
+        signal.pthread_kill(main, signal.SIGINT)
+        time.sleep(0.05)
+    time.sleep(0.05)  # (a KeyboardInterrupt would be raised by now)
+    got: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: got.append(signum))
+    try:
+        with ctrl_c_too_late():
+            signal.pthread_kill(main, signal.SIGTERM)
+            time.sleep(0.05)
+            assert got == []
+        time.sleep(0.05)
+        assert got == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    with pytest.raises(KeyboardInterrupt):  # and outside, Ctrl+C interrupts as ever
+        signal.pthread_kill(main, signal.SIGINT)
+        time.sleep(0.5)
