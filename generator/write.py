@@ -447,7 +447,17 @@ class StagingWriter(Writer):
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out, self.lock.claimed())
         self.inside = self.lock.inside or is_mount_point(out)
+        try:
+            self._make_staging()
+        except OSError as error:  # the folder above refuses (its lock file was made when it did not): inside
+            if self.inside or error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or not out.is_dir():
+                raise
+            self.inside = True
+            self._make_staging()
+
+    def _make_staging(self) -> None:
         token = secrets.token_hex(8)
+        out = self.out
         self.staging = (
             out / f"{INSIDE_STAGING_PREFIX}{token}" if self.inside else out.parent / f".{out.name}.new-{token}"
         )

@@ -518,6 +518,25 @@ def test_an_output_in_a_folder_the_user_may_not_write_is_built_inside_it(
     assert site == expected, describe_difference(expected, site)
 
 
+def test_an_output_in_a_folder_that_became_read_only_after_a_build_is_built_inside_it(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder above refuses now, but the lock file beside the output is still there from a build made
+    when it did not: the lock opens, the staging folder cannot be made beside, so the build stages inside."""
+    www = mini.parent / "www"
+    out = www / "html"
+    build(BuildOptions(content=mini, out=out, search=False))
+    assert sorted(os.listdir(www)) == [".html.lock", "html"]
+    fail_writes(monkeypatch, www, errno.EACCES, only_in=True)
+    edit(mini / "stakeholders" / "ana-ruiz.md", "name: Ana Ruiz", "name: Ana Ruiz-Ortega")
+    build(BuildOptions(content=mini, out=out, search=False))
+    monkeypatch.undo()
+    assert sorted(os.listdir(www)) == [".html.lock", "html"]
+    site = read_site(out)
+    expected = clean_build(mini, mini.parent / "clean")
+    assert site == expected, describe_difference(expected, site)
+
+
 def test_a_folder_that_only_looks_like_a_staging_folder_inside_the_output_is_named(mini: Path) -> None:
     """Only a staging folder marked as ours is passed over in the output (a mount point's, being filled);
     one that merely has the name is someone's files: named in the warning, like any other."""
