@@ -28,9 +28,25 @@ class Diagnostic:
     level: Level = "error"
 
     def format(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        text = f"{where}: {self.level}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        where = _printable(f"{self.file}:{self.line}" if self.line else self.file, _UNPRINTABLE_IN_NAMES)
+        text = f"{where}: {self.level}: {_printable(self.message)}"
+        return f"{text} ({_printable(self.hint)})" if self.hint else text
+
+
+# shown escaped, never sent to the terminal as they are (`\x1b[2J` would clear it): control characters, and
+# the bytes of a file name that is not UTF-8 (kept by Python as surrogates); a line break only in a name
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNPRINTABLE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _printable(text: str, unprintable: re.Pattern[str] = _UNPRINTABLE) -> str:
+    def escaped(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return unprintable.sub(escaped, text)
 
 
 class ContentError(Exception):
@@ -51,10 +67,11 @@ class Diagnostics:
     def display(self, path: Path | str) -> str:
         path = Path(path)
         if self.root is not None:
-            try:
-                return path.relative_to(self.root).as_posix()
-            except ValueError:
-                pass
+            for candidate, root in ((path, self.root), (path.absolute(), self.root.absolute())):
+                try:
+                    return candidate.relative_to(root).as_posix()
+                except ValueError:
+                    pass
         return path.as_posix()
 
     def error(self, file: Path | str, line: int, message: str, hint: str = "") -> None:

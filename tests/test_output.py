@@ -16,7 +16,7 @@ import pytest
 
 from generator import write
 from generator.build import BuildOptions, Engine, Mode, build
-from generator.diagnostics import ContentError, Diagnostic, format_report
+from generator.diagnostics import ContentError, Diagnostic, Diagnostics, format_report
 from generator.write import MARKER, Previous, is_mount_point, output_lock
 from tests.helpers import (
     BUNDLED,
@@ -307,6 +307,19 @@ def test_errors_do_not_use_up_the_warnings_of_the_same_wording() -> None:
     lines = format_report([*errors, warning]).splitlines()
     assert len(lines) == 7
     assert lines[-1] == "content/timeline.yaml:9: warning: unknown stakeholder `t`"
+
+
+def test_names_are_printed_escaped_never_as_terminal_controls() -> None:
+    # a file named with an escape sequence must not clear the terminal; a name that is not UTF-8 shows its
+    # bytes as the message about it does (`caf\\xe9`), whether in the file part or in a message
+    named = Diagnostic("content/issues/x\x1b[2Jy\nz.md", 3, "stray `caf\udce9.html`\nand more", "", "warning")
+    assert named.format() == "content/issues/x\\x1b[2Jy\\x0az.md:3: warning: stray `caf\\xe9.html`\nand more"
+
+
+def test_an_absolute_path_inside_the_project_is_shown_relative_to_it(tmp_path: Path) -> None:
+    diags = Diagnostics(root=Path("."))
+    diags.warning(Path.cwd() / "site", 0, "removed 1 file")
+    assert diags.warnings[0].file == "site"
 
 
 def test_a_one_off_build_checks_the_bytes_of_every_file_it_reuses(mini: Path, tmp_path: Path) -> None:
