@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Literal
 
 from generator.parallel import WorkerLost
-from generator.write import standing_for
+from generator.write import INSIDE_STAGING_PREFIX, standing_for
 
 Level = Literal["error", "warning"]
 
@@ -255,13 +255,16 @@ def _path_in_traceback(tb: TracebackType | None) -> str | PurePath | None:
 
 
 def _unstaged(path: Path, output: Path) -> Path:
-    """A path in the build's staging folder (`.site.new-…/x`, beside the output `site`) or a temporary file
-    (`site/.x.123.tmp`) as the output path it stands for (`site/x`): it is gone by the time the message is read."""
+    """A path in the build's staging folder (`.site.new-…/x` beside the output `site`, or `site/.briefing-new-…/x`
+    inside it) or a temporary file (`site/.x.123.tmp`) as the output path it stands for (`site/x`): it is gone
+    by the time the message is read."""
     path = standing_for(path)  # the preview's temporary, gone too
     try:
         inside = path.absolute().relative_to(output.absolute().parent)
     except ValueError:
         return path
+    if len(inside.parts) > 2 and inside.parts[0] == output.name and inside.parts[1].startswith(INSIDE_STAGING_PREFIX):
+        return output.joinpath(*inside.parts[2:])  # staged inside the output (a mount point's)
     if not inside.parts or not inside.parts[0].startswith(f".{output.name}."):
         return path
     return output.joinpath(*inside.parts[1:])

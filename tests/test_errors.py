@@ -569,3 +569,19 @@ def test_a_content_name_that_holds_no_file_is_an_error_not_skipped(
     assert f"content/issues/bridge.md: error: {folder}" in lines
     assert f"content/stakeholders/ghost.md: error: {link}" in lines
     assert any(line.startswith("content/issues/safety.md:") for line in lines), lines  # reported together
+
+
+def test_a_full_disk_mounted_as_the_output_names_the_output_file_not_the_staging_one(
+    capsys: pytest.CaptureFixture[str], mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mount point stages inside itself (`site/.briefing-new-…/x`): the message names `site/x`, which the
+    reader knows, not a folder gone by the time it is read. (An ordinary folder taken for a mount point.)"""
+    from generator import write
+
+    out, before = _built(capsys, mini)
+    monkeypatch.setattr(write, "is_mount_point", lambda path: path.is_dir())
+    fail_writes(monkeypatch, out, errno.ENOSPC, True)  # the disk mounted at `site`
+    (line,) = _refused(capsys, "build", "--no-search", "--content", str(mini), "--out", str(out))
+    monkeypatch.undo()
+    assert re.fullmatch(r"site/[^.\s]\S*: error: no space left on device \(.+\)", line), line
+    assert read_site(out) == before
