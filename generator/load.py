@@ -691,7 +691,8 @@ def _load_file(job: FileJob) -> FileResult:
 def _load_config(path: Path, loaded: Loaded, diags: Diagnostics) -> None:
     data = load_yaml_file(path, diags)
     if data is None and not diags.errors:
-        diags.error(path, 1, "briefing.yaml is empty")
+        required = ", ".join(f"`{field.name}`" for field in BRIEFING.fields if field.required)
+        diags.error(path, 1, "briefing.yaml is empty", f"it needs {required}; `briefing init` writes an example")
     if data is None:
         return
     values = validate(data, BRIEFING, path, 1, diags)

@@ -585,3 +585,11 @@ def test_a_full_disk_mounted_as_the_output_names_the_output_file_not_the_staging
     monkeypatch.undo()
     assert re.fullmatch(r"site/[^.\s]\S*: error: no space left on device \(.+\)", line), line
     assert read_site(out) == before
+
+
+def test_an_empty_settings_file_says_what_it_needs(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
+    (mini / "briefing.yaml").write_text("", "utf-8")
+    assert build_errors(capsys, mini) == [
+        "content/briefing.yaml:1: error: briefing.yaml is empty (it needs `title`, `summary`, `as_of`, "
+        "`publisher`, `licence`, `state_of_play`; `briefing init` writes an example)"
+    ]
