@@ -239,28 +239,50 @@ def _build(args: argparse.Namespace) -> int:
 def _author(args: argparse.Namespace) -> int:
     from generator import scaffold
 
+    if args.command == "docs":
+        from generator.templatedocs import reference
+
+        print(reference(), end="")
+        return EXIT_OK
+    # only the writing is guarded: a failure to print (a closed pipe) is not the place's fault
     try:
         if args.command == "init":
             written = scaffold.init(args.folder, args.title, args.templates)
-            print(
+            done = (
                 f"started a briefing in {args.folder} ({len(written)} files). Next:\n"
                 f"  cd {args.folder} && briefing serve      # preview at http://127.0.0.1:8000/\n"
                 f'  grep -rn "{scaffold.FILL}" content/     # what to write'
             )
         elif args.command == "new":
             path = scaffold.new(args.content, args.kind, args.id, args.title)
-            print(f"added {args.kind} `{args.id}` to {path}; replace each “{scaffold.FILL}”")
-        elif args.command == "schema":
-            written = scaffold.write_schemas(args.out)
-            print(f"wrote {len(written)} JSON Schemas to {args.out}")
+            done = f"added {args.kind} `{args.id}` to {path}; replace each “{scaffold.FILL}”"
         else:
-            from generator.templatedocs import reference
-
-            print(reference(), end="")
+            written = scaffold.write_schemas(args.out)
+            done = f"wrote {len(written)} JSON Schemas to {args.out}"
     except scaffold.ScaffoldProblem as problem:
         print(problem.format(), file=sys.stderr)
         return EXIT_CONTENT
+    except OSError as error:
+        print(_authoring_failure(error, args).format(), file=sys.stderr)
+        return EXIT_CONTENT
+    print(done)
     return EXIT_OK
+
+
+_AUTHORING_PLACES = {"init": ("folder", "choose another folder"), "new": ("content", "check the content folder")}
+
+
+def _authoring_failure(error: OSError, args: argparse.Namespace) -> Diagnostic:
+    """What `init`, `new` or `schema` could not do to the user's files, naming the path. Any OSError there is the
+    place's fault (a folder /proc will not hold, a full disk), not a bug of ours: one `from_exception` has no
+    hint for is told to go elsewhere, not reported as an internal error."""
+    place, hint = _AUTHORING_PLACES.get(args.command, ("out", "choose another --out"))
+    fallback: Path = getattr(args, place)
+    diagnostic = from_exception(error, fallback)
+    if diagnostic is not None:
+        return diagnostic
+    path = Path(os.fsdecode(error.filename)) if error.filename is not None else fallback
+    return Diagnostic(path.as_posix(), 0, (error.strerror or str(error)).lower(), hint)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -10,6 +10,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from yaml.reader import Reader
+
+from generator.characters import forbidden_in_value
 from generator.diagnostics import Diagnostic, describe_encoding
 from generator.render import BUILTIN_TEMPLATES
 from generator.schema import NEW_KINDS, check_slug
@@ -19,15 +22,13 @@ FILL = "FILL IN"  # marks every stub an author must replace; `grep -rn "FILL IN"
 
 
 class ScaffoldProblem(Exception):
-    """A refusal, with the file it concerns when there is one."""
+    """A refusal, with the file or folder it concerns."""
 
-    def __init__(self, message: str, path: Path | None = None, line: int = 0, hint: str = "") -> None:
+    def __init__(self, message: str, path: Path, line: int = 0, hint: str = "") -> None:
         super().__init__(message)
         self.message, self.path, self.line, self.hint = message, path, line, hint
 
     def format(self) -> str:
-        if self.path is None:
-            return f"error: {self.message}" + (f" ({self.hint})" if self.hint else "")
         return Diagnostic(self.path.as_posix(), self.line, self.message, self.hint).format()
 
 
@@ -35,12 +36,31 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
+def _check_title(title: str, concerned: Path) -> None:
+    """Refuse a title the build would refuse in content, before anything is written."""
+    found = forbidden_in_value(title)
+    if found is not None:
+        raise ScaffoldProblem(f"--title: {found.message}", concerned, hint=found.hint)
+
+
+def _check_folder(folder: Path, hint: str) -> None:
+    """Refuse, by name, a file or a link to nothing standing where `folder` or a folder above it is wanted:
+    `mkdir(parents=True, exist_ok=True)` fails on either with a bare "File exists"."""
+    for part in (*reversed(folder.parents), folder):
+        if part.is_symlink() and not part.exists():
+            raise ScaffoldProblem(
+                "a link to a folder that does not exist", part, hint="remove the link, or create the folder it leads to"
+            )
+        if part.exists() and not part.is_dir():
+            raise ScaffoldProblem("a file, not a folder", part, hint=hint)
+
+
 def init(folder: Path, title: str, with_templates: bool) -> list[Path]:
     """Write a small briefing that builds as it is, into an empty or new folder."""
-    if folder.exists() and not folder.is_dir():
-        raise ScaffoldProblem("a file, not a folder", folder, hint="choose a new folder")
+    _check_title(title, folder)
+    _check_folder(folder, "choose a new folder")
     if folder.exists() and any(folder.iterdir()):
-        raise ScaffoldProblem(f"{folder} is not empty; choose a new folder")
+        raise ScaffoldProblem("folder is not empty", folder, hint="choose a new folder")
     content = folder / "content"
     files = {
         "briefing.yaml": f"""# yaml-language-server: $schema=../schemas/briefing.schema.json
@@ -173,8 +193,7 @@ def write_schemas(folder: Path) -> list[Path]:
 
     from generator.jsonschema import FILES, json_schema
 
-    if folder.exists() and not folder.is_dir():
-        raise ScaffoldProblem("a file, not a folder", folder, hint="choose another --out")
+    _check_folder(folder, "choose another --out")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for kind in FILES:
@@ -186,7 +205,9 @@ def write_schemas(folder: Path) -> list[Path]:
 
 
 def _yaml(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    # a character YAML may not hold as it is (DEL, a C1 control) is written as an escape, which it reads back
+    return '"' + Reader.NON_PRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", quoted) + '"'
 
 
 LIST_FILES = ("timeline.yaml", "sources.yaml", "quotes.yaml", "periods.yaml")
@@ -231,7 +252,10 @@ def _first(content: Path, folder: str, list_file: str = "") -> str:
     else:
         found = sorted(p.stem for p in (content / folder).glob("*.md"))
     if not found:
-        raise ScaffoldProblem(f"add a {folder.rstrip('s') or list_file} first: a new entry must refer to one")
+        raise ScaffoldProblem(
+            f"add a {folder.rstrip('s') or list_file} first: a new entry must refer to one",
+            content / (list_file or folder),
+        )
     return found[0]
 
 
@@ -239,11 +263,12 @@ def new(content: Path, kind: str, entity_id: str, title: str) -> Path:
     """Add one entry with its required fields stubbed and marked; return the file written."""
     problem = check_slug(entity_id)
     if problem:
-        raise ScaffoldProblem(f"`{entity_id}` is not a valid id: {problem}")
+        raise ScaffoldProblem(f"`{entity_id}` is not a valid id", content, hint=problem)
+    _check_title(title, content)
     if not content.is_dir():
-        raise ScaffoldProblem(f"content folder {content} not found (run `briefing init DIR` first)")
+        raise ScaffoldProblem("content folder not found", content, hint="run `briefing init DIR` first")
     if entity_id in _existing_ids(content):
-        raise ScaffoldProblem(f"the id `{entity_id}` is already used; ids are unique across all kinds")
+        raise ScaffoldProblem(f"the id `{entity_id}` is already used", content, hint="ids are unique across all kinds")
     label = title or entity_id.replace("-", " ").capitalize()
     if kind in ("issue", "stakeholder", "page"):
         folder = {"issue": "issues", "stakeholder": "stakeholders", "page": "pages"}[kind]
@@ -263,6 +288,7 @@ def new(content: Path, kind: str, entity_id: str, title: str) -> Path:
         else:
             front = f"title: {_yaml(label)}\n"
             body = f"{FILL} — the page's text.\n"
+        _check_folder(path.parent, f"move the file away: new {folder} go into a folder of this name")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"---\n{front}---\n{body}", "utf-8")
         return path
@@ -287,7 +313,7 @@ def new(content: Path, kind: str, entity_id: str, title: str) -> Path:
             f"  source: {source}  # {FILL} — where it was published\n  date: {_today()}\n"
         )
     else:
-        raise ScaffoldProblem(f"unknown kind `{kind}`: one of {', '.join(NEW_KINDS)}")
+        raise ScaffoldProblem(f"unknown kind `{kind}`", content, hint=f"one of {', '.join(NEW_KINDS)}")
     _add_to_list(path, entry, entity_id)
     return path
 
@@ -372,5 +398,7 @@ def _write_atomically(path: Path, text: str) -> None:
     try:
         temporary.write_text(text, "utf-8")
         os.replace(temporary, path)
+    except OSError as error:  # named by the file the author knows: the temporary is gone when this is read
+        raise OSError(error.errno, error.strerror, str(path)) from None
     finally:
         temporary.unlink(missing_ok=True)

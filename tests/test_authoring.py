@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -235,3 +236,94 @@ def test_schemas_accept_key_points_and_leanings() -> None:
     jsonschema.validate(good, json_schema("issue"))
     points = json_schema("issue")["properties"]["key_points"]
     assert (points["minItems"], points["maxItems"]) == (3, 5)
+
+
+def _lines(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code, _, err = run(capsys, *args)
+    return code, err.splitlines()
+
+
+@pytest.mark.parametrize(("command", "below"), [("init", ""), ("init", "x"), ("schema --out", "")])
+def test_a_link_to_a_folder_that_does_not_exist_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, below: str
+) -> None:
+    (tmp_path / "dl").symlink_to(tmp_path / "nowhere" / "dir")
+    code, lines = _lines(capsys, *command.split(), str(tmp_path / "dl" / below))
+    hint = "remove the link, or create the folder it leads to"
+    assert (code, lines) == (1, [f"{tmp_path / 'dl'}: error: a link to a folder that does not exist ({hint})"])
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_init_below_a_file_names_the_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("mine\n")
+    code, lines = _lines(capsys, "init", str(tmp_path / "notes" / "x"))
+    assert (code, lines) == (1, [f"{tmp_path / 'notes'}: error: a file, not a folder (choose a new folder)"])
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    ("command", "hint"), [("init", "choose another folder"), ("schema --out", "choose another --out")]
+)
+def test_a_folder_that_cannot_be_made_is_named_not_an_internal_error(
+    capsys: pytest.CaptureFixture[str], command: str, hint: str
+) -> None:
+    code, lines = _lines(capsys, *command.split(), "/proc/briefing-test")
+    assert (code, lines) == (1, [f"/proc/briefing-test: error: no such file or directory ({hint})"])
+
+
+def test_new_where_a_file_stands_for_its_folder_names_it(capsys: pytest.CaptureFixture[str], mini: Path) -> None:
+    shutil.rmtree(mini / "pages")
+    (mini / "pages").write_text("mine\n")
+    code, lines = _lines(capsys, "new", "page", "fresh", "--content", str(mini))
+    hint = "move the file away: new pages go into a folder of this name"
+    assert (code, lines) == (1, [f"{mini / 'pages'}: error: a file, not a folder ({hint})"])
+
+
+@pytest.mark.parametrize("command", ["init {folder}", "new issue fresh --content {content}"])
+def test_a_title_content_may_not_hold_is_refused(
+    capsys: pytest.CaptureFixture[str], mini: Path, tmp_path: Path, command: str
+) -> None:
+    folder = tmp_path / "bt"
+    args = command.format(folder=folder, content=mini).split()
+    code, lines = _lines(capsys, *args, "--title", "a\x01b")
+    where = folder if command.startswith("init") else mini
+    hint = "delete it: feeds, sitemaps and calendars cannot carry it"
+    assert (code, lines) == (1, [f"{where}: error: --title: control character U+0001 is not allowed ({hint})"])
+    assert not folder.exists() and not (mini / "issues" / "fresh.md").exists()
+
+
+def test_refusals_name_the_folder_and_put_the_hint_in_parentheses(
+    capsys: pytest.CaptureFixture[str], mini: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "notes.txt").write_text("mine")
+    assert _lines(capsys, "init", str(tmp_path / "nb")) == (
+        1,
+        [f"{tmp_path / 'nb'}: error: folder is not empty (choose a new folder)"],
+    )
+    hint = "ids are lowercase letters, digits and single hyphens, e.g. `bad-id`"
+    assert _lines(capsys, "new", "issue", "Bad_ID", "--content", str(mini)) == (
+        1,
+        [f"{mini}: error: `Bad_ID` is not a valid id ({hint})"],
+    )
+
+
+def test_a_list_file_that_is_a_folder_is_named_not_its_temporary(
+    capsys: pytest.CaptureFixture[str], mini: Path
+) -> None:
+    (mini / "sources.yaml").unlink()
+    (mini / "sources.yaml").mkdir()
+    code, lines = _lines(capsys, "new", "source", "fresh", "--content", str(mini))
+    hint = "a folder stands where a file is expected"
+    assert (code, lines) == (1, [f"{mini / 'sources.yaml'}: error: is a directory ({hint})"])
+    assert sorted(p.name for p in mini.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("title", ["a\x7fb", "a\x80b", 'a "quoted\\" b', "a\u2028b"], ids=["DEL", "C1", "quotes", "LS"])
+def test_init_with_a_title_yaml_cannot_hold_as_it_is_still_builds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, title: str
+) -> None:
+    folder = tmp_path / "odd"
+    assert run(capsys, "init", str(folder), "--title", title)[0] == 0
+    result = build(BuildOptions(content=folder / "content", out=folder / "site", search=False))
+    assert result.briefing.config.title == title  # type: ignore[union-attr]
