@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         with _signals_interrupt():
             return _run(parser, args)
     except ContentError as error:
-        return _report(error.diagnostics, _project(args))
+        return _report(error.diagnostics, _project(args), args.command)
     except Terminated:
         print(_line_start() + "terminated", file=sys.stderr)
         return EXIT_TERMINATED
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         diagnostic = from_exception(error, output or getattr(args, "content", Path(".")), _project(args), output)
         if diagnostic is None:  # an internal error, not the user's content or machine
             return _internal_error(error, args.debug)
-        return _report([diagnostic], None)
+        return _report([diagnostic], None, args.command)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -149,10 +149,10 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(diagnostics: list[Diagnostic], project: Path | None) -> int:
+def _report(diagnostics: list[Diagnostic], project: Path | None, command: str = "build") -> int:
     print(format_report(relative(d, project) for d in diagnostics), file=sys.stderr)
     count = len(diagnostics)
-    print(f"build failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+    print(f"{command} failed: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
     return EXIT_CONTENT
 
 

@@ -304,9 +304,9 @@ def _refused(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
     code, _, err = run(capsys, *args)
     assert code == 1, err
     assert "internal error" not in err and "Traceback" not in err, err
-    lines = err.strip().splitlines()
-    assert lines[-1].startswith("build failed: ") or len(lines) == 1, err
-    return lines[:-1] if lines[-1].startswith("build failed: ") else lines
+    lines, summary = err.strip().splitlines(), f"{args[0]} failed: "
+    assert lines[-1].startswith(summary) or len(lines) == 1, err
+    return lines[:-1] if lines[-1].startswith(summary) else lines
 
 
 @pytest.mark.parametrize(
