@@ -31,6 +31,7 @@ import secrets
 import shutil
 import signal
 import stat
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator
@@ -575,7 +576,10 @@ def remove_tree(folder: Path) -> None:
         except OSError:
             pass
 
-    shutil.rmtree(folder, onerror=writable_then_again)
+    if sys.version_info >= (3, 12):  # `onerror` is deprecated there; the handler takes either's arguments
+        shutil.rmtree(folder, onexc=writable_then_again)
+    else:
+        shutil.rmtree(folder, onerror=writable_then_again)
 
 
 def _claim_name(out: Path, staging: Path) -> str:
