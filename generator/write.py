@@ -563,14 +563,17 @@ def ctrl_c_too_late() -> Iterator[None]:
 
 def remove_tree(folder: Path) -> None:
     """Remove a folder the build made (a staging folder, the site it replaced), also where someone made its
-    folders read-only (`chmod -R a-w site`): each folder that refuses is made writable by its owner, then
-    tried again. What still refuses stays; the next build tries again (`remove_stale_staging`)."""
+    folders read-only (`chmod -R a-w site`): each of its folders that refuses is made writable by its owner,
+    then tried again; never a folder outside it. What still refuses stays; the next build tries again
+    (`remove_stale_staging`)."""
+    top = os.path.abspath(folder)
 
     def writable_then_again(function: Callable[..., object], path: str, _error: object) -> None:
         try:
-            for folder in {os.path.dirname(path), path}:  # (a folder that cannot be listed: the next build)
-                if os.path.isdir(folder) and not os.path.islink(folder):
-                    os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_IRWXU)
+            for place in {os.path.abspath(os.path.dirname(path)), os.path.abspath(path)}:
+                ours = place == top or place.startswith(top + os.sep)  # (one that cannot be listed: next build)
+                if ours and os.path.isdir(place) and not os.path.islink(place):
+                    os.chmod(place, stat.S_IMODE(os.lstat(place).st_mode) | stat.S_IRWXU)
             if function in (os.unlink, os.rmdir):
                 function(path)
         except OSError:

@@ -3,6 +3,7 @@ a silently wrong page or a damaged site. One test (or more) per class of bad inp
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -1041,3 +1042,28 @@ def test_a_ctrl_c_once_the_new_site_is_swapped_in_is_too_late_and_dropped() -> N
     with pytest.raises(KeyboardInterrupt):  # and outside, Ctrl+C interrupts as ever
         signal.pthread_kill(main, signal.SIGINT)
         time.sleep(0.5)
+
+
+def test_removing_a_folder_of_the_build_never_changes_a_folder_outside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staging folder left in a folder that has since become read-only: its removal fails there, and the
+    folder above, which is the user's, keeps its permissions."""
+    from generator import write
+
+    parent = tmp_path / "www"
+    (parent / ".site.new-0123" / "sub").mkdir(parents=True)
+    parent.chmod(0o555)
+    real_rmdir = os.rmdir
+
+    def refusing(path: str, *args: object, **kwargs: object) -> None:
+        if os.path.abspath(path) == str(parent / ".site.new-0123"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+        real_rmdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "rmdir", refusing)
+    write.remove_tree(parent / ".site.new-0123")
+    monkeypatch.undo()
+    assert parent.stat().st_mode & 0o777 == 0o555
+    assert not (parent / ".site.new-0123" / "sub").exists()
+    parent.chmod(0o755)
