@@ -17,7 +17,7 @@ from typing import Any
 
 from generator import __version__
 from generator.build import BuildOptions, Mode, build
-from generator.diagnostics import ContentError, Diagnostic, format_report, from_exception, relative
+from generator.diagnostics import ContentError, Diagnostic, format_report, from_exception, os_message, relative
 from generator.parallel import put_off_in_finalizer
 from generator.schema import NEW_KINDS
 
@@ -282,7 +282,7 @@ def _authoring_failure(error: OSError, args: argparse.Namespace) -> Diagnostic:
     if diagnostic is not None:
         return diagnostic
     path = Path(os.fsdecode(error.filename)) if error.filename is not None else fallback
-    return Diagnostic(path.as_posix(), 0, (error.strerror or str(error)).lower(), hint)
+    return Diagnostic(path.as_posix(), 0, os_message(error), hint)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -180,7 +180,7 @@ def file_name_problem(path: PurePath) -> Diagnostic | None:
 
 def os_message(error: OSError) -> str:
     """What the operating system said, as our messages say it: `no space left on device`."""
-    return (error.strerror or os.strerror(error.errno or 0)).lower()
+    return (error.strerror or str(error)).lower()
 
 
 def os_hint(error: OSError) -> str:

@@ -18,7 +18,14 @@ from typing import Any, NamedTuple
 
 from generator.characters import forbidden_in_file
 from generator.dates import PartialDate
-from generator.diagnostics import ContentError, Diagnostic, Diagnostics, describe_encoding, file_name_problem
+from generator.diagnostics import (
+    ContentError,
+    Diagnostic,
+    Diagnostics,
+    describe_encoding,
+    file_name_problem,
+    os_message,
+)
 from generator.markdown import Markdown, compile_markdown
 from generator.model import Origin
 from generator.parallel import imap
@@ -337,7 +344,7 @@ def read_text(path: Path, diags: Diagnostics) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        diags.error(path, 0, f"cannot read file: {(exc.strerror or str(exc)).lower()}", _OS_HINT)
+        diags.error(path, 0, f"cannot read file: {os_message(exc)}", _OS_HINT)
         return None
     return decode_text(data, path, diags)
 
@@ -370,7 +377,7 @@ def content_files(folder: Path, suffix: str, diags: Diagnostics | None = None) -
         problem = Diagnostic(
             diags.display(folder) if diags else folder.as_posix(),
             0,
-            f"cannot read folder: {(exc.strerror or str(exc)).lower()}",
+            f"cannot read folder: {os_message(exc)}",
             _OS_HINT,
         )
         raise ContentError([*(diags.errors if diags else []), problem]) from None

@@ -43,7 +43,7 @@ from livereload.handlers import LiveReloadHandler
 from tornado import httpserver, ioloop, web
 from tornado.platform.asyncio import BaseAsyncIOLoop
 
-from generator.diagnostics import ContentError, Diagnostic, format_report, internal_error
+from generator.diagnostics import ContentError, Diagnostic, format_report, internal_error, os_message
 
 if typing.TYPE_CHECKING:
     from generator.build import BuildResult
@@ -567,7 +567,7 @@ def server_sockets(host: str, port: int) -> list[socket.socket]:
     try:
         return bind_sockets(port, address=host)
     except (OSError, UnicodeError) as error:  # (an address too long for the resolver's labels: UnicodeError)
-        reason = (error.strerror or str(error)).lower() if isinstance(error, OSError) else "not a valid address"
+        reason = os_message(error) if isinstance(error, OSError) else "not a valid address"
         hint = LISTEN_HINTS.get(getattr(error, "errno", None), "check --host and --port")
         shown_host = f"[{host}]" if ":" in host else host
         print(f"{shown_host}:{port}: error: cannot listen: {reason} ({hint})", file=sys.stderr)
