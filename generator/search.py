@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from generator.diagnostics import os_hint, os_message
@@ -12,6 +11,7 @@ from generator.diagnostics import os_hint, os_message
 INDEX_FOLDER = "pagefind"  # in the site
 SKIP = "`--no-search` skips indexing"
 ENTRY = "pagefind-entry.json"  # in INDEX_FOLDER: the index's languages
+INSTALL = f"install it with `pip install 'pagefind[extended]'`; {SKIP}"
 
 
 class SearchProblem(Exception):
@@ -21,22 +21,37 @@ class SearchProblem(Exception):
 
 
 def index_site(site: Path) -> None:
-    """Run Pagefind (the PyPI package, with its binary) over `site`, writing `site/pagefind/` (INDEX_FOLDER)."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", INDEX_FOLDER, "--silent"]
+    """Run Pagefind over `site`, writing `site/pagefind/` (INDEX_FOLDER)."""
+    binary = _pagefind_binary()
+    command = [str(binary), "--site", str(site), "--output-subdir", INDEX_FOLDER, "--silent"]
     command += ["--exclude-selectors", "sup.cite"]  # citation markers stay out of excerpts (and every page's bytes)
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    except FileNotFoundError:  # (PAGEFIND_BINARY_PATH naming nothing)
+        raise SearchProblem(f"search indexing failed: Pagefind is not at {binary}", INSTALL) from None
     except OSError as error:  # the machine's fault (too many open files): said as for any file
         raise SearchProblem(f"search indexing failed: {os_message(error)}", os_hint(error) or SKIP) from None
     except subprocess.TimeoutExpired:
         raise SearchProblem("search indexing failed: Pagefind took more than 10 minutes", SKIP) from None
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise SearchProblem(
-            "search indexing failed: " + (detail[-1] if detail else f"exit {completed.returncode}"),
-            "is the `pagefind[bin]` package installed? " + SKIP,
-        )
+        said = detail[-1] if detail else f"exit {completed.returncode}"
+        raise SearchProblem(f"search indexing failed: {said}", SKIP)
     settle_entry(site / INDEX_FOLDER / ENTRY)
+
+
+def _pagefind_binary() -> Path:
+    """The binary `python -m pagefind` would run (`PAGEFIND_BINARY_PATH`, else the one of the `pagefind[extended]`
+    package, …), found by the package itself; run directly, without a second Python starting only to find it."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        binary = None
+    else:
+        binary = get_executable()
+    if binary is None:
+        raise SearchProblem("search indexing failed: Pagefind is not installed", INSTALL)
+    return binary
 
 
 def settle_entry(entry: Path) -> None:

@@ -529,8 +529,12 @@ def test_the_preview_reports_a_full_disk_as_a_build_does(mini: Path, monkeypatch
         ),
         (
             subprocess.CompletedProcess([], 1, "", "Error: no pages found\n"),
-            "pagefind: error: search indexing failed: Error: no pages found "
-            "(is the `pagefind[bin]` package installed? `--no-search` skips indexing)",
+            "pagefind: error: search indexing failed: Error: no pages found (`--no-search` skips indexing)",
+        ),
+        (
+            None,  # the `pagefind` package finds no binary
+            "pagefind: error: search indexing failed: Pagefind is not installed "
+            "(install it with `pip install 'pagefind[extended]'`; `--no-search` skips indexing)",
         ),
     ],
 )
@@ -550,7 +554,26 @@ def test_a_failed_search_index_is_reported_with_a_hint_and_the_old_site_kept(
             raise failure
         return failure
 
-    monkeypatch.setattr(search.subprocess, "run", run)
+    if failure is None:
+        monkeypatch.setattr("pagefind.service.get_executable", lambda: None)
+    else:
+        monkeypatch.setattr(search.subprocess, "run", run)
+    assert _refused(capsys, "build", "--content", str(mini), "--out", str(out)) == [expected]
+    assert read_site(out) == before
+
+
+def test_pagefind_is_run_as_the_package_finds_it(
+    capsys: pytest.CaptureFixture[str], mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The binary the `pagefind` package names is run directly (no second Python only to find it), the one its
+    `PAGEFIND_BINARY_PATH` names included; a path that names nothing is said, not a traceback."""
+    out, before = _built(capsys, mini)
+    missing = mini.parent / "no-pagefind"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(missing))
+    expected = (
+        f"pagefind: error: search indexing failed: Pagefind is not at {missing} "
+        "(install it with `pip install 'pagefind[extended]'`; `--no-search` skips indexing)"
+    )
     assert _refused(capsys, "build", "--content", str(mini), "--out", str(out)) == [expected]
     assert read_site(out) == before
 
