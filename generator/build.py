@@ -107,7 +107,7 @@ class Produced:
     problem: TemplateProblem | None = None
     reads: frozenset[str] | None = None  # what the page's view read (`PageText.reads`); None: it was not built
     view: tuple[str, tuple[str, ...]] | None = None  # its view digest and name slots (sorted), if built
-    names_at: NamesAt | None = None  # where the names lie in `data` (made here), if known
+    names_at: NamesAt | None = None  # where the names lie in `data` (made here), if remembered
 
 
 @dataclass

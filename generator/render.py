@@ -352,9 +352,8 @@ class Renderer:
         pickle.Pickler(_Hashing(digest), protocol=5).dump(built)  # the pickle's bytes, never held whole
         return digest.hexdigest(), built, reads, tuple(sorted(slots))
 
-    def render_view(self, route: Route, built: object) -> tuple[FileData, NamesAt | None]:
-        """The page's bytes, with the names its view left as slots laid in, and where they lie (None where the
-        page is laid out of pieces that do not say)."""
+    def render_view(self, route: Route, built: object) -> tuple[FileData, NamesAt]:
+        """The page's bytes, with the names its view left as slots laid in, and where they lie."""
         assert route.page is not None
         chrome, view = built  # type: ignore[misc]
         splicer = NameSplicer(self.name_bytes)
@@ -490,7 +489,6 @@ class NameSplicer:
         self.names = names
         self.at: list[tuple[int, int, str]] = []
         self.length = 0  # of the page's bytes so far
-        self.known = True  # False: pieces were laid in between the chunks (a Spliced value), so offsets are unknown
 
     def __call__(self, chunk: bytes) -> bytes:
         if b"\x00N" in chunk:
@@ -510,8 +508,8 @@ class NameSplicer:
             self.length += len(chunk)
         return chunk
 
-    def placed(self) -> NamesAt | None:
-        return tuple(self.at) if self.known else None
+    def placed(self) -> NamesAt:
+        return tuple(self.at)
 
 
 def render_template(
@@ -524,20 +522,19 @@ def render_template(
 ) -> FileData:
     """The page's bytes. The template's output is taken a few thousand pieces at a time and encoded, so that a
     huge page (the timeline of 100,000 events: 73 MB) is never held whole as a string, nor joined; with a
-    `spool`, its chunks go there as they are made — unless the view has `Spliced` values to lay in. A
-    `splicer` lays names into each chunk as it is made."""
+    `spool`, its chunks go there as they are made. The bytes of the view's `Spliced` values (the print page's
+    articles) are laid in where the template showed them. A `splicer` lays names into each chunk as it is
+    made, in page order."""
     values = {id(value): value for value in getattr(view, "__dict__", {}).values() if isinstance(value, views.Spliced)}
     lay = splicer if splicer is not None else (lambda chunk: chunk)
     try:
         pieces = env.get_template(name).generate(chrome=chrome, view=view)
         batches = iter(lambda: list(islice(pieces, PIECES_PER_CHUNK)), [])
+        encoded: Iterable[bytes] = ("".join(batch).encode("utf-8") for batch in batches)
+        if values:  # the values' bytes laid in first, so that their names are laid in, and placed, in page order
+            encoded = (part if isinstance(part, bytes) else bytes(part) for part in _spliced(list(encoded), values))
         # (NUL is in no content, and in no chunk once its names are laid in, but for a Spliced value's marker)
-        encoded = (_named(lay("".join(batch).encode("utf-8")), name, bool(values)) for batch in batches)
-        if values:
-            if splicer is not None:
-                splicer.known = False
-            return _spliced(list(encoded), values)
-        chunks = chunks_in(spool, encoded)
+        chunks = chunks_in(spool, (_named(lay(chunk), name, bool(values)) for chunk in encoded))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(exc.filename or name, exc.lineno, f"template syntax error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
@@ -565,19 +562,18 @@ def _name_changed(template: str) -> TemplateProblem:
     )
 
 
-def _spliced(chunks: list[bytes], values: dict[int, views.Spliced]) -> Blob:
-    """The page's bytes with the bytes of each `Spliced` value of its view laid in where the template showed
-    it, as a Blob with the values' own chunks between the template's (never joined)."""
-    out: list[bytes | Extent] = []
+def _spliced(chunks: list[bytes], values: dict[int, views.Spliced]) -> Iterator[bytes | Extent]:
+    """The page's chunks with the chunks of each `Spliced` value of its view where the template showed it (each
+    a whole number of articles: no name slot is cut in two)."""
     for chunk in chunks:  # (a value's marker is one piece of the template's output, so within one chunk)
         for index, part in enumerate(views.SPLICED.split(chunk)):
             if index % 2 == 0:
-                out.append(part)
+                if part:
+                    yield part
             elif (value := values.get(int(part))) is not None:
-                out.extend(value.parts)
+                yield from (piece for piece in value.parts if len(piece))
             else:  # not one of this view's (cannot come from content, which holds no NUL): left as it was
-                out.append(b"\x00spliced:" + part + b"\x00")
-    return Blob(tuple(chunk for chunk in out if len(chunk)))
+                yield b"\x00spliced:" + part + b"\x00"
 
 
 def _template_position(exc: BaseException, fallback: str) -> tuple[str, int]:

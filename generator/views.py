@@ -1079,47 +1079,42 @@ class Fragments:
         if known is None or self.changed is None or not known.reads.isdisjoint(self.changed):
             piece = PageText(text.path, text.briefing, text.texts, deferred=True)
             assert self.render is not None
-            known = Piece(self.render(macro, make(piece)), frozenset(piece.reads))
+            known = Piece(self.render(macro, make(piece)), frozenset(piece.reads), frozenset(piece.slots))
             if self.keep:
                 self.entries[key] = known
         text.reads |= known.reads
+        text.slots |= known.slots
         return known.numbered(text)
 
 
-PIECE_MARKERS = re.compile(r"\x00(?:C([^\x00]*)|N([we][^\x00]+))\x00")  # a piece's citations and names
+PIECE_MARKERS = re.compile(r"\x00(?:C[^\x00]*|N[we][^\x00]+)\x00")  # a piece's citations and names
+_CITATION_MARKER = re.compile(r"\x00C([^\x00]*)\x00")
 
 
 class Piece:
-    """One rendered piece with its citations and names left as markers, and the last filling it was given: a
-    piece whose citations get the same numbers and whose names are the same as last time (most of them, after
-    an edit elsewhere) is not filled again. A name changed elsewhere is laid in without rendering the piece."""
+    """One rendered piece with its citations left as markers, and the numbers they were last given: a piece
+    whose citations get the same numbers as last time (most of them, after an edit elsewhere) is not filled
+    again. Its names stay slots, which the page lays in with its own (`render.NameSplicer`): a name changed
+    elsewhere changes no piece, and is laid into the page's file as into any page's."""
 
-    def __init__(self, html: str, reads: frozenset[str]) -> None:
+    def __init__(self, html: str, reads: frozenset[str], slots: frozenset[str]) -> None:
         self.reads = reads
-        self.texts: list[str] = []  # the text around the markers
-        self.markers: list[tuple[str, str]] = []  # ("C", a cited source's id) or ("N", a name slot)
-        start = 0
-        for match in PIECE_MARKERS.finditer(html):
-            source, slot = match.groups()
-            self.texts.append(html[start : match.start()])
-            self.markers.append(("C", source) if source is not None else ("N", slot))
-            start = match.end()
-        self.texts.append(html[start:])
-        self.named = frozenset(payload[1:] for kind, payload in self.markers if kind == "N")  # ids
-        self.fills: list[object] | None = None
+        self.slots = slots  # its names' slots, which the page shows
+        parts = _CITATION_MARKER.split(html)
+        self.texts: list[str] = parts[::2]  # the text around the citations
+        self.sources: list[str] = parts[1::2]  # the source each cites
+        self.numbers: list[tuple[int, bool]] | None = None
         self.data = b""
 
     def numbered(self, text: PageText) -> bytes:
         """The piece, as UTF-8, with its citations numbered where it lands on `text`'s page (continuing its
-        numbering) and its names laid in (which that page reads)."""
-        cite, name = text.cite_number, text.name_html
-        fills: list[object] = [cite(payload) if kind == "C" else name(payload) for kind, payload in self.markers]
-        text.reads |= self.named
-        if fills != self.fills:
+        numbering)."""
+        numbers = [text.cite_number(source) for source in self.sources]
+        if numbers != self.numbers:
             out = [self.texts[0]]
-            for fill, after in zip(fills, self.texts[1:], strict=True):
-                out += [fill if isinstance(fill, str) else text.citation_html(*fill), after]  # type: ignore[misc]
-            self.data, self.fills = runs("".join(out)).encode("utf-8"), fills
+            for number, after in zip(numbers, self.texts[1:], strict=True):
+                out += [text.citation_html(*number), after]
+            self.data, self.numbers = runs("".join(out)).encode("utf-8"), numbers
         return self.data
 
 
@@ -1738,12 +1733,10 @@ def search_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: P
 
 def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: PageSpec) -> PrintView:
     config = briefing.config
-    for kind, entities in (
-        ("event", briefing.events),
-        ("issue", briefing.issues),
-        ("stakeholder", briefing.stakeholders),
-    ):
-        text.uses_all(kind, entities)
+    text.uses_all("event", briefing.events)
+    text.uses_all("issue", briefing.issues, names_in_slots=True)
+    text.uses_all("stakeholder", briefing.stakeholders, names_in_slots=True)
+    for entities in (briefing.events, briefing.issues, briefing.stakeholders):
         for entity in entities:
             text.uses_body(entity)
     state = in_lang(text.md(config.state_of_play, "state", text.lang_of(config)), text.lang_of(config))
@@ -1751,7 +1744,7 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
 
     def issue_piece(issue: Issue) -> Callable[[PageText], PrintIssue]:
         def make(piece: PageText) -> PrintIssue:
-            piece.uses(issue)
+            piece.uses(issue, but_name=True)
             piece.uses_body(issue)
             lang = piece.lang_of(issue)
             summary = piece.md(issue.summary, lang=lang)
@@ -1767,17 +1760,18 @@ def print_view(text: PageText, briefing: Briefing, axis: pictures.Axis, spec: Pa
             ]
             body = demote_headings(piece.md(issue.body, issue.id, lang), 2)
             status = status_of(piece, issue)
-            return PrintIssue(issue.id, issue.title, summary, status, key_points, positions, body, lang)
+            title = piece.name(issue, "e")
+            return PrintIssue(issue.id, title, summary, status, key_points, positions, body, lang)
 
         return make
 
     def stakeholder_piece(s: Stakeholder) -> Callable[[PageText], PrintStakeholder]:
         def make(piece: PageText) -> PrintStakeholder:
-            piece.uses(s)
+            piece.uses(s, but_name=True)
             piece.uses_body(s)
             lang = piece.lang_of(s)
             body = demote_headings(piece.md(s.body, s.id, lang), 2)
-            return PrintStakeholder(s.id, s.name, s.role, s.country, body, lang)
+            return PrintStakeholder(s.id, piece.name(s, "e"), s.role, s.country, body, lang)
 
         return make
 

@@ -597,8 +597,8 @@ def test_the_preview_keeps_the_print_pages_articles_from_its_first_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The preview's first build spreads its pages over workers, but makes the whole-briefing files itself, so
-    that its memos keep their pieces: the first rename after it renders only the print page's articles that
-    read the renamed entity (a worker's pieces would have been lost, and every article rendered anew)."""
+    that its memos keep their pieces: the first edit after it renders only the print page's article that
+    reads the edited body (a worker's pieces would have been lost, and every article rendered anew)."""
     assert_workers_fork()
     content, out = tmp_path / "content", tmp_path / "site"
     model = LargeBriefing.generate()
@@ -616,13 +616,13 @@ def test_the_preview_keeps_the_print_pages_articles_from_its_first_build(
         return render_piece(renderer, macro, item)
 
     monkeypatch.setattr(Renderer, "render_piece", counted)
-    model.hub_name = "HARBOUR BOARD"
+    model.set_text("issue", "i-001", "body", "A sentence said anew.")
     model.write(content)
-    engine.build({content / "stakeholders" / f"{LargeBriefing.HUB}.md"})
+    engine.build({content / "issues" / "i-001.md"})
     expected, actual = _clean_and_kept(engine, tmp_path / "clean")
     assert actual == expected, describe_difference(expected, actual)
-    assert b"HARBOUR BOARD" in actual["print/index.html"]
-    assert articles == [LargeBriefing.HUB], articles
+    assert b"A sentence said anew." in actual["print/index.html"]
+    assert articles == ["i-001"], articles
 
 
 def test_builds_leave_next_to_no_cyclic_garbage(tmp_path: Path) -> None:
@@ -701,3 +701,5 @@ def test_a_name_that_keeps_its_place_is_laid_into_the_pages_that_show_it(
         # the few pages that list every stakeholder (and so read every name) are built again; the hub's own
         # page, which shows its name in its title, descriptions, JSON-LD and heading, gets it laid in
         assert len(rebuilt) < 10 and f"stakeholders/{LargeBriefing.HUB}/index.html" not in rebuilt, (name, rebuilt)
+        # and the print page, whose articles leave names as slots for the page to lay in, as any page's
+        assert "print/index.html" not in rebuilt, (name, rebuilt)
