@@ -313,14 +313,18 @@ class Renderer:
     def relay_names(self, data: bytes, names_at: NamesAt) -> tuple[bytes, NamesAt]:
         """A page's bytes, as a build that showed other names wrote them (`names_at`: where each name lies),
         with the names as they are now: what rendering its view again would give."""
-        names, out, placed, end_before, shift = self._names, [], [], 0, 0
+        names, view = self._names, memoryview(data)  # (its slices are not copies)
+        out: list[bytes | memoryview] = []
+        placed: list[tuple[int, int, str]] = []
+        keep, place, end_before, shift = out.append, placed.append, 0, 0
         for start, end, slot in names_at:
             name = names[slot]
-            out += (data[end_before:start], name)
-            placed.append((start + shift, start + shift + len(name), slot))
+            keep(view[end_before:start])
+            keep(name)
+            place((start + shift, start + shift + len(name), slot))
             shift += len(name) - end + start
             end_before = end
-        out.append(data[end_before:])
+        keep(view[end_before:])
         return b"".join(out), tuple(placed)
 
     def render_piece(self, macro: str, item: object) -> str:
