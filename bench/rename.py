@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.append(str(HERE.parent))  # (after the checkout, which main puts first)
+
+from bench.reload import NAME_LINE  # noqa: E402
+
 DEFAULT_CONTENT = Path(os.environ.get("BRIEFING_BENCH", "/dev/shm/briefing-bench")) / "n4000" / "content"
 
 
@@ -56,10 +60,11 @@ def main() -> None:
         print(f"first build: {time.perf_counter() - started:.1f} s", flush=True)
         hub = work / "content" / "stakeholders" / f"{args.hub}.md"
         text = hub.read_text("utf-8")
-        line = next(line for line in text.splitlines() if line.startswith("name:"))
-        name = line.partition(":")[2].strip().strip('"')
+        found = NAME_LINE.search(text)
+        assert found is not None, f"{hub}: no `name:` line"
+        name = found.group(0).partition(":")[2].strip().strip('"')
         for number in range(args.renames):  # (a longer name that sorts where the old one did)
-            hub.write_text(text.replace(line, f'name: "{name} R{number}"', 1), "utf-8")
+            hub.write_text(NAME_LINE.sub(f'name: "{name} R{number}"', text, count=1), "utf-8")
             gc.collect()
             gc.disable()
             wall, cpu = time.perf_counter(), time.process_time()
