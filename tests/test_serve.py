@@ -161,16 +161,20 @@ def fetch(server: Server, path: str, headers: dict[str, str] | None = None) -> t
     return response.status, response.read()
 
 
-def raw_request(server: Server, data: bytes) -> bytes:
+def raw_request(server: Server, data: bytes, *, until: bytes | None = None) -> bytes:
+    """What the server answers to `data`: all of it until it closes the connection, or, given `until`, as soon as
+    that has come (an upgraded or kept-alive connection stays open)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(data)
-        chunks = []
+        received = b""
         try:
             while chunk := sock.recv(65536):
-                chunks.append(chunk)
+                received += chunk
+                if until is not None and until in received:
+                    break
         except TimeoutError:
             pass
-        return b"".join(chunks)
+        return received
 
 
 @pytest.mark.parametrize(
@@ -213,6 +217,7 @@ def test_reload_socket_refuses_foreign_origin(server: Server) -> None:
                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
             ).encode(),
+            until=b"\r\n\r\n",
         )[:40]
 
     assert upgrade("http://evil.example").startswith(b"HTTP/1.1 403")
