@@ -62,6 +62,7 @@ from generator.write import (
     output_target,
     refuse_dangerous_output,
     remove_stale_staging,
+    settle,
 )
 
 
@@ -313,6 +314,12 @@ class Engine:
             gc.set_threshold(*thresholds)
         self.views.ahead = False
         return result
+
+    def settle(self, go_on: Callable[[], bool]) -> None:
+        """The preview, idle: what its last build wrote just before the manifest checked by its bytes now, so that
+        the next build need not (`write.settle`). `go_on` says whether to go on: false once a build is asked for."""
+        if self.written is not None and self.options.mode is Mode.PREVIEW:
+            self.written = settle(output_target(self.options.out), self.written, go_on)
 
     def _build(self, changed: Iterable[Path] | None) -> BuildResult:
         started, options = time.perf_counter(), self.options

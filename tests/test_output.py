@@ -357,6 +357,74 @@ def test_the_preview_reads_the_manifest_again_once_another_build_wrote_it(mini: 
         assert Previous(out, lock, written).entries == read
 
 
+def _changed_keeping_its_stat(file: Path) -> None:
+    """One letter of `file` changed in place, its size, inode and modification time kept: only its bytes tell."""
+    before = file.stat()
+    data = bytearray(file.read_bytes())
+    at = data.index(b"<title>") + len(b"<title>")
+    data[at] ^= 0x01  # a letter for another (both ASCII)
+    with open(file, "r+b") as handle:
+        handle.write(data)
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _written_last(out: Path, written: write.Written) -> Path:
+    """The page the build wrote last: within the clock's doubt of the manifest, so its stat cannot vouch for it."""
+    pages = [path for path in written.entries if path.endswith(".html")]
+    return out / max(pages, key=lambda path: written.entries[path].mtime_ns)
+
+
+def test_an_idle_preview_checks_the_files_it_wrote_last_so_that_its_next_build_need_not(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files written too close to the manifest for their stat to vouch for them are read and hashed by the next
+    build; the preview, idle, does it before (`Engine.settle`) and stamps the manifest again."""
+    out = tmp_path / "site"
+    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
+    engine.build()
+    time.sleep(write.RACY_NS / 1e9)
+    engine.settle(lambda: True)
+    read_by_bytes: list[str] = []
+    file_digest = write._file_digest
+    monkeypatch.setattr(write, "_file_digest", lambda path, size: read_by_bytes.append(path) or file_digest(path, size))
+    safety = mini / "issues" / "safety.md"
+    edit(safety, "Inspectors looked", "Engineers looked")
+    engine.build({safety})
+    assert read_by_bytes == []
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")
+
+
+def test_a_change_in_the_clock_tick_of_the_previews_last_write_is_caught_while_it_idles(
+    mini: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
+    engine.build()
+    assert engine.written is not None
+    _changed_keeping_its_stat(_written_last(out, engine.written))
+    time.sleep(write.RACY_NS / 1e9)
+    engine.settle(lambda: True)
+    assert engine.written is None  # the manifest on disk names the page, to be rewritten
+    engine.build(set())
+    assert read_site(out) == clean_build(mini, tmp_path / "clean")
+
+
+def test_an_idle_preview_leaves_the_manifest_to_a_build_that_holds_the_output_or_is_asked_for(
+    mini: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
+    engine.build()
+    written, manifest = engine.written, (out / MARKER).read_bytes()
+    assert written is not None
+    time.sleep(write.RACY_NS / 1e9)
+    with output_lock(out, lambda: None):  # another build, writing
+        engine.settle(lambda: True)
+    engine.settle(lambda: False)  # a save came: the next build checks them itself
+    assert engine.written is written and (out / MARKER).read_bytes() == manifest
+    assert (out / MARKER).stat().st_mtime_ns == written.stat[1]
+
+
 def test_written_counts_the_files_whose_bytes_changed_search_index_included(mini: Path, tmp_path: Path) -> None:
     """The search indexer writes its whole index again at every build; those of its files whose bytes are the
     last build's are not counted as written (a rebuild with nothing changed said "205 written")."""

@@ -25,6 +25,7 @@ from generator.builder import ignored_saves
 from generator.diagnostics import ContentError
 from generator.render import BUILTIN_TEMPLATES
 from generator.serve import ReloadSocket, ServerState
+from generator.write import MARKER
 from tests.helpers import (
     MINI,
     LargeBriefing,
@@ -474,7 +475,8 @@ def test_a_malformed_reload_message_is_one_log_line(server: Server) -> None:
 def test_builds_run_in_a_process_of_their_own_below_the_browser(tmp_path: Path) -> None:
     """The preview's builds run in a child process, niced, so a reloading browser gets the cores first. The
     child has one thread, so its builds fork workers (the briefing has 300+ pages), and its output equals a
-    clean build; errors reach the server, and a child that dies is replaced at the next build."""
+    clean build; errors reach the server, and a child that dies is replaced at the next build. Idle, it checks
+    the files it wrote last by their bytes and stamps the manifest again (`Engine.settle`)."""
     from generator.builder import BUILD_NICENESS, BuilderProcess
 
     content, model = tmp_path / "content", LargeBriefing.generate()
@@ -488,6 +490,11 @@ def test_builds_run_in_a_process_of_their_own_below_the_browser(tmp_path: Path) 
         assert builder.pid is not None and builder.pid != os.getpid()
         niced = min(os.getpriority(os.PRIO_PROCESS, 0) + BUILD_NICENESS, 19)
         assert os.getpriority(os.PRIO_PROCESS, builder.pid) == niced
+        marker = tmp_path / "site" / MARKER
+        stamped, deadline = marker.stat().st_mtime_ns, time.monotonic() + 10
+        while marker.stat().st_mtime_ns == stamped and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.stat().st_mtime_ns > stamped
         model.hub_name = "Harbour Authority"  # shown on hundreds of pages
         hub = content / "stakeholders" / f"{LargeBriefing.HUB}.md"
         model.write(content)
