@@ -249,17 +249,38 @@ def output_lock(out: Path, waiting: Callable[[], None]) -> Iterator[OutputLock]:
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, inside = _open_lock(out)
     with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise
+        if not _locked_at_once(handle):
             waiting()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield OutputLock(handle, inside)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _lock_if_free(out: Path) -> Iterator[bool]:
+    """Hold the output's lock if no build holds it (then True), without waiting."""
+    handle, _inside = _open_lock(out)
+    with handle:
+        if not _locked_at_once(handle):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _locked_at_once(handle: BinaryIO) -> bool:
+    """Take the lock of `handle` if it is free; False if another build holds it."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise
+        return False
+    return True
 
 
 def _open_lock(out: Path) -> tuple[BinaryIO, bool]:
@@ -431,36 +452,18 @@ def settle(out: Path, written: Written, go_on: Callable[[], bool]) -> Written | 
             if time.time_ns() < st.st_mtime_ns + RACY_NS:
                 return written
             doubtful = [path for path, entry in written.entries.items() if entry.mtime_ns >= st.st_mtime_ns - RACY_NS]
+            if not doubtful:
+                return written
             changed: list[str] = []
             for path in doubtful:
                 if not go_on():
                     return written
                 if not _on_disk_as(os.path.join(out, path), written.entries[path], by_bytes=True):
                     changed.append(path)
-            if not doubtful:
-                return written
             st = _replace(out / MARKER, manifest_bytes(written.entries, changed))
     except OSError:  # the output gone, a full disk: the manifest is as it was, and the next build checks
         return written
     return None if changed else Written(written.entries, (st.st_size, st.st_mtime_ns, st.st_ino))
-
-
-@contextmanager
-def _lock_if_free(out: Path) -> Iterator[bool]:
-    """Hold the output's lock if no build holds it (then True), without waiting."""
-    handle, _inside = _open_lock(out)
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Writer(ABC):
