@@ -5,7 +5,8 @@
 It copies the content (default: the 4,400-page hub-linked briefing that bench/run.py converts, under
 $BRIEFING_BENCH) to a folder in /dev/shm, builds it once with a preview engine of the checkout's `generator`
 (default: this one), then renames the hub stakeholder again and again, each time building only that file
-as `briefing serve` does: the collector collected before and off during the build, as in builder.py. It
+as `briefing serve` does: the collector collected before and off during the build, and the engine left idle
+for a moment after it (`Engine.settle`, where the checkout has it), as in builder.py. It
 prints each build's wall and CPU milliseconds and the engine's stage timings; the first rename is a warm-up.
 For an A/B of two checkouts, run it for each in turn, several rounds, on an otherwise idle machine: this
 machine's speed can move by tens of percent within minutes. No browser, no server: bench/reload.py times
@@ -28,6 +29,7 @@ sys.path.append(str(HERE.parent))  # (after the checkout, which main puts first)
 
 from bench.reload import NAME_LINE  # noqa: E402
 
+IDLE_S = 0.1  # after each build: longer than the build process waits before it settles (write.RACY_NS)
 DEFAULT_CONTENT = Path(os.environ.get("BRIEFING_BENCH", "/dev/shm/briefing-bench")) / "n4000" / "content"
 
 
@@ -55,9 +57,17 @@ def main() -> None:
             open_pages=lambda: {"index.html"},
         )
         engine = Engine(options)
+        settle = getattr(engine, "settle", None)  # (an older engine has none: its next build does that work)
+
+        def idle() -> None:
+            time.sleep(IDLE_S)
+            if settle is not None:
+                settle(lambda: True)
+
         started = time.perf_counter()
         engine.build()
         print(f"first build: {time.perf_counter() - started:.1f} s", flush=True)
+        idle()
         hub = work / "content" / "stakeholders" / f"{args.hub}.md"
         text = hub.read_text("utf-8")
         found = NAME_LINE.search(text)
@@ -74,6 +84,7 @@ def main() -> None:
             stages = " ".join(f"{stage} {seconds * 1000:.0f}" for stage, seconds in result.timings.items())
             done = f"{wall * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms"
             print(f"rename {number}: {done} ({result.written} written; {stages})", flush=True)
+            idle()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
