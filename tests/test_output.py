@@ -368,6 +368,13 @@ def _changed_keeping_its_stat(file: Path) -> None:
     os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
+def _built_by_a_preview(content: Path, out: Path) -> Engine:
+    """The preview's engine, once it built `content` into `out`."""
+    engine = Engine(BuildOptions(content=content, out=out, search=False, mode=Mode.PREVIEW))
+    engine.build()
+    return engine
+
+
 def _written_last(out: Path, written: write.Written) -> Path:
     """The page the build wrote last: within the clock's doubt of the manifest, so its stat cannot vouch for it."""
     pages = [path for path in written.entries if path.endswith(".html")]
@@ -380,8 +387,7 @@ def test_an_idle_preview_checks_the_files_it_wrote_last_so_that_its_next_build_n
     """Files written too close to the manifest for their stat to vouch for them are read and hashed by the next
     build; the preview, idle, does it before (`Engine.settle`) and stamps the manifest again."""
     out = tmp_path / "site"
-    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
-    engine.build()
+    engine = _built_by_a_preview(mini, out)
     time.sleep(write.RACY_NS / 1e9)
     engine.settle(lambda: True)
     read_by_bytes: list[str] = []
@@ -398,8 +404,7 @@ def test_a_change_in_the_clock_tick_of_the_previews_last_write_is_caught_while_i
     mini: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "site"
-    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
-    engine.build()
+    engine = _built_by_a_preview(mini, out)
     assert engine.written is not None
     _changed_keeping_its_stat(_written_last(out, engine.written))
     time.sleep(write.RACY_NS / 1e9)
@@ -413,8 +418,7 @@ def test_an_idle_preview_leaves_the_manifest_to_a_build_that_holds_the_output_or
     mini: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "site"
-    engine = Engine(BuildOptions(content=mini, out=out, search=False, mode=Mode.PREVIEW))
-    engine.build()
+    engine = _built_by_a_preview(mini, out)
     written, manifest = engine.written, (out / MARKER).read_bytes()
     assert written is not None
     time.sleep(write.RACY_NS / 1e9)
