@@ -316,8 +316,8 @@ class Engine:
         return result
 
     def settle(self, go_on: Callable[[], bool]) -> None:
-        """The preview, idle: what its last build wrote just before the manifest checked by its bytes now, so that
-        the next build need not (`write.settle`). `go_on` says whether to go on: false once a build is asked for."""
+        """The preview, idle: the files its last build wrote just before the manifest are checked by their bytes
+        now, so that the next build need not (`write.settle`). `go_on` is false once a build is asked for."""
         if self.written is not None and self.options.mode is Mode.PREVIEW:
             self.written = settle(output_target(self.options.out), self.written, go_on)
 
