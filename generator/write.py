@@ -386,7 +386,7 @@ class Previous:
         entry = self.entries.get(path)
         if entry is None or path in self.pending:
             return None
-        by_bytes = thorough or entry.mtime_ns >= self.written_ns - RACY_NS
+        by_bytes = thorough or _in_doubt(entry, self.written_ns)
         return entry if _on_disk_as(os.path.join(self.out, path), entry, by_bytes) else None
 
     def files_on_disk(self) -> list[str]:
@@ -422,6 +422,12 @@ class Previous:
         return [p for p in self.files_on_disk() if p not in ours and standing_for(Path(p)).as_posix() not in ours]
 
 
+def _in_doubt(entry: Entry, written_ns: int) -> bool:
+    """Whether the file of `entry` was written too close to the manifest (written at `written_ns`) for its stat to
+    vouch for it: a same-size change in the same clock tick keeps its size, time and inode."""
+    return entry.mtime_ns >= written_ns - RACY_NS
+
+
 def _on_disk_as(file: str, entry: Entry, by_bytes: bool) -> bool:
     """Whether the file at `file` is the one `entry` records: its size, time and inode, and (`by_bytes`) its
     bytes. (No pathlib: the preview looks at thousands of files after a rename.)"""
@@ -451,7 +457,7 @@ def settle(out: Path, written: Written, go_on: Callable[[], bool]) -> Written | 
                 return written
             if time.time_ns() < st.st_mtime_ns + RACY_NS:
                 return written
-            doubtful = [path for path, entry in written.entries.items() if entry.mtime_ns >= st.st_mtime_ns - RACY_NS]
+            doubtful = [path for path, entry in written.entries.items() if _in_doubt(entry, st.st_mtime_ns)]
             if not doubtful:
                 return written
             changed: list[str] = []
