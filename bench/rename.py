@@ -29,7 +29,7 @@ sys.path.append(str(HERE.parent))  # (after the checkout, which main puts first)
 
 from bench.reload import NAME_LINE  # noqa: E402
 
-IDLE_S = 0.1  # after each build: longer than the build process waits before it settles (write.RACY_NS)
+IDLE_S = 0.15  # after each build: longer than the build process waits before it settles (write.SETTLE_AFTER_S)
 DEFAULT_CONTENT = Path(os.environ.get("BRIEFING_BENCH", "/dev/shm/briefing-bench")) / "n4000" / "content"
 
 

@@ -36,7 +36,7 @@ from generator.diagnostics import ContentError, Diagnostic, from_exception, inte
 from generator.load import is_editor_junk
 from generator.parallel import end_with_parent, put_off_in_finalizer
 from generator.render import BUILTIN_TEMPLATES
-from generator.write import PROTECTED, RACY_NS
+from generator.write import PROTECTED, SETTLE_AFTER_S
 
 FULL_COLLECTION_BUILDS = 20  # builds between collections of every object (0.4 s at 4,400 pages), not only the young
 BUILD_NICENESS = 10  # added to the builds' niceness: a browser reloading the page gets the cores first
@@ -176,7 +176,7 @@ def _serve_builds(connection: Connection, server: int, content: Path, out: Path,
         open_pages.update(pages)
         connection.send(_outcome(engine, changes))
         _collect(builds)
-        if not connection.poll(RACY_NS / 1e9):  # nothing asked for once the clock has moved past the build's end
+        if not connection.poll(SETTLE_AFTER_S):  # nothing asked for once the clock has moved past the build's end
             engine.settle(go_on=lambda: not connection.poll())
 
 

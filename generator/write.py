@@ -50,6 +50,7 @@ LOST_AND_FOUND = "lost+found"
 INSIDE_STAGING_PREFIX = ".briefing-new-"  # a staging folder inside an output that is a mount point
 INSIDE_LOCK = ".briefing-lock"  # the lock inside an output whose folder above cannot be written
 RACY_NS = 50_000_000  # files modified this close to the manifest are checked by their bytes, not their stat
+SETTLE_AFTER_S = 2 * RACY_NS / 1e9  # the idle preview waits this long before `settle`, whatever the clock grain
 PROTECTED = (".git", ".hg", ".svn")
 PROJECT_FOLDERS = ("templates", "static")  # beside the content folder: what a build reads besides the content
 

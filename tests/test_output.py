@@ -388,7 +388,7 @@ def test_an_idle_preview_checks_the_files_it_wrote_last_so_that_its_next_build_n
     build; the preview, idle, does it before (`Engine.settle`) and stamps the manifest again."""
     out = tmp_path / "site"
     engine = _built_by_a_preview(mini, out)
-    time.sleep(write.RACY_NS / 1e9)
+    time.sleep(write.SETTLE_AFTER_S)
     engine.settle(lambda: True)
     read_by_bytes: list[str] = []
     file_digest = write._file_digest
@@ -407,7 +407,7 @@ def test_a_change_in_the_clock_tick_of_the_previews_last_write_is_caught_while_i
     engine = _built_by_a_preview(mini, out)
     assert engine.written is not None
     _changed_keeping_its_stat(_written_last(out, engine.written))
-    time.sleep(write.RACY_NS / 1e9)
+    time.sleep(write.SETTLE_AFTER_S)
     engine.settle(lambda: True)
     assert engine.written is None  # the manifest on disk names the page, to be rewritten
     engine.build(set())
@@ -421,7 +421,7 @@ def test_an_idle_preview_leaves_the_manifest_to_a_build_that_holds_the_output_or
     engine = _built_by_a_preview(mini, out)
     written, manifest = engine.written, (out / MARKER).read_bytes()
     assert written is not None
-    time.sleep(write.RACY_NS / 1e9)
+    time.sleep(write.SETTLE_AFTER_S)
     with output_lock(out, lambda: None):  # another build, writing
         engine.settle(lambda: True)
     engine.settle(lambda: False)  # a save came: the next build checks them itself
