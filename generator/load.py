@@ -7,7 +7,6 @@ may pass a `FileMemo` to reuse a file's records while its bytes are unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -15,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import xxhash
 
 from generator.characters import forbidden_in_file
 from generator.dates import PartialDate
@@ -103,7 +104,7 @@ def record_digest(kind: str, entity_id: str, values: dict[str, Any]) -> str:
 
 
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return xxhash.xxh3_128_hexdigest(text.encode())
 
 
 @dataclass(frozen=True)
@@ -750,7 +751,7 @@ def _load_markdown_entity(path: Path, schema: Schema, loaded: Loaded, diags: Dia
         loaded.unlinked.extend(texts_of(values or {}, body))  # its other mistakes are reported in the same build
         return
     digest = record_digest(schema.kind, entity_id, values)
-    body_digest = hashlib.blake2b(body_text.encode(), digest_size=16).hexdigest()
+    body_digest = _digest(body_text)
     loaded.records.append(Record(schema.kind, entity_id, values, body, Origin(path, 1), digest, body_digest))
 
 
@@ -858,5 +859,5 @@ def _translation(
     in_error: frozenset[str] = frozenset(),
 ) -> Translation:
     digest = record_digest(kind, entity_id, {**values, "language": language})
-    body_digest = hashlib.blake2b(body.text.encode(), digest_size=16).hexdigest() if body is not None else ""
+    body_digest = _digest(body.text) if body is not None else ""
     return Translation(kind, entity_id, language, values, body, origin, digest, body_digest, in_error)

@@ -6,7 +6,6 @@ views.py); an export is a pure function of the briefing. The sitemap is derived 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import pickle
 import re
@@ -19,6 +18,7 @@ from typing import Any
 
 import jinja2
 import rcssmin
+import xxhash
 
 from generator import __version__, exports, pictures, views
 from generator.diagnostics import Diagnostics, outermost_name_problem
@@ -306,7 +306,7 @@ class Renderer:
         they stand for now (equal keys mean byte-equal pages)."""
         if not slots:
             return view_digest
-        digest = hashlib.blake2b(view_digest.encode(), digest_size=16)
+        digest = xxhash.xxh3_128(view_digest.encode())
         digest.update(b"".join(map(self._slot_keys.__getitem__, slots)))
         return digest.hexdigest()
 
@@ -344,7 +344,7 @@ class Renderer:
         parts += [loaded.config.digest if loaded.config else ""]
         parts += sorted(r.digest for r in loaded.records if r.kind == "period")
         parts += sorted(t.digest for t in loaded.translations if t.kind in ("briefing", "period"))
-        return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+        return xxhash.xxh3_128_hexdigest("\0".join(parts).encode())
 
     def view_key(self, route: Route) -> tuple[str, object, set[str], tuple[str, ...]]:
         """The page's view, its digest (with the names in its slots: `page_key`, equal digests mean
@@ -352,7 +352,7 @@ class Renderer:
         (sorted)."""
         assert route.page is not None
         built, reads, slots = views.build_view(route.page, self.briefing, self.axis, self.texts, self.fragments)
-        digest = hashlib.blake2b(self.salt, digest_size=16)
+        digest = xxhash.xxh3_128(self.salt)
         pickle.Pickler(_Hashing(digest), protocol=5).dump(built)  # the pickle's bytes, never held whole
         return digest.hexdigest(), built, reads, tuple(sorted(slots))
 
@@ -395,7 +395,7 @@ class _MadeOnce(dict[str, bytes]):
 class _Hashing:
     """A file that hashes what is written to it."""
 
-    def __init__(self, digest: hashlib.blake2b) -> None:
+    def __init__(self, digest: xxhash.xxh3_128) -> None:
         self.write = digest.update
 
 
@@ -461,7 +461,7 @@ def template_files(dirs: Iterable[Path]) -> list[Path]:
 
 def templates_digest(dirs: list[Path]) -> str:
     """Digest of every template and asset (names and bytes): part of every page's key."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = xxhash.xxh3_128()
     for path in template_files(dirs):
         digest.update(str(path).encode() + b"\0")
         try:

@@ -89,6 +89,7 @@ def fingerprint(record: Record) -> str:
     schema = SCHEMAS[record.kind]
     texts = {spec.name: _texts(spec, record.values.get(spec.name)) for spec in schema.fields if spec.translatable}
     data = repr((record.kind, record.id, canonical(texts), record.body.text if record.body else ""))
+    # (kept in translations' files: not the build's own digest function, which may change between releases)
     return hashlib.blake2b(data.encode(), digest_size=8).hexdigest()
 
 

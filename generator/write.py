@@ -23,7 +23,6 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import pickle
@@ -40,6 +39,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, SupportsIndex
+
+import xxhash
 
 from generator.spool import READ_BYTES, Extent, pieces_of
 
@@ -92,8 +93,8 @@ FileData = bytes | Blob  # what a file of the site is made of
 
 def digest_of(data: FileData) -> str:
     if isinstance(data, bytes):
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
-    digest = hashlib.blake2b(digest_size=16)
+        return xxhash.xxh3_128_hexdigest(data)
+    digest = xxhash.xxh3_128()
     for piece in data.pieces():
         digest.update(piece)
     return digest.hexdigest()
@@ -105,7 +106,7 @@ def _file_digest(path: str, size: int) -> str:
     with open(path, "rb") as file:
         if size <= READ_BYTES:
             return digest_of(file.read())
-        digest = hashlib.blake2b(digest_size=16)
+        digest = xxhash.xxh3_128()
         while piece := file.read(READ_BYTES):
             digest.update(piece)
         return digest.hexdigest()
